@@ -1,0 +1,61 @@
+import { randomUUID } from 'node:crypto'
+import { smtpJobSchema, type SmtpResult } from '../../../preload/contract'
+import { describeIssues } from '../validation'
+import { nullSink, type EventSink } from '../transcript/event-sink'
+import { JobRecorder } from '../transcript/recorder'
+import { Redactor } from '../transcript/redact'
+import { SmtpSession } from './session'
+
+export interface RunOptions {
+  jobId?: string
+  sink?: EventSink
+  signal?: AbortSignal
+}
+
+/**
+ * Runs one SMTP session described by `input` (validated with the contract's smtpJobSchema).
+ * Never throws: every failure, invalid input included, is a result with a classified error.
+ * Emits transcript, phase and finally one result event to `opts.sink`.
+ */
+export async function runSmtp(input: unknown, opts: RunOptions = {}): Promise<SmtpResult> {
+  const jobId = opts.jobId ?? randomUUID()
+  const sink = opts.sink ?? nullSink
+  const parsed = smtpJobSchema.safeParse(input)
+  if (!parsed.success) {
+    const rec = new JobRecorder(jobId, sink, redactorFor(input))
+    const message = describeIssues(parsed.error)
+    rec.line('err', `INVALID_INPUT: ${message}`)
+    return rec.finish(invalidResult(input, message, rec))
+  }
+  const job = parsed.data
+  const rec = new JobRecorder(jobId, sink, new Redactor(job.auth ? [job.auth.secret] : [], job.auth && !job.showUsername ? [job.auth.user] : []))
+  const result = await new SmtpSession(job, rec, opts.signal).run()
+  return rec.finish(result)
+}
+
+/** Even rejected input may carry a secret: redact it from whatever we echo. */
+function redactorFor(input: unknown): Redactor {
+  const auth = (input as { auth?: { secret?: unknown; user?: unknown } } | null)?.auth
+  return new Redactor(typeof auth?.secret === 'string' ? [auth.secret] : [], typeof auth?.user === 'string' ? [auth.user] : [])
+}
+
+function invalidResult(input: unknown, message: string, rec: JobRecorder): SmtpResult {
+  const i = (input ?? {}) as { host?: unknown; port?: unknown }
+  return {
+    ok: false,
+    kind: 'smtp',
+    error: { code: 'INVALID_INPUT', message: rec.redactor.redact(message) },
+    warnings: [],
+    target: { host: typeof i.host === 'string' ? i.host : '', port: typeof i.port === 'number' ? i.port : 0, security: 'auto', address: null },
+    phases: [],
+    totalMs: rec.now(),
+    roundTrips: 0,
+    tls: null,
+    capabilities: { before: null, after: null },
+    authMechanisms: [],
+    authMethodUsed: null,
+    bytes: { sent: 0, received: 0 },
+    transcript: rec.lines,
+    result: { messageId: null, response: null, accepted: [], rejected: [], messageSize: null },
+  }
+}

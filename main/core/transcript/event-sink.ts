@@ -1,0 +1,23 @@
+import type { JobEvent } from '../../../preload/contract'
+
+/** Where a job's events go: IPC batches, the CLI printer, the WebSocket bridge or an array in tests. */
+export interface EventSink {
+  emit(event: JobEvent): void
+}
+
+export class ArraySink implements EventSink {
+  readonly events: JobEvent[] = []
+  emit(event: JobEvent): void {
+    this.events.push(event)
+  }
+}
+
+/** Fans one job's events out to several sinks (e.g. the IPC batcher and the history writer). */
+export class TeeSink implements EventSink {
+  constructor(private readonly sinks: EventSink[]) {}
+  emit(event: JobEvent): void {
+    for (const s of this.sinks) s.emit(event)
+  }
+}
+
+export const nullSink: EventSink = { emit() {} }

@@ -1,0 +1,61 @@
+import type { Direction, JobEvent, Phase, TranscriptLine } from '../../../preload/contract'
+import { JobClock } from './clock'
+import type { EventSink } from './event-sink'
+import { Redactor } from './redact'
+
+/** Lines kept in a result; the live stream still carries every line. Keeps memory bounded on hostile servers. */
+export const MAX_RESULT_LINES = 20_000
+/** A single transcript line is cut here (a hostile 1 MiB reply must not become a 1 MiB DOM node). */
+export const MAX_LINE_CHARS = 4096
+
+/**
+ * One job's voice: numbers events, stamps them with the job clock, redacts them and sends them
+ * to the sink, and keeps what the result needs (the transcript and the phases).
+ */
+export class JobRecorder {
+  readonly clock = new JobClock()
+  readonly lines: TranscriptLine[] = []
+  readonly phases: Phase[] = []
+  private seq = 0
+  private dropped = 0
+
+  constructor(
+    readonly jobId: string,
+    private readonly sink: EventSink,
+    readonly redactor: Redactor = new Redactor([]),
+  ) {}
+
+  now(): number {
+    return this.clock.now()
+  }
+
+  line(dir: Direction, text: string, opts: { t?: number; port?: number } = {}): void {
+    let clean = this.redactor.redact(text)
+    if (clean.length > MAX_LINE_CHARS) clean = `${clean.slice(0, MAX_LINE_CHARS)} … [${clean.length - MAX_LINE_CHARS} more characters]`
+    const t = opts.t ?? this.now()
+    const entry: TranscriptLine = opts.port === undefined ? { t, dir, text: clean } : { t, dir, text: clean, port: opts.port }
+    if (this.lines.length < MAX_RESULT_LINES) this.lines.push(entry)
+    else this.dropped++
+    this.emit({ type: 'transcript', jobId: this.jobId, seq: 0, ...entry })
+  }
+
+  phase(phase: Phase): void {
+    this.phases.push(phase)
+    this.emit({ type: 'phase', jobId: this.jobId, seq: 0, phase })
+  }
+
+  /** Lines that did not fit in the result (they were streamed, not kept). */
+  get droppedLines(): number {
+    return this.dropped
+  }
+
+  finish<R>(result: R): R {
+    this.emit({ type: 'result', jobId: this.jobId, seq: 0, result })
+    return result
+  }
+
+  private emit(event: JobEvent): void {
+    event.seq = ++this.seq
+    this.sink.emit(event)
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * The last line of defence for secrets: every transcript line, error text and result string
+ * passes through a Redactor built from the job's secrets before it leaves the engine.
+ *
+ * Engines redact AUTH exchanges structurally (they know which line carries a credential);
+ * this catches what structure cannot: a server echoing a credential, a secret inside an
+ * error message, an encoding we did not expect. It replaces, visibly, with `[redacted]`.
+ */
+export const REDACTED = '[redacted]'
+
+/** Secrets shorter than this are only removed structurally: scrubbing "ab" everywhere would wreck the transcript. */
+const MIN_LITERAL = 3
+/** Base64 runs shorter than this cannot hold a secret of MIN_LITERAL bytes plus framing worth checking. */
+const MIN_B64_RUN = 4
+
+const B64_RUN = /[A-Za-z0-9+/_-]{4,}={0,2}/g
+
+export class Redactor {
+  private readonly needles: string[]
+  private readonly decodedNeedles: string[]
+
+  /**
+   * @param secrets values that must never appear (passwords, tokens, API keys)
+   * @param hidden values that must not appear in base64 blobs either (a username hidden by default)
+   */
+  constructor(secrets: readonly string[], hidden: readonly string[] = []) {
+    const all = [...secrets, ...hidden].filter((s) => typeof s === 'string' && s.length >= MIN_LITERAL)
+    const forms = new Set<string>()
+    for (const s of secrets.filter((x) => x.length >= MIN_LITERAL)) {
+      forms.add(s)
+      forms.add(encodeURIComponent(s))
+      forms.add(encodeURIComponent(s).replace(/%20/g, '+'))
+      const hex = Buffer.from(s, 'utf8').toString('hex')
+      forms.add(hex)
+      forms.add(hex.toUpperCase())
+      for (const b of base64Variants(s)) forms.add(b)
+    }
+    // Longest first, so a secret that contains another is removed whole.
+    this.needles = [...forms].filter((f) => f.length >= MIN_LITERAL).sort((a, b) => b.length - a.length)
+    this.decodedNeedles = all
+  }
+
+  get active(): boolean {
+    return this.needles.length > 0 || this.decodedNeedles.length > 0
+  }
+
+  redact(text: string): string {
+    if (!this.active || !text) return text
+    let out = text
+    for (const n of this.needles) if (out.includes(n)) out = out.split(n).join(REDACTED)
+    if (this.decodedNeedles.length) out = out.replace(B64_RUN, (run) => (this.base64Hides(run) ? REDACTED : run))
+    return out
+  }
+
+  /** True when some alignment of this base64-looking run decodes to text containing a secret. */
+  private base64Hides(run: string): boolean {
+    if (run.length < MIN_B64_RUN) return false
+    const clean = run.replace(/-/g, '+').replace(/_/g, '/')
+    for (let offset = 0; offset < 4 && clean.length - offset >= MIN_B64_RUN; offset++) {
+      const decoded = Buffer.from(clean.slice(offset), 'base64').toString('latin1')
+      const utf8 = Buffer.from(clean.slice(offset), 'base64').toString('utf8')
+      for (const n of this.decodedNeedles) {
+        if (decoded.includes(n) || utf8.includes(n) || decoded.includes(Buffer.from(n, 'utf8').toString('latin1'))) return true
+      }
+    }
+    return false
+  }
+}
+
+/** base64 of the secret alone at the three byte alignments it can take inside a longer blob, trimmed to the stable middle. */
+function base64Variants(secret: string): string[] {
+  const bytes = Buffer.from(secret, 'utf8')
+  const out: string[] = [bytes.toString('base64'), bytes.toString('base64url')]
+  for (let pad = 0; pad < 3; pad++) {
+    const enc = Buffer.concat([Buffer.alloc(pad), bytes]).toString('base64')
+    // Keep only the characters whose 6 bits all come from the secret's bytes.
+    const start = Math.ceil((pad * 8) / 6)
+    const end = Math.floor(((pad + bytes.length) * 8) / 6)
+    const middle = enc.slice(start, end)
+    if (middle.length >= 8) out.push(middle)
+  }
+  return out
+}

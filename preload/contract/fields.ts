@@ -1,0 +1,74 @@
+import { z } from 'zod'
+
+/** Field validators shared by every request schema. CR/LF checks stop header and command injection at the door. */
+const noLineBreaks = (s: string) => !/[\r\n\0]/.test(s)
+
+export const hostSchema = z
+  .string()
+  .trim()
+  .min(1, 'host is required')
+  .max(253, 'host is longer than 253 characters')
+  .refine((h) => /^[A-Za-z0-9._:\-[\]%]+$/.test(h), 'host may contain only letters, digits, dots, hyphens and IPv6 brackets')
+
+export const portSchema = z.number().int('port must be a whole number').min(1, 'port must be 1–65535').max(65535, 'port must be 1–65535')
+
+export const addressSchema = z
+  .string()
+  .trim()
+  .min(3, 'address is too short')
+  .max(320, 'address is longer than 320 characters')
+  .refine(noLineBreaks, 'address contains a line break')
+  .refine((a) => /^[^\s<>@]+@[^\s<>@]+$/.test(a), 'address must look like name@domain')
+
+export const singleLineSchema = (what: string, max: number) =>
+  z.string().max(max, `${what} is longer than ${max} characters`).refine(noLineBreaks, `${what} contains a line break`)
+
+export const headerSchema = z
+  .object({
+    name: z
+      .string()
+      .min(1)
+      .max(76)
+      .refine((n) => /^[!-9;-~]+$/.test(n), 'header name may contain only printable ASCII without spaces or colons'),
+    value: singleLineSchema('header value', 998),
+  })
+  .strict()
+
+export const timeoutSchema = z.number().int().min(100, 'timeouts are at least 100 ms').max(600_000, 'timeouts are at most 10 minutes')
+
+export const tlsOptionsSchema = z
+  .object({
+    /** SNI name and the name the certificate must match; defaults to the host. */
+    servername: hostSchema.optional(),
+    /** Path to a PEM file with the CA(s) to trust, read at run time. */
+    caFile: singleLineSchema('CA file path', 4096).optional(),
+    /** PEM text to trust (used by profiles that carry their CA, such as the sandbox's). */
+    caPem: z.string().max(1_000_000).optional(),
+    /** Explicit opt-out of certificate verification; every result says so. */
+    insecure: z.boolean().default(false),
+    minVersion: z.enum(['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3']).optional(),
+  })
+  .strict()
+export type TlsOptions = z.infer<typeof tlsOptionsSchema>
+
+/** Certificate and session facts as every engine reports them. */
+export const CertSummarySchema = z.object({
+  subject: z.string(),
+  issuer: z.string(),
+  sans: z.array(z.string()),
+  validFrom: z.string(),
+  validTo: z.string(),
+  fingerprint256: z.string(),
+})
+export type CertSummary = z.infer<typeof CertSummarySchema>
+
+export const TlsInfoSchema = CertSummarySchema.extend({
+  protocol: z.string(),
+  cipher: z.string(),
+  authorized: z.boolean(),
+  authorizationError: z.string().nullable(),
+  /** Verification was turned off for this run. */
+  insecure: z.boolean(),
+  sessionReused: z.boolean(),
+})
+export type TlsInfo = z.infer<typeof TlsInfoSchema>

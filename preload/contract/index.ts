@@ -1,0 +1,5 @@
+export * from './errors'
+export * from './fields'
+export * from './transcript'
+export * from './smtp'
+export * from './operations'

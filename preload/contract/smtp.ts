@@ -1,0 +1,94 @@
+import { z } from 'zod'
+import {
+  addressSchema,
+  headerSchema,
+  hostSchema,
+  portSchema,
+  singleLineSchema,
+  timeoutSchema,
+  tlsOptionsSchema,
+  TlsInfoSchema,
+} from './fields'
+import { JobResultBaseSchema } from './transcript'
+
+export const SMTP_SECURITY = ['none', 'starttls', 'tls', 'auto'] as const
+export const SMTP_AUTH_METHODS = ['auto', 'plain', 'login', 'cram-md5', 'xoauth2'] as const
+/** Stages in session order; `send` runs the whole transaction. */
+export const SMTP_STAGES = ['connect', 'banner', 'ehlo', 'tls', 'auth', 'mail', 'rcpt', 'send'] as const
+export type SmtpSecurity = (typeof SMTP_SECURITY)[number]
+export type SmtpAuthMethod = (typeof SMTP_AUTH_METHODS)[number]
+export type SmtpStage = (typeof SMTP_STAGES)[number]
+
+export const smtpAuthSchema = z
+  .object({
+    method: z.enum(SMTP_AUTH_METHODS).default('auto'),
+    user: singleLineSchema('username', 1024).pipe(z.string().min(1, 'username is required')),
+    /** Password, or the OAuth2 access token for XOAUTH2. Never echoed back anywhere. */
+    secret: z.string().min(1, 'password is required').max(65_536),
+  })
+  .strict()
+
+export const smtpMessageSchema = z
+  .object({
+    from: addressSchema,
+    to: z.array(addressSchema).max(1000).default([]),
+    cc: z.array(addressSchema).max(1000).default([]),
+    bcc: z.array(addressSchema).max(1000).default([]),
+    subject: singleLineSchema('subject', 998).default(''),
+    text: z.string().max(10_000_000).optional(),
+    html: z.string().max(10_000_000).optional(),
+    attachments: z.array(z.object({ path: singleLineSchema('attachment path', 4096) }).strict()).max(100).default([]),
+    headers: z.array(headerSchema).max(100).default([]),
+  })
+  .strict()
+export type SmtpMessage = z.infer<typeof smtpMessageSchema>
+
+const stageIndex = (s: SmtpStage) => SMTP_STAGES.indexOf(s)
+
+export const smtpJobSchema = z
+  .object({
+    host: hostSchema,
+    port: portSchema.default(587),
+    security: z.enum(SMTP_SECURITY).default('auto'),
+    ehloName: hostSchema.optional(),
+    timeouts: z
+      .object({ connectMs: timeoutSchema, greetingMs: timeoutSchema, socketMs: timeoutSchema })
+      .partial()
+      .strict()
+      .default({}),
+    tls: tlsOptionsSchema.default({ insecure: false }),
+    auth: smtpAuthSchema.optional(),
+    stopAfter: z.enum(SMTP_STAGES).default('send'),
+    message: smtpMessageSchema.optional(),
+    /** Show the AUTH username in the transcript (never the password or token). */
+    showUsername: z.boolean().default(false),
+  })
+  .strict()
+  .superRefine((job, ctx) => {
+    const needs = stageIndex(job.stopAfter)
+    if (needs >= stageIndex('mail') && !job.message)
+      ctx.addIssue({ code: 'custom', path: ['message'], message: `stopping after '${job.stopAfter}' needs a sender (from)` })
+    const m = job.message
+    if (m && needs >= stageIndex('rcpt') && m.to.length + m.cc.length + m.bcc.length === 0)
+      ctx.addIssue({ code: 'custom', path: ['message', 'to'], message: 'at least one recipient (to, cc or bcc) is required' })
+  })
+export type SmtpJobInput = z.input<typeof smtpJobSchema>
+export type SmtpJob = z.output<typeof smtpJobSchema>
+
+export const SmtpResultSchema = JobResultBaseSchema.extend({
+  kind: z.literal('smtp'),
+  target: z.object({ host: z.string(), port: z.number(), security: z.enum(SMTP_SECURITY), address: z.string().nullable() }),
+  tls: TlsInfoSchema.nullable(),
+  capabilities: z.object({ before: z.array(z.string()).nullable(), after: z.array(z.string()).nullable() }),
+  authMechanisms: z.array(z.string()),
+  authMethodUsed: z.string().nullable(),
+  bytes: z.object({ sent: z.number(), received: z.number() }),
+  result: z.object({
+    messageId: z.string().nullable(),
+    response: z.string().nullable(),
+    accepted: z.array(z.string()),
+    rejected: z.array(z.string()),
+    messageSize: z.number().nullable(),
+  }),
+})
+export type SmtpResult = z.infer<typeof SmtpResultSchema>
