@@ -1,0 +1,54 @@
+import type { Direction, TranscriptLine } from '@contract'
+
+/** The marker the engines put where a secret was; shown as a pill, never as text to trust. */
+export const REDACTED = '[redacted]'
+
+export interface TextSegment {
+  text: string
+  redacted: boolean
+}
+
+/** Splits a line into plain text and redaction markers. */
+export function splitRedactions(text: string): TextSegment[] {
+  if (!text.includes(REDACTED)) return [{ text, redacted: false }]
+  const out: TextSegment[] = []
+  const parts = text.split(REDACTED)
+  parts.forEach((part, i) => {
+    if (part) out.push({ text: part, redacted: false })
+    if (i < parts.length - 1) out.push({ text: REDACTED, redacted: true })
+  })
+  return out
+}
+
+/** Colour role of a line's gutter: server replies are judged by their code (4xx amber, 5xx red). */
+export type Tone = 'client' | 'server' | 'warn' | 'error' | 'tls' | 'info'
+
+export function lineTone(line: Pick<TranscriptLine, 'dir' | 'text'>): Tone {
+  switch (line.dir) {
+    case 'c':
+      return 'client'
+    case 's': {
+      const first = /^([1-5])\d\d(?:[ -]|$)/.exec(line.text)?.[1]
+      return first === '4' ? 'warn' : first === '5' ? 'error' : 'server'
+    }
+    case 'tls':
+      return 'tls'
+    case 'err':
+      return 'error'
+    default:
+      return 'info'
+  }
+}
+
+export const GUTTER: Record<Direction, { letter: string; label: string }> = {
+  c: { letter: 'C', label: 'client' },
+  s: { letter: 'S', label: 'server' },
+  tls: { letter: 'TLS', label: 'TLS' },
+  info: { letter: '·', label: 'info' },
+  err: { letter: '!', label: 'error' },
+}
+
+/** ms since the job started, one decimal, e.g. "38.1 ms". */
+export function formatMs(t: number): string {
+  return `${t.toFixed(1)} ms`
+}
