@@ -4,7 +4,7 @@ import vue from 'eslint-plugin-vue'
 import globals from 'globals'
 
 export default tseslint.config(
-  { ignores: ['out/**', 'dist/**', 'node_modules/**', 'coverage/**', 'test/e2e/screenshots/**'] },
+  { ignores: ['out/**', 'dist/**', 'node_modules/**', 'coverage/**', 'test/e2e/screenshots/**', '.mailprobe-tmp/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   ...vue.configs['flat/recommended'],
@@ -29,7 +29,7 @@ export default tseslint.config(
   },
   {
     // Core, CLI and the contract run (or are tested) under plain Node: electron must never be imported there.
-    files: ['main/core/**/*.ts', 'main/cli.ts', 'preload/contract/**/*.ts', 'renderer/**/*.{ts,vue}', 'test/**/*.ts'],
+    files: ['main/core/**/*.ts', 'main/cli.ts', 'main/cli/**/*.ts', 'preload/contract/**/*.ts', 'renderer/**/*.{ts,vue}', 'test/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { paths: [{ name: 'electron', message: 'Only main/ipc, main/adapters, main/index.ts and preload/index.ts may import electron.' }] }],
     },

@@ -57,7 +57,6 @@ export class SmtpSession {
 
   async run(): Promise<SmtpResult> {
     const { job } = this
-    let error: ClassifiedError | null = null
     try {
       if (this.signal?.aborted) throw abortError()
       const message = job.message && reached(job.stopAfter, 'send') ? await buildMessage(job.message) : null
@@ -86,7 +85,7 @@ export class SmtpSession {
       await this.send(message!)
       return await this.quitAndFinish()
     } catch (err) {
-      error = this.tlsError ?? classifySmtpError(err, this.errorContext())
+      const error = this.tlsError ?? classifySmtpError(err, this.errorContext())
       this.rec.line('err', `${error.code}: ${error.message}`)
       return this.build(error)
     } finally {

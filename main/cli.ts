@@ -1,0 +1,44 @@
+// The `mailprobe` command line: parse, then dispatch. Kept small and cheap to load — the engine and
+// everything a command needs is imported inside the handler, so --version and --help start fast.
+import { CliError, parseCli } from './cli/args'
+import { helpHint, helpText, VERSION } from './cli/usage'
+
+async function main(argv: string[]): Promise<number> {
+  try {
+    const req = parseCli(argv)
+    switch (req.action) {
+      case 'version':
+        process.stdout.write(`${VERSION}\n`)
+        return 0
+      case 'help':
+        process.stdout.write(helpText(req.topic))
+        return 0
+      case 'run': {
+        const { runCommand } = await import('./cli/run')
+        return await runCommand(req, { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, signals: process })
+      }
+    }
+  } catch (err) {
+    if (!(err instanceof CliError)) throw err
+    const prefix = err.command ? `mailprobe ${err.command}` : 'mailprobe'
+    if ('showUsage' in err && err.showUsage) process.stderr.write(`${prefix}: ${err.message}\n\n${helpText('main')}`)
+    else process.stderr.write(`${prefix}: ${err.message}\n${err.exitCode === 2 ? `${helpHint(err.command)}\n` : ''}`)
+    return err.exitCode
+  }
+}
+
+// A closed pipe (`mailprobe … | head`) is not an error worth a stack trace.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0)
+  throw err
+})
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code
+  },
+  (err: unknown) => {
+    process.stderr.write(`mailprobe: internal error: ${err instanceof Error ? err.message : String(err)}\n`)
+    process.exitCode = 1
+  },
+)

@@ -1,0 +1,313 @@
+// The command line → a plain request. Pure: no I/O, no secrets (the password is read later, by
+// secrets.ts, from the source named here). Only node:util at run time (crypto is loaded on use), so that
+// `mailprobe --version` and `--help` stay cheap; the contract is imported for its types only.
+import { parseArgs } from 'node:util'
+import type { SmtpAuthMethod, SmtpJobInput, SmtpSecurity, SmtpStage } from '../../preload/contract'
+
+// Copies of the contract's lists (importing them would load zod at start-up); a unit test keeps them equal.
+export const SECURITY_MODES = ['none', 'starttls', 'tls', 'auto'] as const satisfies readonly SmtpSecurity[]
+export const AUTH_METHODS = ['auto', 'plain', 'login', 'cram-md5', 'xoauth2'] as const satisfies readonly SmtpAuthMethod[]
+export const STOP_STAGES = ['connect', 'banner', 'ehlo', 'tls', 'auth', 'mail', 'rcpt'] as const satisfies readonly SmtpStage[]
+
+export type Command = 'send' | 'verify'
+export type SecretSource = { kind: 'env'; name: string } | { kind: 'stdin' }
+
+/** Exits with `exitCode` after printing `message` (one line) and a hint to --help. */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: 1 | 2,
+    readonly command?: Command,
+  ) {
+    super(message)
+    this.name = 'CliError'
+  }
+}
+
+/** Bad usage: exit status 2. `showUsage` prints the general usage instead of a hint. */
+export class UsageError extends CliError {
+  constructor(
+    message: string,
+    command?: Command,
+    readonly showUsage = false,
+  ) {
+    super(message, 2, command)
+    this.name = 'UsageError'
+  }
+}
+
+export const PASSWORD_IN_ARGV =
+  'passwords are never accepted on the command line (other users can read them in the process list, and they stay in shell history): ' +
+  'put it in an environment variable and name it with --password-env VAR, or pipe it in with --password-stdin'
+
+export interface RunRequest {
+  action: 'run'
+  command: Command
+  json: boolean
+  /** The engine input without credentials; `withSecret` adds them. */
+  job: Omit<SmtpJobInput, 'auth'>
+  /** Set when --user was given; the secret then comes from `secretSource`. */
+  auth: { method: SmtpAuthMethod; user: string } | null
+  secretSource: SecretSource | null
+  /** Files the run must be able to read (--attach, --ca), checked before connecting. */
+  files: { option: string; path: string }[]
+  /** Things to tell the user on stderr before the run (e.g. options verify ignores). */
+  notes: string[]
+}
+
+export type CliRequest = { action: 'help'; topic: 'main' | Command } | { action: 'version' } | RunRequest
+
+export interface ParseOptions {
+  /** For reproducible tests: the time and token of the default subject. */
+  now?: Date
+  token?: string
+}
+
+const CONNECTION_OPTIONS = {
+  host: { type: 'string' },
+  port: { type: 'string' },
+  security: { type: 'string' },
+  user: { type: 'string' },
+  'password-env': { type: 'string' },
+  'password-stdin': { type: 'boolean' },
+  auth: { type: 'string' },
+  'stop-after': { type: 'string' },
+  ca: { type: 'string' },
+  insecure: { type: 'boolean' },
+  servername: { type: 'string' },
+  ehlo: { type: 'string' },
+  timeout: { type: 'string' },
+  json: { type: 'boolean' },
+  'show-username': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const
+
+const MESSAGE_OPTIONS = {
+  from: { type: 'string' },
+  to: { type: 'string', multiple: true },
+  cc: { type: 'string', multiple: true },
+  bcc: { type: 'string', multiple: true },
+  subject: { type: 'string' },
+  text: { type: 'string' },
+  html: { type: 'string' },
+  attach: { type: 'string', multiple: true },
+  header: { type: 'string', multiple: true },
+} as const
+
+const OPTIONS = { ...CONNECTION_OPTIONS, ...MESSAGE_OPTIONS }
+const OPTION_NAMES = Object.keys(OPTIONS)
+
+/** Option names under which people try to pass a password or token. */
+const SECRET_FLAG = /^--?(pass|password|passwd|pwd|pw|secret|token|access-token|api-key|apikey|auth-password|auth-pass)$/i
+
+export function parseCli(argv: readonly string[], opts: ParseOptions = {}): CliRequest {
+  const [first, ...rest] = argv
+  if (first === undefined) throw new UsageError('no command given', undefined, true)
+  const command = first === 'send' || first === 'verify' ? first : undefined
+  refusePasswordInArgv(argv, command)
+  if (command) return parseCommand(command, rest, opts)
+  if (first === '--help' || first === '-h') return { action: 'help', topic: 'main' }
+  if (first === 'help') {
+    const topic = rest[0]
+    if (topic === undefined) return { action: 'help', topic: 'main' }
+    if (topic === 'send' || topic === 'verify') return { action: 'help', topic }
+    throw new UsageError(`no help for '${topic}': the commands are send and verify`)
+  }
+  if (first === '--version' || first === '-v' || first === '-V') return { action: 'version' }
+  if (first.startsWith('-')) throw new UsageError(`unknown option '${optionName(first)}' (a command comes first: mailprobe send …, mailprobe verify …)`)
+  throw new UsageError(`unknown command '${first}': the commands are send and verify`)
+}
+
+function optionName(token: string): string {
+  const eq = token.indexOf('=')
+  return eq === -1 ? token : token.slice(0, eq)
+}
+
+/** A password-looking option, or a value glued to --password-stdin, is refused before anything else. */
+function refusePasswordInArgv(argv: readonly string[], command?: Command): void {
+  for (const token of argv) {
+    if (token === '--') break
+    if (!token.startsWith('-')) continue
+    const name = optionName(token)
+    if (SECRET_FLAG.test(name) || (name === '--password-stdin' && token.includes('='))) throw new UsageError(PASSWORD_IN_ARGV, command)
+  }
+}
+
+function wantsHelp(args: readonly string[]): boolean {
+  for (const a of args) {
+    if (a === '--') return false
+    if (a === '--help' || a === '-h') return true
+  }
+  return false
+}
+
+function parseCommand(command: Command, args: readonly string[], opts: ParseOptions): CliRequest {
+  if (wantsHelp(args)) return { action: 'help', topic: command }
+  let parsed
+  try {
+    parsed = parseArgs({ args: [...args], options: OPTIONS, strict: true, allowPositionals: true })
+  } catch (err) {
+    throw new UsageError(describeParseError(err), command)
+  }
+  const { values: v, positionals } = parsed
+  if (positionals.length > 0)
+    // Not echoed: a stray word is as likely to be a password as a typo.
+    throw new UsageError(
+      `unexpected argument (${positionals.length === 1 ? 'one word' : `${positionals.length} words`} not attached to an option); every value follows its option, e.g. --host smtp.example.com. ` +
+        'Passwords go in --password-env VAR or --password-stdin',
+      command,
+    )
+  const fail = (message: string): never => {
+    throw new UsageError(message, command)
+  }
+
+  const notes: string[] = []
+  const host = v.host?.trim() || fail('--host is required')
+  if (host.includes('@')) fail('--host takes a host name only; credentials go in --user and --password-env / --password-stdin')
+
+  let stopAfter: SmtpStage
+  if (command === 'verify') {
+    if (v['stop-after'] !== undefined) fail('verify always stops after auth; use "mailprobe send --stop-after STAGE" to stop elsewhere')
+    stopAfter = 'auth'
+  } else {
+    stopAfter = v['stop-after'] === undefined ? 'send' : oneOf('--stop-after', v['stop-after'], STOP_STAGES, fail)
+  }
+  const security = v.security === undefined ? undefined : oneOf('--security', v.security, SECURITY_MODES, fail)
+  const port = v.port === undefined ? (security === 'tls' ? 465 : undefined) : parsePort(v.port, fail)
+
+  const job: Omit<SmtpJobInput, 'auth'> = { host, stopAfter }
+  if (port !== undefined) job.port = port
+  if (security !== undefined) job.security = security
+  if (v.ehlo !== undefined) job.ehloName = v.ehlo
+  if (v.timeout !== undefined) {
+    const ms = parseTimeout(v.timeout, fail)
+    job.timeouts = { connectMs: ms, greetingMs: ms, socketMs: ms }
+  }
+  if (v.ca !== undefined || v.insecure || v.servername !== undefined) {
+    job.tls = {
+      ...(v.ca !== undefined && { caFile: v.ca }),
+      ...(v.servername !== undefined && { servername: v.servername }),
+      insecure: v.insecure ?? false,
+    }
+  }
+  if (v['show-username']) job.showUsername = true
+
+  // Credentials: a user name needs exactly one secret source, and a secret source needs a user.
+  const envName = v['password-env']
+  const fromStdin = v['password-stdin'] ?? false
+  if (envName !== undefined && fromStdin) fail('use either --password-env or --password-stdin, not both')
+  if (envName !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(envName))
+    fail('--password-env takes the NAME of an environment variable (letters, digits and _), never the password itself')
+  const secretSource: SecretSource | null = envName !== undefined ? { kind: 'env', name: envName } : fromStdin ? { kind: 'stdin' } : null
+  let auth: RunRequest['auth'] = null
+  if (v.user !== undefined) {
+    if (!v.user) fail('--user is empty')
+    if (!secretSource) fail('--user needs a password: --password-env VAR or --password-stdin')
+    auth = { method: v.auth === undefined ? 'auto' : oneOf('--auth', v.auth, AUTH_METHODS, fail), user: v.user }
+  } else if (secretSource) {
+    fail(`${secretSource.kind === 'env' ? '--password-env' : '--password-stdin'} needs --user`)
+  } else if (v.auth !== undefined) {
+    fail('--auth needs --user and a password (--password-env VAR or --password-stdin)')
+  }
+
+  // The message: send needs a sender from MAIL on and a recipient from RCPT on; verify sends nothing.
+  const files: RunRequest['files'] = []
+  if (v.ca !== undefined) files.push({ option: '--ca', path: v.ca })
+  const messageFlags = Object.keys(MESSAGE_OPTIONS).filter((k) => v[k as keyof typeof MESSAGE_OPTIONS] !== undefined)
+  const recipients = (v.to?.length ?? 0) + (v.cc?.length ?? 0) + (v.bcc?.length ?? 0)
+  const stage = STAGE_ORDER.indexOf(stopAfter)
+  if (command === 'verify') {
+    if (messageFlags.length) notes.push(`verify sends nothing: ignoring ${messageFlags.map((f) => `--${f}`).join(', ')}`)
+  } else {
+    if (stage >= STAGE_ORDER.indexOf('mail') && v.from === undefined) fail('--from ADDR is required (the envelope sender)')
+    if (stage >= STAGE_ORDER.indexOf('rcpt') && recipients === 0) fail('at least one recipient is required: --to ADDR (or --cc / --bcc)')
+    if (v.from !== undefined) {
+      const token = opts.token ?? globalThis.crypto.randomUUID().slice(0, 8)
+      const when = (opts.now ?? new Date()).toISOString()
+      const noBody = v.text === undefined && v.html === undefined
+      job.message = {
+        from: v.from,
+        to: v.to ?? [],
+        cc: v.cc ?? [],
+        bcc: v.bcc ?? [],
+        subject: v.subject ?? `Mailprobe test ${token} ${when}`,
+        ...(v.text !== undefined && { text: v.text }),
+        ...(v.html !== undefined && { html: v.html }),
+        ...(noBody && { text: `Test message ${token} sent by Mailprobe, a mail-submission tester.` }),
+        attachments: (v.attach ?? []).map((path) => ({ path })),
+        headers: (v.header ?? []).map((h) => parseHeader(h, fail)),
+      }
+      for (const path of v.attach ?? []) files.push({ option: '--attach', path })
+    } else if (messageFlags.length) {
+      notes.push(`stopping after ${stopAfter} without --from: ignoring ${messageFlags.map((f) => `--${f}`).join(', ')}`)
+    }
+  }
+
+  return { action: 'run', command, json: v.json ?? false, job, auth, secretSource, files, notes }
+}
+
+const STAGE_ORDER: readonly SmtpStage[] = [...STOP_STAGES, 'send']
+
+function oneOf<T extends string>(option: string, value: string, allowed: readonly T[], fail: (m: string) => never): T {
+  if ((allowed as readonly string[]).includes(value)) return value as T
+  return fail(`${option} must be one of ${allowed.join(', ')} (got '${value}')`)
+}
+
+function parsePort(value: string, fail: (m: string) => never): number {
+  const n = /^\d{1,5}$/.test(value) ? Number(value) : NaN
+  if (!(n >= 1 && n <= 65535)) fail(`--port must be a number from 1 to 65535 (got '${value}')`)
+  return n
+}
+
+function parseTimeout(value: string, fail: (m: string) => never): number {
+  const n = /^\d{1,7}$/.test(value) ? Number(value) : NaN
+  if (!(n >= 100 && n <= 600_000)) fail(`--timeout takes milliseconds from 100 to 600000, e.g. --timeout 10000 (got '${value}')`)
+  return n
+}
+
+function parseHeader(raw: string, fail: (m: string) => never): { name: string; value: string } {
+  const colon = raw.indexOf(':')
+  const name = colon > 0 ? raw.slice(0, colon).trim() : ''
+  if (!name || /\s/.test(name)) fail('--header must look like "Name: value"')
+  return { name, value: raw.slice(colon + 1).trim() }
+}
+
+/** parseArgs errors as one line, with a suggestion for a misspelt option. */
+function describeParseError(err: unknown): string {
+  const e = err as { code?: string; message?: string }
+  const message = String(e.message ?? err)
+  if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    const name = /Unknown option '([^']+)'/.exec(message)?.[1] ?? 'option'
+    const near = suggest(name.replace(/^-+/, ''))
+    return `unknown option '${name}'${near ? ` (did you mean --${near}?)` : ''}`
+  }
+  const line = message.split('\n').join(' ')
+  return line.charAt(0).toLowerCase() + line.slice(1)
+}
+
+function suggest(name: string): string | undefined {
+  let best: string | undefined
+  let bestDistance = 3
+  for (const candidate of OPTION_NAMES) {
+    const d = distance(name, candidate)
+    if (d < bestDistance) [best, bestDistance] = [candidate, d]
+  }
+  return best
+}
+
+/** Levenshtein distance, small strings only. */
+function distance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i)
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i]
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1))
+    prev = row
+  }
+  return prev[b.length]!
+}
+
+/** The engine input with the credentials added, built at the last moment before the run. */
+export function withSecret(req: RunRequest, secret: string | null): SmtpJobInput {
+  if (!req.auth || secret === null) return { ...req.job }
+  return { ...req.job, auth: { method: req.auth.method, user: req.auth.user, secret } }
+}

@@ -1,0 +1,107 @@
+// The built `mailprobe` bundle as a child process, for what needs no server: usage errors,
+// help and version. (Runs against SMTP servers live in the end-to-end CLI tests.)
+import { execFileSync, spawnSync } from 'node:child_process'
+import { existsSync, readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { beforeAll, describe, expect, it } from 'vitest'
+
+const ROOT = resolve(__dirname, '../../..')
+const CLI = resolve(ROOT, 'out/cli/mailprobe.cjs')
+const SECRET = 'Hunter2-do-not-print'
+
+beforeAll(() => {
+  if (!existsSync(CLI)) execFileSync('npm', ['run', 'build:cli'], { cwd: ROOT, stdio: 'ignore' })
+}, 120_000)
+
+function mailprobe(args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string } = {}) {
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, NO_COLOR: '1', ...opts.env }
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, env, input: opts.input ?? '', encoding: 'utf8', timeout: 15_000 })
+  if (r.error) throw r.error
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr }
+}
+
+describe('mailprobe (built)', () => {
+  it('prints the usage and exits 2 without a command', () => {
+    const r = mailprobe([])
+    expect(r.status).toBe(2)
+    expect(r.stdout).toBe('')
+    expect(r.stderr).toMatch(/no command given/)
+    expect(r.stderr).toMatch(/Usage:\n {2}mailprobe send/)
+  })
+
+  it('prints the package version', () => {
+    const { version } = JSON.parse(readFileSync(resolve(ROOT, 'package.json'), 'utf8')) as { version: string }
+    const r = mailprobe(['--version'])
+    expect(r.status).toBe(0)
+    expect(r.stdout).toBe(`${version}\n`)
+    expect(r.stderr).toBe('')
+  })
+
+  it('prints help with exit 0', () => {
+    for (const args of [['--help'], ['send', '--help'], ['verify', '--help'], ['help', 'verify']]) {
+      const r = mailprobe(args)
+      expect(r.status).toBe(0)
+      expect(r.stderr).toBe('')
+    }
+    const verify = mailprobe(['verify', '--help'])
+    expect(verify.stdout).toMatch(/^Usage: mailprobe verify --host H/)
+    expect(verify.stdout).toMatch(/--password-env VAR/)
+    const send = mailprobe(['send', '--help'])
+    for (const option of ['--stop-after', '--attach', '--header', '--ca', '--insecure', '--servername', '--ehlo', '--timeout', '--json', '--show-username'])
+      expect(send.stdout).toContain(option)
+  })
+
+  it('refuses a password on the command line with exit 2 and never prints it', () => {
+    for (const args of [
+      ['send', '--password', SECRET],
+      ['send', '--host', 'h', '--user', 'me', `--pass=${SECRET}`, '--json'],
+      ['verify', '--host', 'h', '--user', 'me', '--password-stdin', SECRET],
+    ]) {
+      const r = mailprobe(args)
+      expect(r.status).toBe(2)
+      expect(r.stdout).toBe('')
+      expect(r.stderr).toMatch(/--password-env/)
+      expect(r.stderr).toMatch(/--password-stdin/)
+      expect(r.stderr).toMatch(/Run 'mailprobe (send |verify )?--help' for usage\./)
+      expect(r.stderr).not.toContain(SECRET)
+    }
+  })
+
+  it('wants --from for send, with a hint to --help', () => {
+    const r = mailprobe(['send', '--host', 'h'])
+    expect(r.status).toBe(2)
+    expect(r.stdout).toBe('')
+    expect(r.stderr).toBe("mailprobe send: --from ADDR is required (the envelope sender)\nRun 'mailprobe send --help' for usage.\n")
+  })
+
+  it('exits 2 for unknown options, bad values and unknown commands', () => {
+    for (const args of [
+      ['send', '--host', 'h', '--from', 'a@b.c', '--to', 'x@y.z', '--port', '99999'],
+      ['send', '--host', 'h', '--from', 'a@b.c', '--to', 'x@y.z', '--security', 'ssl'],
+      ['verify', '--host', 'h', '--bogus'],
+      ['probe'],
+    ]) {
+      const r = mailprobe(args)
+      expect(r.status).toBe(2)
+      expect(r.stdout).toBe('')
+      expect(r.stderr.trimEnd().split('\n')).toHaveLength(2)
+    }
+  })
+
+  it('exits 2 when --password-env names an unset variable, or stdin is empty', () => {
+    const env = mailprobe(['verify', '--host', '127.0.0.1', '--user', 'me', '--password-env', 'MAILPROBE_TEST_UNSET'])
+    expect(env.status).toBe(2)
+    expect(env.stderr).toMatch(/not set or is empty/)
+    const stdin = mailprobe(['verify', '--host', '127.0.0.1', '--user', 'me', '--password-stdin'], { input: '' })
+    expect(stdin.status).toBe(2)
+    expect(stdin.stderr).toMatch(/standard input was empty/)
+  })
+
+  it('exits 2 when the engine finds the input invalid', () => {
+    const r = mailprobe(['send', '--host', '127.0.0.1', '--from', 'not-an-address', '--to', 'x@y.z', '--json'])
+    expect(r.status).toBe(2)
+    expect(r.stderr).toMatch(/^mailprobe send: .*from/)
+    // --json still answers with the one result object.
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, kind: 'smtp', error: { code: 'INVALID_INPUT' } })
+  })
+})
