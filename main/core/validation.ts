@@ -1,9 +1,26 @@
 import type { z } from 'zod'
 
-/** One readable sentence from zod issues: "port: port must be 1–65535; message.to.0: address must look like name@domain". */
-export function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 5)
-    .map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message))
-    .join('; ')
+/**
+ * One readable sentence from zod issues, naming each offending field once (its first problem):
+ * "port: port must be 1–65535; message.to[0]: address must look like name@domain".
+ */
+export function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
+  const byField = new Map<string, string>()
+  for (const issue of issues) {
+    const field = formatPath(issue.path)
+    if (!byField.has(field)) byField.set(field, field ? `${field}: ${issue.message}` : issue.message)
+  }
+  const parts = [...byField.values()]
+  const shown = parts.slice(0, 5)
+  const more = parts.length > shown.length ? ` (and ${parts.length - shown.length} more fields)` : ''
+  return `${shown.join('; ')}${more}`
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  let out = ''
+  for (const seg of path) {
+    if (typeof seg === 'number') out += `[${seg}]`
+    else out += out ? `.${String(seg)}` : String(seg)
+  }
+  return out
 }

@@ -3,6 +3,7 @@ import { operations, type Envelope, type OperationName, type OperationOutputs } 
 import { JobManager } from '../core/jobs/job-manager'
 import { runSmtp } from '../core/smtp'
 import type { EventSink } from '../core/transcript/event-sink'
+import { describeIssues } from '../core/validation'
 
 /*
  * The dispatch table: operation name → handler taking validated input. No Electron here, so the
@@ -31,28 +32,6 @@ export function createHandlers(jobs: JobManager, core: CoreDeps = defaultCore): 
   }
 }
 
-/** Turns zod issues into one sentence that names each offending field (its first problem only). */
-export function describeIssues(operation: string, issues: readonly z.core.$ZodIssue[]): string {
-  const byField = new Map<string, string>()
-  for (const issue of issues) {
-    const field = formatPath(issue.path)
-    if (!byField.has(field)) byField.set(field, field ? `${field}: ${issue.message}` : issue.message)
-  }
-  const parts = [...byField.values()]
-  const shown = parts.slice(0, 5)
-  const more = parts.length > shown.length ? ` (and ${parts.length - shown.length} more fields)` : ''
-  return `The ${operation} request was refused — ${shown.join('; ')}${more}.`
-}
-
-function formatPath(path: readonly PropertyKey[]): string {
-  let out = ''
-  for (const seg of path) {
-    if (typeof seg === 'number') out += `[${seg}]`
-    else out += out ? `.${String(seg)}` : String(seg)
-  }
-  return out
-}
-
 /** Validates `payload` with the operation's schema and runs its handler; always answers an envelope. */
 export async function dispatch<K extends OperationName>(
   handlers: Handlers,
@@ -61,7 +40,7 @@ export async function dispatch<K extends OperationName>(
 ): Promise<Envelope<OperationOutputs[K]>> {
   const parsed = operations[name].input.safeParse(payload)
   if (!parsed.success) {
-    return { ok: false, error: { code: 'INVALID_INPUT', message: describeIssues(name, parsed.error.issues) } }
+    return { ok: false, error: { code: 'INVALID_INPUT', message: `The ${name} request was refused — ${describeIssues(parsed.error.issues)}.` } }
   }
   try {
     const handler = handlers[name] as (input: unknown) => OperationOutputs[K] | Promise<OperationOutputs[K]>

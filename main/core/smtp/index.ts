@@ -23,7 +23,7 @@ export async function runSmtp(input: unknown, opts: RunOptions = {}): Promise<Sm
   const parsed = smtpJobSchema.safeParse(input)
   if (!parsed.success) {
     const rec = new JobRecorder(jobId, sink, redactorFor(input))
-    const message = describeIssues(parsed.error)
+    const message = describeIssues(parsed.error.issues)
     rec.line('err', `INVALID_INPUT: ${message}`)
     return rec.finish(invalidResult(input, message, rec))
   }

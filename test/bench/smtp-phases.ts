@@ -1,0 +1,96 @@
+/**
+ * Does the SMTP waterfall tell the truth? A delay proxy adds D ms each way in front of a local
+ * smtp-server (STARTTLS + AUTH PLAIN, pipelining); 20 full sends per D. For each phase we compare
+ * the median duration at D with the median at D = 0 plus the injected delay (its round trips × 2D).
+ * The TCP handshake completes locally at the proxy, so the connect phase gets no injected delay.
+ *
+ * Run: npx tsx test/bench/smtp-phases.ts [--runs 20]
+ */
+import { SMTPServer } from 'smtp-server'
+import { runSmtp } from '../../main/core/smtp'
+import { startDelayProxy } from '../../main/core/sandbox/delay-proxy'
+import { getTestCerts, serverCert } from '../fixtures/certs'
+import type { SmtpResult } from '../../preload/contract'
+import { median, table } from './stats'
+
+const RUNS = Number(process.argv[process.argv.indexOf('--runs') + 1]) || 20
+const DELAYS = [0, 10, 25]
+const TOLERANCE_MS = 2
+
+async function main() {
+  const certs = await getTestCerts()
+  const leaf = await serverCert('good')
+  const server = new SMTPServer({
+    key: leaf.key,
+    cert: leaf.cert,
+    disableReverseLookup: true,
+    authMethods: ['PLAIN'],
+    onAuth: (auth, _s, cb) => (auth.password === 'bench-secret' ? cb(null, { user: auth.username }) : cb(new Error('no'))),
+    onData: (stream, _s, cb) => {
+      stream.resume()
+      stream.on('end', () => cb(null, 'Ok: queued as BENCH'))
+    },
+  })
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  const serverPort = (server.server.address() as { port: number }).port
+
+  const byDelay = new Map<number, SmtpResult[]>()
+  for (const D of DELAYS) {
+    const proxy = await startDelayProxy({ targetHost: '127.0.0.1', targetPort: serverPort, delayMs: D })
+    const results: SmtpResult[] = []
+    for (let i = 0; i < RUNS; i++) {
+      const r = await runSmtp({
+        host: '127.0.0.1',
+        port: proxy.port,
+        security: 'starttls',
+        tls: { servername: 'localhost', caPem: certs.ca.cert },
+        auth: { method: 'plain', user: 'bench', secret: 'bench-secret' },
+        message: { from: 'bench@example.test', to: ['rcpt@example.test'], subject: `bench ${i}`, text: 'phase accounting' },
+      })
+      if (!r.ok) throw new Error(`send failed at D=${D}: ${r.error?.code} ${r.error?.message}`)
+      results.push(r)
+    }
+    await proxy.close()
+    byDelay.set(D, results)
+  }
+  await new Promise<void>((r) => server.close(() => r()))
+
+  const phaseNames = byDelay.get(0)![0]!.phases.map((p) => p.name)
+  const phaseMedian = (D: number, name: string) => median(byDelay.get(D)!.map((r) => r.phases.find((p) => p.name === name)?.durationMs ?? NaN))
+  const phaseTrips = (name: string) => median(byDelay.get(0)!.map((r) => r.phases.find((p) => p.name === name)?.roundTrips ?? 0))
+  // What the proxy can delay: every round trip except the TCP handshake.
+  const injectedTrips = (name: string) => (name === 'connect' ? 0 : phaseTrips(name))
+
+  console.log(`\nSMTP phases through a delay proxy (${RUNS} sends each; STARTTLS, TLS 1.3, AUTH PLAIN, pipelined MAIL/RCPT/DATA)\n`)
+  const summary = DELAYS.map((D) => {
+    const rs = byDelay.get(D)!
+    const trips = median(rs.map((r) => r.roundTrips))
+    const total = median(rs.map((r) => r.totalMs))
+    const base = median(byDelay.get(0)!.map((r) => r.totalMs))
+    const delayedTrips = trips - 1
+    return [`${D}`, total.toFixed(1), `${trips}`, (trips * 2 * D).toFixed(0), (delayedTrips * 2 * D).toFixed(0), (total - base).toFixed(1), (total - base - delayedTrips * 2 * D).toFixed(1)]
+  })
+  console.log(table(['D ms', 'median totalMs', 'roundTrips', 'RT × 2D', '(RT−1) × 2D', 'total − total@0', 'difference'], summary))
+
+  let worst = 0
+  const rows = phaseNames.map((name) => {
+    const trips = injectedTrips(name)
+    const cells = [name, `${phaseTrips(name)}`, phaseMedian(0, name).toFixed(2)]
+    for (const D of DELAYS.slice(1)) {
+      const err = phaseMedian(D, name) - phaseMedian(0, name) - trips * 2 * D
+      if (D === 25) worst = Math.max(worst, Math.abs(err))
+      cells.push(phaseMedian(D, name).toFixed(2), `${(trips * 2 * D).toFixed(0)}`, `${err >= 0 ? '+' : ''}${err.toFixed(2)}`)
+    }
+    return cells
+  })
+  console.log(`\nPer phase: median ms, injected delay (round trips × 2D) and error = median@D − median@0 − injected\n`)
+  console.log(table(['phase', 'RT', '@0', '@10', 'inj', 'err', '@25', 'inj', 'err'], rows))
+  const pass = worst <= TOLERANCE_MS
+  console.log(`\nWorst phase error at D = 25: ${worst.toFixed(2)} ms (tolerance ${TOLERANCE_MS} ms) → ${pass ? 'PASS' : 'FAIL'}`)
+  process.exitCode = pass ? 0 : 1
+}
+
+main().catch((err) => {
+  console.error(err)
+  process.exitCode = 1
+})
