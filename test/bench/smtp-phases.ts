@@ -6,10 +6,10 @@
  *
  * Run: npx tsx test/bench/smtp-phases.ts [--runs 20]
  */
-import { SMTPServer } from 'smtp-server'
 import { runSmtp } from '../../main/core/smtp'
 import { startDelayProxy } from '../../main/core/sandbox/delay-proxy'
-import { getTestCerts, serverCert } from '../fixtures/certs'
+import { getTestCerts } from '../fixtures/certs'
+import { startSmtpPeer } from '../fixtures/smtp-peers'
 import type { SmtpResult } from '../../preload/contract'
 import { median, table } from './stats'
 
@@ -19,20 +19,8 @@ const TOLERANCE_MS = 2
 
 async function main() {
   const certs = await getTestCerts()
-  const leaf = await serverCert('good')
-  const server = new SMTPServer({
-    key: leaf.key,
-    cert: leaf.cert,
-    disableReverseLookup: true,
-    authMethods: ['PLAIN'],
-    onAuth: (auth, _s, cb) => (auth.password === 'bench-secret' ? cb(null, { user: auth.username }) : cb(new Error('no'))),
-    onData: (stream, _s, cb) => {
-      stream.resume()
-      stream.on('end', () => cb(null, 'Ok: queued as BENCH'))
-    },
-  })
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-  const serverPort = (server.server.address() as { port: number }).port
+  const peer = await startSmtpPeer({ mode: 'starttls', authMethods: ['PLAIN'], users: { bench: 'bench-secret' } })
+  const serverPort = peer.port
 
   const byDelay = new Map<number, SmtpResult[]>()
   for (const D of DELAYS) {
@@ -53,7 +41,7 @@ async function main() {
     await proxy.close()
     byDelay.set(D, results)
   }
-  await new Promise<void>((r) => server.close(() => r()))
+  await peer.close()
 
   const phaseNames = byDelay.get(0)![0]!.phases.map((p) => p.name)
   const phaseMedian = (D: number, name: string) => median(byDelay.get(D)!.map((r) => r.phases.find((p) => p.name === name)?.durationMs ?? NaN))

@@ -62,7 +62,8 @@ function reset(socket: net.Socket): void {
 /** One direction: data read from `src` is written to `out` (once attached) D ms after it arrived. */
 class DelayLine {
   private readonly queue: Item[] = []
-  private timer: NodeJS.Timeout | undefined
+  /** Cancels the pending wake-up (a timer, or an immediate for the last millisecond). */
+  private timer: (() => void) | undefined
   private out: net.Socket | undefined
   private finished = false
   private waitingForDrain = false
@@ -87,7 +88,7 @@ class DelayLine {
   stop(): void {
     this.finished = true
     this.queue.length = 0
-    if (this.timer) clearTimeout(this.timer)
+    this.timer?.()
     this.timer = undefined
   }
 
@@ -98,11 +99,20 @@ class DelayLine {
       const head = this.queue[0]!
       const wait = head.due - performance.now()
       if (wait > 0) {
-        // Timers may fire a little early against performance.now(); pump() re-checks and re-arms.
-        this.timer = setTimeout(() => {
+        // A timer fires up to a millisecond or more late, which would skew the simulated latency the
+        // benchmarks measure: sleep until ~1 ms before the due time, then poll with setImmediate
+        // (which still lets I/O run) until it is reached. pump() re-checks and re-arms.
+        const wake = () => {
           this.timer = undefined
           this.pump()
-        }, Math.ceil(wait))
+        }
+        if (wait > 2) {
+          const t = setTimeout(wake, Math.floor(wait) - 1)
+          this.timer = () => clearTimeout(t)
+        } else {
+          const i = setImmediate(wake)
+          this.timer = () => clearImmediate(i)
+        }
         return
       }
       this.queue.shift()

@@ -10,6 +10,8 @@ export interface SmtpErrorContext {
   socketMs: number
   /** The command in flight when we know it better than nodemailer does. */
   command?: string
+  /** Whether the server's greeting arrived (an idle timeout before it is a greeting timeout). */
+  greeted?: boolean
 }
 
 interface NodemailerError extends Error {
@@ -30,12 +32,15 @@ export function classifySmtpError(err: unknown, ctx: SmtpErrorContext): Classifi
   const reply = parseReply(e.response)
   const withReply = (c: ClassifiedError): ClassifiedError => (reply ? { ...c, reply } : c)
   const replyText = reply ? ` (${reply.code} ${reply.text})` : ''
-  const command = (ctx.command ?? e.command ?? '').toUpperCase()
+  // nodemailer knows the command better, except for its catch-all 'CONN'/'API' labels.
+  const command = (e.command && !['CONN', 'API'].includes(e.command) ? e.command : (ctx.command ?? e.command ?? '')).toUpperCase()
   const detail = [e.code, e.originalCode].filter(Boolean).join('/') || undefined
+  const recipientRejected = () =>
+    withReply({ code: 'RECIPIENT_REJECTED', message: `The server refused the recipient${replyText}. Check the address; an unauthenticated session may not relay to other domains.`, detail })
 
   switch (e.code) {
     case 'ETIMEDOUT':
-      if (e.timeoutType === 'GREETING_TIMEOUT') return greetingTimeout(ctx)
+      if (e.timeoutType === 'GREETING_TIMEOUT' || (ctx.greeted === false && e.timeoutType === 'SOCKET_TIMEOUT')) return greetingTimeout(ctx)
       if (e.timeoutType === 'UPGRADE_TIMEOUT')
         return { code: 'TLS_FAILED', message: `The STARTTLS handshake did not finish within ${ctx.greetingMs} ms.`, detail }
       if (e.timeoutType === 'CONNECT_TIMEOUT') return { code: 'CONNECT_TIMEOUT', message: `No TCP answer from ${ctx.host}:${ctx.port} in time.`, detail }
@@ -73,10 +78,10 @@ export function classifySmtpError(err: unknown, ctx: SmtpErrorContext): Classifi
     case 'ENOAUTH':
       return { code: 'AUTH_UNSUPPORTED', message: 'The server does not offer AUTH, so these credentials cannot be tested here.', detail }
     case 'EENVELOPE':
+      if (/recipients were rejected/i.test(e.message)) return recipientRejected()
       if (command.startsWith('MAIL'))
         return withReply({ code: 'SENDER_REJECTED', message: `The server refused the sender${replyText}. It may require AUTH first, or not allow this From address for your account.`, detail })
-      if (command.startsWith('RCPT') || /recipients were rejected/i.test(e.message))
-        return withReply({ code: 'RECIPIENT_REJECTED', message: `The server refused the recipient${replyText}. Check the address; an unauthenticated session may not relay to other domains.`, detail })
+      if (command.startsWith('RCPT')) return recipientRejected()
       return withReply({ code: 'MESSAGE_REJECTED', message: `The server refused the message${replyText}.`, detail })
     case 'EMESSAGE':
       return withReply({ code: 'MESSAGE_REJECTED', message: `The server refused the message${replyText}. Check its size, content and headers against the server's policy.`, detail })

@@ -393,6 +393,7 @@ export class SmtpSession {
       greetingMs: this.timeouts.greetingMs,
       socketMs: this.timeouts.socketMs,
       command: this.command,
+      greeted: this.rec.lines.some((l) => l.dir === 's'),
     }
   }
 
