@@ -13,6 +13,10 @@ async function main(argv: string[]): Promise<number> {
       case 'help':
         process.stdout.write(helpText(req.topic))
         return 0
+      case 'module': {
+        const { parseProbeArgs, runProbeCommand } = await import('./cli/probe')
+        return await runProbeCommand(parseProbeArgs(req.argv), { stdout: process.stdout, stderr: process.stderr, env: process.env, signals: process })
+      }
       case 'run': {
         const { runCommand } = await import('./cli/run')
         return await runCommand(req, { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, signals: process })

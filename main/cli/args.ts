@@ -9,7 +9,10 @@ export const SECURITY_MODES = ['none', 'starttls', 'tls', 'auto'] as const satis
 export const AUTH_METHODS = ['auto', 'plain', 'login', 'cram-md5', 'xoauth2'] as const satisfies readonly SmtpAuthMethod[]
 export const STOP_STAGES = ['connect', 'banner', 'ehlo', 'tls', 'auth', 'mail', 'rcpt'] as const satisfies readonly SmtpStage[]
 
-export type Command = 'send' | 'verify'
+export type Command = 'send' | 'verify' | 'probe'
+/** Commands that live in their own module (main/cli/<name>.ts) and parse their own options. */
+export const MODULE_COMMANDS = ['probe'] as const
+export type ModuleCommand = (typeof MODULE_COMMANDS)[number]
 export type SecretSource = { kind: 'env'; name: string } | { kind: 'stdin' }
 
 /** Exits with `exitCode` after printing `message` (one line) and a hint to --help. */
@@ -36,6 +39,8 @@ export class UsageError extends CliError {
   }
 }
 
+const COMMAND_LIST = ['send', 'verify', ...MODULE_COMMANDS].join(', ')
+
 export const PASSWORD_IN_ARGV =
   'passwords are never accepted on the command line (other users can read them in the process list, and they stay in shell history): ' +
   'put it in an environment variable and name it with --password-env VAR, or pipe it in with --password-stdin'
@@ -55,7 +60,12 @@ export interface RunRequest {
   notes: string[]
 }
 
-export type CliRequest = { action: 'help'; topic: 'main' | Command } | { action: 'version' } | RunRequest
+export type CliRequest =
+  | { action: 'help'; topic: 'main' | 'send' | 'verify' }
+  | { action: 'version' }
+  | RunRequest
+  /** Handed to the command's own module with the words after the command name. */
+  | { action: 'module'; command: ModuleCommand; argv: string[] }
 
 export interface ParseOptions {
   /** For reproducible tests: the time and token of the default subject. */
@@ -104,18 +114,22 @@ export function parseCli(argv: readonly string[], opts: ParseOptions = {}): CliR
   const [first, ...rest] = argv
   if (first === undefined) throw new UsageError('no command given', undefined, true)
   const command = first === 'send' || first === 'verify' ? first : undefined
-  refusePasswordInArgv(argv, command)
+  const moduleCommand = MODULE_COMMANDS.find((c) => c === first)
+  refusePasswordInArgv(argv, command ?? moduleCommand)
   if (command) return parseCommand(command, rest, opts)
+  if (moduleCommand) return { action: 'module', command: moduleCommand, argv: rest }
   if (first === '--help' || first === '-h') return { action: 'help', topic: 'main' }
   if (first === 'help') {
     const topic = rest[0]
     if (topic === undefined) return { action: 'help', topic: 'main' }
     if (topic === 'send' || topic === 'verify') return { action: 'help', topic }
-    throw new UsageError(`no help for '${topic}': the commands are send and verify`)
+    const mod = MODULE_COMMANDS.find((c) => c === topic)
+    if (mod) return { action: 'module', command: mod, argv: ['--help'] }
+    throw new UsageError(`no help for '${topic}': the commands are ${COMMAND_LIST}`)
   }
   if (first === '--version' || first === '-v' || first === '-V') return { action: 'version' }
   if (first.startsWith('-')) throw new UsageError(`unknown option '${optionName(first)}' (a command comes first: mailprobe send …, mailprobe verify …)`)
-  throw new UsageError(`unknown command '${first}': the commands are send and verify`)
+  throw new UsageError(`unknown command '${first}': the commands are ${COMMAND_LIST}`)
 }
 
 function optionName(token: string): string {

@@ -12,7 +12,7 @@ export function useColor(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): b
   return Boolean(stream.isTTY) && !env.NO_COLOR
 }
 
-const SGR = {
+export const SGR = {
   reset: '\x1b[0m',
   bold: '\x1b[1m',
   dim: '\x1b[2m',
@@ -23,7 +23,7 @@ const SGR = {
   cyan: '\x1b[36m',
 } as const
 
-function paint(text: string, codes: string, style: Style): string {
+export function paint(text: string, codes: string, style: Style): string {
   return style.color && text ? `${codes}${text}${SGR.reset}` : text
 }
 
@@ -47,14 +47,18 @@ export function formatTime(t: number): string {
   return `${t.toFixed(1).padStart(7)} ms`
 }
 
-/** One transcript line: `   12.3 ms  -> EHLO client.example`. `[redacted]` stays visible (highlighted in colour). */
-export function formatLine(line: Pick<TranscriptLine, 't' | 'dir' | 'text'>, style: Style): string {
+/**
+ * One transcript line: `   12.3 ms  -> EHLO client.example`. `[redacted]` stays visible (highlighted in colour).
+ * A line tagged with a port (the probe talks to several at once) shows it first: `   12.3 ms    587 -> EHLO …`.
+ */
+export function formatLine(line: Pick<TranscriptLine, 't' | 'dir' | 'text' | 'port'>, style: Style): string {
   let text = sanitize(line.text)
   if (style.color) {
     text = line.dir === 'err' ? paint(text, SGR.red, style) : text.replaceAll('[redacted]', paint('[redacted]', SGR.yellow, style) + (line.dir === 'info' ? SGR.dim : ''))
     if (line.dir === 'info') text = paint(text, SGR.dim, style)
   }
-  return `${paint(formatTime(line.t), SGR.dim, style)}  ${paint(MARKERS[line.dir], DIR_COLOR[line.dir], style)} ${text}`
+  const port = line.port === undefined ? '' : `${paint(String(line.port).padStart(5), SGR.bold, style)} `
+  return `${paint(formatTime(line.t), SGR.dim, style)}  ${port}${paint(MARKERS[line.dir], DIR_COLOR[line.dir], style)} ${text}`
 }
 
 /** The phase waterfall as a table, with a total row. Empty when there were no phases. */

@@ -11,6 +11,7 @@ const MAIN = `mailprobe ${VERSION} — test mail submission with evidence: a liv
 Usage:
   mailprobe send   --host H --from ADDR --to ADDR [options]   send a test message (or stop early with --stop-after)
   mailprobe verify --host H [--user U --password-env VAR]    connect, TLS and AUTH; nothing is sent
+  mailprobe probe  HOST [--ports 25,465,587,2525] [--mx]     which ports and TLS modes work from here
   mailprobe <command> --help                                 options of a command
   mailprobe --version
 

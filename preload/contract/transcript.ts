@@ -20,6 +20,8 @@ export const PhaseSchema = z.object({
   startMs: z.number(),
   durationMs: z.number(),
   roundTrips: z.number().int().nonnegative(),
+  /** The port this phase belongs to, when a job talks to several (the port probe). */
+  port: z.number().int().optional(),
 })
 export type Phase = z.infer<typeof PhaseSchema>
 

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises'
-import type net from 'node:net'
+import type { Duplex } from 'node:stream'
 import tls from 'node:tls'
 import type { ClassifiedError, TlsInfo, TlsOptions } from '../../../preload/contract'
 import { fail } from '../errors'
@@ -32,8 +32,11 @@ export function isIpLiteral(host: string): boolean {
   return /^[\d.]+$/.test(host) || host.includes(':')
 }
 
-/** Upgrades an open socket to TLS (implicit TLS, or our own STARTTLS in the probe), bounded by time and the signal. */
-export function startTls(socket: net.Socket, options: tls.ConnectionOptions, timeoutMs: number, signal?: AbortSignal): Promise<tls.TLSSocket> {
+/**
+ * Upgrades an open socket to TLS (implicit TLS, or our own STARTTLS in the probe), bounded by time and the signal.
+ * Any duplex stream works (the probe passes a tap that records what the peer sent).
+ */
+export function startTls(socket: Duplex, options: tls.ConnectionOptions, timeoutMs: number, signal?: AbortSignal): Promise<tls.TLSSocket> {
   return new Promise((resolve, reject) => {
     const secure = tls.connect({ ...options, socket })
     let settled = false

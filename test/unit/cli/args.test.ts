@@ -66,7 +66,13 @@ describe('help and version', () => {
   it('refuses unknown commands and options before the command', () => {
     expect(usageError('sned').message).toMatch(/unknown command 'sned'/)
     expect(usageError('--host', 'x').message).toMatch(/unknown option '--host'.*command comes first/)
-    expect(usageError('help', 'probe').message).toMatch(/no help for 'probe'/)
+    expect(usageError('help', 'prbe').message).toMatch(/no help for 'prbe': the commands are send, verify, probe/)
+  })
+
+  it('hands module commands their own words, and their help', () => {
+    expect(parseCli(['probe', 'smtp.example.com', '--mx'])).toEqual({ action: 'module', command: 'probe', argv: ['smtp.example.com', '--mx'] })
+    expect(parseCli(['help', 'probe'])).toEqual({ action: 'module', command: 'probe', argv: ['--help'] })
+    expect(usageError('probe', 'h', '--password', 'x').message).toMatch(/never accepted on the command line/)
   })
 })
 

@@ -1,0 +1,290 @@
+// `mailprobe probe HOST …`: which ports and modes work from here. Self-contained: help text, argument
+// parsing, the run (engine imported lazily, so start-up stays cheap) and the human output.
+// Runtime imports: node:util and node:fs, plus args.ts (UsageError) and print.ts, which import no more.
+import { accessSync, constants } from 'node:fs'
+import { parseArgs } from 'node:util'
+import type { ProbeJobInput, ProbePort, ProbeResult } from '../../preload/contract'
+import { UsageError } from './args'
+import { formatJson, formatWarnings, paint, PrintingSink, sanitize, SGR, useColor, type Style } from './print'
+
+// Copies of the contract's values (importing them would load zod at start-up); a unit test keeps them equal.
+export const DEFAULT_PROBE_PORTS = [25, 465, 587, 2525] as const
+export const MAX_PROBE_PORTS = 20
+export const PROBE_TIMEOUT_RANGE = { min: 100, max: 60_000 } as const
+
+export const PROBE_HELP = `Usage: mailprobe probe HOST [options]
+
+Which ports and modes work from here? Connects to each port at once, listens before speaking
+(plaintext SMTP greeting, TLS first, or another service), reads EHLO before and after TLS, shows the
+certificate, and says in a sentence what each port is. Never authenticates, never sends mail.
+
+Options:
+  --ports 25,465,587,2525  ports to probe, comma-separated (default 25,465,587,2525; with --mx: 25)
+  --timeout MS             bound on each step: connect, greeting, each reply, each TLS handshake
+                           (default 5000; 100 to 60000). A silent port takes about this long.
+  --ipv4 | --ipv6          use only IPv4 or only IPv6 addresses
+  --mx                     HOST is a mail domain: look up its MX hosts and probe port 25 of each
+  --json                   print one JSON object (the full result) instead of the transcript and table
+  -h, --help               this help
+TLS (certificates are verified, and a failure is reported, never hidden):
+  --ca FILE                trust the CA certificate(s) in this PEM file
+  --servername NAME        SNI name, and the name certificates must match (default: HOST)
+  --insecure               a certificate that fails verification no longer disqualifies a port
+                           (every result then carries a warning)
+
+Examples:
+  mailprobe probe smtp.example.com
+  mailprobe probe smtp.example.com --ports 465,587 --timeout 3000 --json | jq '.recommendation'
+  mailprobe probe example.com --mx
+
+Exit status: 0 at least one port offers a usable path (for submission: TLS with a certificate that
+verifies; with --mx: an MX host that accepts SMTP), 1 none does, 2 bad usage.
+`
+
+export interface ProbeRunRequest {
+  action: 'run'
+  command: 'probe'
+  json: boolean
+  job: ProbeJobInput
+  /** Files the run must be able to read (--ca), checked before connecting. */
+  files: { option: string; path: string }[]
+}
+
+export type ProbeCliRequest = { action: 'help'; topic: 'probe' } | ProbeRunRequest
+
+const OPTIONS = {
+  ports: { type: 'string' },
+  timeout: { type: 'string' },
+  ipv4: { type: 'boolean' },
+  ipv6: { type: 'boolean' },
+  ca: { type: 'string' },
+  insecure: { type: 'boolean' },
+  servername: { type: 'string' },
+  mx: { type: 'boolean' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const
+
+/** The words after `mailprobe probe` → a request. Pure; bad usage throws UsageError (exit status 2). */
+export function parseProbeArgs(argv: readonly string[]): ProbeCliRequest {
+  for (const a of argv) {
+    if (a === '--') break
+    if (a === '--help' || a === '-h') return { action: 'help', topic: 'probe' }
+  }
+  let parsed
+  try {
+    parsed = parseArgs({ args: [...argv], options: OPTIONS, strict: true, allowPositionals: true })
+  } catch (err) {
+    throw usage(describeParseError(err))
+  }
+  const { values: v, positionals } = parsed
+  if (positionals.length === 0) throw usage('a host is required: mailprobe probe HOST (e.g. mailprobe probe smtp.example.com)')
+  if (positionals.length > 1) throw usage(`one host at a time (got ${positionals.length} words); options start with --, e.g. --ports 465,587`)
+  const host = positionals[0]!.trim()
+  if (!host) throw usage('the host is empty')
+  if (host.startsWith('-')) throw usage(`'${sanitize(host.slice(0, 40))}' is not a host name (host names do not start with '-')`)
+  if (host.includes('@')) throw usage(`give a host or domain name, not an address: for the domain of ${sanitize(host)}, try: mailprobe probe ${sanitize(host.slice(host.lastIndexOf('@') + 1))} --mx`)
+  if (v.ipv4 && v.ipv6) throw usage('choose one of --ipv4 and --ipv6 (or neither, to use both)')
+
+  const job: ProbeJobInput = { host }
+  if (v.ports !== undefined) job.ports = parsePorts(v.ports)
+  if (v.timeout !== undefined) job.timeoutMs = parseTimeout(v.timeout)
+  if (v.ipv4) job.family = 'ipv4'
+  if (v.ipv6) job.family = 'ipv6'
+  if (v.mx) job.mx = true
+  if (v.ca !== undefined || v.insecure || v.servername !== undefined) {
+    if (v.servername !== undefined && !v.servername.trim()) throw usage('--servername needs a name')
+    job.tls = {
+      ...(v.ca !== undefined && { caFile: v.ca }),
+      ...(v.servername !== undefined && { servername: v.servername.trim() }),
+      insecure: v.insecure ?? false,
+    }
+  }
+  return { action: 'run', command: 'probe', json: v.json ?? false, job, files: v.ca !== undefined ? [{ option: '--ca', path: v.ca }] : [] }
+}
+
+export function parsePorts(value: string): number[] {
+  const words = value.split(/[\s,]+/).filter(Boolean)
+  if (!words.length) throw usage('--ports needs at least one port, e.g. --ports 465,587')
+  const ports: number[] = []
+  for (const w of words) {
+    const n = /^\d{1,5}$/.test(w) ? Number(w) : NaN
+    if (!(n >= 1 && n <= 65535)) throw usage(`--ports takes port numbers from 1 to 65535, comma-separated (got '${sanitize(w.slice(0, 20))}')`)
+    if (ports.includes(n)) throw usage(`--ports lists ${n} twice`)
+    ports.push(n)
+  }
+  if (ports.length > MAX_PROBE_PORTS) throw usage(`--ports takes at most ${MAX_PROBE_PORTS} ports (got ${ports.length})`)
+  return ports
+}
+
+function parseTimeout(value: string): number {
+  const n = /^\d{1,6}$/.test(value) ? Number(value) : NaN
+  if (!(n >= PROBE_TIMEOUT_RANGE.min && n <= PROBE_TIMEOUT_RANGE.max))
+    throw usage(`--timeout takes milliseconds from ${PROBE_TIMEOUT_RANGE.min} to ${PROBE_TIMEOUT_RANGE.max}, e.g. --timeout 3000 (got '${sanitize(value.slice(0, 20))}')`)
+  return n
+}
+
+function usage(message: string): UsageError {
+  return new UsageError(message, 'probe')
+}
+
+function describeParseError(err: unknown): string {
+  const e = err as { code?: string; message?: string }
+  const message = String(e.message ?? err).split('\n')[0]!
+  if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    const name = /Unknown option '([^']+)'/.exec(message)?.[1] ?? 'option'
+    return `unknown option '${sanitize(name)}' (see mailprobe probe --help)`
+  }
+  return message.charAt(0).toLowerCase() + message.slice(1)
+}
+
+/** Where the command writes and listens; process.stdout/stderr/env and process itself in real use. */
+export interface ProbeIO {
+  stdout: { write(text: string): unknown; isTTY?: boolean }
+  stderr: { write(text: string): unknown }
+  env: NodeJS.ProcessEnv
+  signals: Pick<NodeJS.Process, 'on' | 'off'>
+}
+
+/** Runs a probe request (or prints help). Returns the exit status: 0 a usable path exists, 1 none does; bad usage throws UsageError (2). */
+export async function runProbeCommand(req: ProbeCliRequest, io: ProbeIO): Promise<number> {
+  if (req.action === 'help') {
+    io.stdout.write(PROBE_HELP)
+    return 0
+  }
+  for (const f of req.files) {
+    try {
+      accessSync(f.path, constants.R_OK)
+    } catch (err) {
+      throw usage(`cannot read ${f.option} file '${f.path}' (${(err as NodeJS.ErrnoException).code ?? 'error'})`)
+    }
+  }
+  const color = useColor(io.stdout, io.env)
+  const sink = req.json ? undefined : new PrintingSink((text) => io.stdout.write(text), { color })
+  const controller = new AbortController()
+  let interrupts = 0
+  const onSigint = () => {
+    if (++interrupts > 1) process.exit(130)
+    io.stderr.write('\nmailprobe: cancelling (press Ctrl-C again to quit at once)\n')
+    controller.abort()
+  }
+  io.signals.on('SIGINT', onSigint)
+  let result: ProbeResult
+  try {
+    const { runProbe } = await import('../core/probe/index')
+    result = await runProbe(req.job, { sink, signal: controller.signal })
+  } catch (err) {
+    result = internalFailure(req, err)
+  } finally {
+    io.signals.off('SIGINT', onSigint)
+  }
+  if (req.json) io.stdout.write(formatJson(result, Boolean(io.stdout.isTTY)))
+  if (result.error?.code === 'INVALID_INPUT') throw usage(result.error.message)
+  if (!req.json) io.stdout.write(formatProbeSummary(result, { color }))
+  return result.ok ? 0 : 1
+}
+
+function internalFailure(req: ProbeRunRequest, err: unknown): ProbeResult {
+  const message = `Mailprobe failed unexpectedly: ${err instanceof Error ? err.message : String(err)}`
+  return {
+    ok: false,
+    kind: 'probe',
+    mode: req.job.mx ? 'mx' : 'host',
+    host: req.job.host,
+    addresses: [],
+    timeoutMs: req.job.timeoutMs ?? 0,
+    ports: [],
+    mx: null,
+    recommendation: { port: null, host: null, security: null, reason: message },
+    error: { code: 'INTERNAL', message },
+    warnings: [],
+    phases: [],
+    totalMs: 0,
+    roundTrips: 0,
+    transcript: [],
+  }
+}
+
+// ── human output ─────────────────────────────────────────────────────────────
+
+const STATE_COLOR: Record<ProbePort['state'], string> = { open: SGR.green, refused: SGR.red, timeout: SGR.yellow, silent: SGR.yellow, error: SGR.red }
+
+function list(mechs: readonly string[] | null): string {
+  return mechs === null ? '-' : mechs.length ? mechs.join(' ') : 'none'
+}
+
+/** The TLS column: mode, protocol and the verdict, e.g. "STARTTLS TLSv1.3 verified" or "implicit TLSv1.2 CERT_EXPIRED". */
+export function tlsCell(p: ProbePort): string {
+  if (p.tls) return `${p.tls.mode === 'implicit' ? 'implicit' : 'STARTTLS'} ${p.tls.protocol} ${p.tls.verification ? p.tls.verification.code : 'verified'}`
+  if (p.starttls) return 'STARTTLS failed'
+  return '-'
+}
+
+function speaksCell(p: ProbePort): string {
+  if (p.speaks === 'other') return p.other ? `other (${p.other})` : 'other'
+  return p.speaks ?? '-'
+}
+
+const ms = (n: number | null) => (n === null ? '-' : n.toFixed(1))
+
+/** One row per port: port, state, speaks, TLS, AUTH before → after, connect ms, banner ms, diagnosis (with the host in domain mode). */
+export function formatProbeTable(r: Pick<ProbeResult, 'ports' | 'mode'>, style: Style): string {
+  if (!r.ports.length) return ''
+  const withHost = r.mode === 'mx'
+  const head = [...(withHost ? ['host'] : []), 'port', 'state', 'speaks', 'TLS', 'AUTH before → after', 'connect ms', 'banner ms', 'diagnosis']
+  const rows = r.ports.map((p) => [
+    ...(withHost ? [sanitize(p.host)] : []),
+    String(p.port),
+    p.state,
+    sanitize(speaksCell(p)),
+    tlsCell(p),
+    p.auth.before === null && p.auth.after === null ? '-' : `${sanitize(list(p.auth.before))} → ${sanitize(list(p.auth.after))}`,
+    ms(p.connectMs),
+    ms(p.bannerMs),
+    sanitize(p.diagnosis),
+  ])
+  const last = head.length - 1
+  const numeric = new Set([last - 2, last - 1])
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)))
+  const stateCol = withHost ? 2 : 1
+  const fmt = (cells: string[], isHead: boolean) =>
+    cells
+      .map((c, i) => {
+        if (i === last) return c
+        const padded = numeric.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)
+        return !isHead && i === stateCol ? paint(padded, STATE_COLOR[c as ProbePort['state']] ?? '', style) : padded
+      })
+      .join('  ')
+  return [paint(fmt(head, true), SGR.bold, style), ...rows.map((row) => fmt(row, false))].map((l) => `  ${l}`.trimEnd()).join('\n')
+}
+
+/** Addresses of the host (or each MX host), the table, the recommendation, warnings and the verdict. */
+export function formatProbeSummary(r: ProbeResult, style: Style): string {
+  const out: string[] = ['']
+  const addrs = (a: ProbeResult['addresses']) => a.map((x) => `${x.address} (${x.family === 6 ? 'AAAA' : 'A'})`).join(', ') || 'no address'
+  if (r.mode === 'host' && r.addresses.length) out.push(`  ${sanitize(r.host)} → ${addrs(r.addresses)}`)
+  if (r.mx) {
+    if (r.mx.nullMx) out.push(`  ${sanitize(r.mx.domain)}: null MX (accepts no mail)`)
+    else out.push(`  MX of ${sanitize(r.mx.domain)}${r.mx.implicit ? ' (none: the domain itself, implicit MX)' : ''}:`)
+    for (const h of r.mx.hosts) out.push(`    ${String(h.priority).padStart(3)} ${sanitize(h.exchange)} → ${h.error ? `${h.error.code}` : addrs(h.addresses)}`)
+  }
+  const table = formatProbeTable(r, style)
+  if (table) out.push('', table)
+  out.push('')
+  const rec = r.recommendation
+  const head = rec.port === null ? 'No recommendation' : `Recommendation: ${r.mode === 'mx' && rec.host ? `${sanitize(rec.host)} ` : ''}port ${rec.port} with ${rec.security === 'tls' ? 'implicit TLS' : rec.security === 'starttls' ? 'STARTTLS' : 'no TLS'}`
+  out.push(`${paint(head, SGR.bold, style)} — ${sanitize(rec.reason)}`)
+  const warnings = formatWarnings(r.warnings, style)
+  if (warnings) out.push(warnings)
+  out.push(verdict(r, style))
+  return out.join('\n') + '\n'
+}
+
+function verdict(r: ProbeResult, style: Style): string {
+  const total = `${r.totalMs.toFixed(1)} ms`
+  if (r.error) return paint(`FAILED ${r.error.code} — ${sanitize(r.error.message)}`, SGR.red + SGR.bold, style)
+  const usable = r.ports.filter((p) => p.usable)
+  if (!usable.length) return paint(`FAILED — no usable ${r.mode === 'mx' ? 'relay' : 'submission'} path · ${total}`, SGR.red + SGR.bold, style)
+  const names = usable.map((p) => `${r.mode === 'mx' ? `${sanitize(p.host)}:` : ''}${p.port}`).join(', ')
+  return paint(`OK — usable ${r.mode === 'mx' ? 'relay' : 'submission'} path${usable.length === 1 ? '' : 's'} on ${names} · ${total}`, SGR.green + SGR.bold, style)
+}
