@@ -9,7 +9,9 @@ export const SECURITY_MODES = ['none', 'starttls', 'tls', 'auto'] as const satis
 export const AUTH_METHODS = ['auto', 'plain', 'login', 'cram-md5', 'xoauth2'] as const satisfies readonly SmtpAuthMethod[]
 export const STOP_STAGES = ['connect', 'banner', 'ehlo', 'tls', 'auth', 'mail', 'rcpt'] as const satisfies readonly SmtpStage[]
 
-export type Command = 'send' | 'verify' | 'probe'
+/** The SMTP commands parsed here; module commands (probe, …) parse their own options. */
+export type SmtpCommand = 'send' | 'verify'
+export type Command = SmtpCommand | ModuleCommand
 /** Commands that live in their own module (main/cli/<name>.ts) and parse their own options. */
 export const MODULE_COMMANDS = ['probe'] as const
 export type ModuleCommand = (typeof MODULE_COMMANDS)[number]
@@ -47,7 +49,7 @@ export const PASSWORD_IN_ARGV =
 
 export interface RunRequest {
   action: 'run'
-  command: Command
+  command: SmtpCommand
   json: boolean
   /** The engine input without credentials; `withSecret` adds them. */
   job: Omit<SmtpJobInput, 'auth'>
@@ -155,7 +157,7 @@ function wantsHelp(args: readonly string[]): boolean {
   return false
 }
 
-function parseCommand(command: Command, args: readonly string[], opts: ParseOptions): CliRequest {
+function parseCommand(command: SmtpCommand, args: readonly string[], opts: ParseOptions): CliRequest {
   if (wantsHelp(args)) return { action: 'help', topic: command }
   let parsed
   try {
