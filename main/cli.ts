@@ -14,8 +14,13 @@ async function main(argv: string[]): Promise<number> {
         process.stdout.write(helpText(req.topic))
         return 0
       case 'module': {
+        const io = { stdout: process.stdout, stderr: process.stderr, env: process.env, signals: process }
+        if (req.command === 'api') {
+          const { parseApiArgs, runApiCommand } = await import('./cli/api')
+          return await runApiCommand(parseApiArgs(req.argv), io)
+        }
         const { parseProbeArgs, runProbeCommand } = await import('./cli/probe')
-        return await runProbeCommand(parseProbeArgs(req.argv), { stdout: process.stdout, stderr: process.stderr, env: process.env, signals: process })
+        return await runProbeCommand(parseProbeArgs(req.argv), io)
       }
       case 'run': {
         const { runCommand } = await import('./cli/run')

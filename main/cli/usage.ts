@@ -12,6 +12,7 @@ Usage:
   mailprobe send   --host H --from ADDR --to ADDR [options]   send a test message (or stop early with --stop-after)
   mailprobe verify --host H [--user U --password-env VAR]    connect, TLS and AUTH; nothing is sent
   mailprobe probe  HOST [--ports 25,465,587,2525] [--mx]     which ports and TLS modes work from here
+  mailprobe api    --provider P --key-env VAR --from … --to …   send (or --verify) over a provider's HTTPS API
   mailprobe <command> --help                                 options of a command
   mailprobe --version
 

@@ -1,0 +1,397 @@
+// `mailprobe api`: send through (or check a key with) a provider's HTTPS API. Self-contained: the
+// dispatcher calls parseApiArgs(argv after the command word) and runApiCommand(request, io).
+// Keys come from environment variables only, never argv. Nothing here loads zod or the engine
+// at start-up: the engine is imported when the command runs.
+import { accessSync, constants, readFileSync } from 'node:fs'
+import { parseArgs } from 'node:util'
+import type { ApiJobInput, ApiProvider, ApiResult } from '../../preload/contract'
+import { UsageError } from './args'
+import { formatJson, formatPhaseTable, formatWarnings, PrintingSink, sanitize, useColor } from './print'
+
+// Copies of the contract's lists (importing them would load zod at start-up); a unit test keeps them equal.
+export const API_PROVIDER_NAMES = ['mailgun', 'sendgrid', 'postmark', 'ses', 'resend', 'mailjet', 'sparkpost', 'brevo', 'generic'] as const satisfies readonly ApiProvider[]
+export const API_REGION_NAMES: Partial<Record<ApiProvider, readonly string[]>> = { mailgun: ['us', 'eu'], sendgrid: ['global', 'eu'], sparkpost: ['us', 'eu'] }
+const GENERIC_METHOD_NAMES = ['GET', 'POST', 'PUT', 'PATCH'] as const
+const GENERIC_AUTH_NAMES = ['bearer', 'basic', 'header', 'none'] as const
+
+const LABELS: Record<ApiProvider, string> = {
+  mailgun: 'Mailgun',
+  sendgrid: 'SendGrid',
+  postmark: 'Postmark',
+  ses: 'Amazon SES',
+  resend: 'Resend',
+  mailjet: 'Mailjet',
+  sparkpost: 'SparkPost',
+  brevo: 'Brevo',
+  generic: 'The endpoint',
+}
+
+export const API_USAGE_HINT = "Try 'mailprobe api --help'."
+
+export const API_HELP = `Usage: mailprobe api --provider P --key-env VAR [options] --from ADDR --to ADDR
+       mailprobe api --provider P --key-env VAR --verify [options]
+
+Sends one message through a provider's HTTPS API (or, with --verify, checks the key and sends
+nothing), printing the request and response as they happen (-> request, <- response, ~~ TLS,
+== info, ** error; keys shown as [redacted]), then the phase timings (dns, connect, tls, send,
+wait, download), the round trips and the verdict.
+
+Provider:
+  --provider P             mailgun | sendgrid | postmark | ses | resend | mailjet | sparkpost | brevo | generic
+  --key-env VAR            read the API key from environment variable VAR (SES: the access key id)
+  --secret-env VAR         the second half where there is one: Mailjet's secret key, SES's secret
+                           access key (generic: the password for --auth basic)
+  --session-token-env VAR  SES temporary credentials' session token
+  --domain D               Mailgun sending domain (required for Mailgun)
+  --region R               mailgun us|eu · sendgrid global|eu · sparkpost us|eu · ses an AWS region
+                           (default us-east-1)
+  --base-url URL           replace the provider's scheme, host and port (proxies, tests); the
+                           documented path is appended
+  --sandbox                the provider's no-delivery mode: Mailgun o:testmode (still billed),
+                           SendGrid sandbox_mode (200, free), Mailjet SandboxMode, SparkPost sandbox
+                           (5 per account lifetime), Brevo X-Sib-Sandbox: drop. Postmark, SES and
+                           Resend have no switch: --sandbox then requires their test recipients
+                           (POSTMARK_API_TEST or bounce-testing.postmarkapp.com, success@simulator.
+                           amazonses.com, delivered@resend.dev) and refuses anything else
+  --verify                 check the key only (Postmark GET /server, SES GetAccount, Brevo GET
+                           /v3/account, SendGrid GET /v3/scopes, Mailgun GET /v3/domains/D, Resend
+                           GET /domains, Mailjet GET /v3/REST/apikey, SparkPost GET /api/v1/account)
+Message (send):
+  --from ADDR              sender (required)
+  --to ADDR                recipient; repeat for more (at least one of --to/--cc/--bcc)
+  --cc ADDR, --bcc ADDR    more recipients
+  --subject S              subject (default: "Mailprobe test <token> <time>")
+  --text T, --html H       bodies (default text: a line naming Mailprobe and the token)
+  --attach FILE            attach a file; repeat for more
+Generic endpoint (--provider generic):
+  --url URL                the endpoint (required); --base-url replaces its scheme, host and port
+  --method M               GET | POST | PUT | PATCH (default POST)
+  --header "Name: value"   request header; repeat for more ({{key}} and {{secret}} are filled in)
+  --auth A                 bearer | basic | header | none (default bearer)
+  --auth-header NAME       the header carrying the key for --auth header (e.g. X-Api-Key)
+  --body-template FILE     the body with {{from}} {{to}} {{cc}} {{bcc}} {{subject}} {{text}} {{html}}
+                           (lists comma-joined; "{{to[]}}" alone becomes an array)
+  --body-format F          json | form (default json)
+TLS (verified by default):
+  --ca FILE                trust the CA certificate(s) in this PEM file
+  --servername NAME        the name the certificate must match (default: the URL's host)
+  --insecure               do not verify the certificate (every result then carries a warning)
+Output:
+  --timeout MS             connect and idle timeout in milliseconds
+  --json                   print one JSON object (the full result) instead of the transcript
+  -h, --help               this help
+
+Keys are never taken from the command line (--key, --api-key … are refused): export them and
+name the variable, e.g.  MG_KEY=… mailprobe api --provider mailgun --key-env MG_KEY \\
+  --domain mg.example.com --from me@mg.example.com --to you@example.net --sandbox
+
+Exit status: 0 the test succeeded, 1 it ran and failed (the error code says why), 2 bad usage.
+`
+
+export const KEY_IN_ARGV =
+  'API keys and secrets are never accepted on the command line (other users can read them in the process list, and they stay in shell history): ' +
+  'put the key in an environment variable and name it with --key-env VAR (and --secret-env VAR for the second half)'
+
+const OPTIONS = {
+  provider: { type: 'string' },
+  'key-env': { type: 'string' },
+  'secret-env': { type: 'string' },
+  'session-token-env': { type: 'string' },
+  domain: { type: 'string' },
+  region: { type: 'string' },
+  'base-url': { type: 'string' },
+  ca: { type: 'string' },
+  servername: { type: 'string' },
+  insecure: { type: 'boolean' },
+  sandbox: { type: 'boolean' },
+  verify: { type: 'boolean' },
+  from: { type: 'string' },
+  to: { type: 'string', multiple: true },
+  cc: { type: 'string', multiple: true },
+  bcc: { type: 'string', multiple: true },
+  subject: { type: 'string' },
+  text: { type: 'string' },
+  html: { type: 'string' },
+  attach: { type: 'string', multiple: true },
+  url: { type: 'string' },
+  method: { type: 'string' },
+  header: { type: 'string', multiple: true },
+  auth: { type: 'string' },
+  'auth-header': { type: 'string' },
+  'body-template': { type: 'string' },
+  'body-format': { type: 'string' },
+  timeout: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const
+
+const MESSAGE_FLAGS = ['from', 'to', 'cc', 'bcc', 'subject', 'text', 'html', 'attach'] as const
+const GENERIC_FLAGS = ['url', 'method', 'header', 'auth', 'auth-header', 'body-template', 'body-format'] as const
+
+/** Option names under which people try to pass a key or secret. */
+const SECRET_FLAG =
+  /^--?(key|api-key|apikey|api_key|secret|secret-key|secret-access-key|access-key|access-key-id|session-token|token|server-token|password|pass|passwd|pwd|private-key|auth-token|bearer)$/i
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
+
+export interface ApiRunRequest {
+  action: 'run'
+  json: boolean
+  /** The engine input without credentials (and without the body template, read at run time). */
+  job: Omit<ApiJobInput, 'credentials'>
+  keyEnv: string
+  secretEnv: string | null
+  sessionTokenEnv: string | null
+  /** --body-template FILE, read when the command runs. */
+  bodyTemplateFile: string | null
+  /** Files the run must be able to read, checked before anything is sent. */
+  files: { option: string; path: string }[]
+  /** Said on stderr before the run (e.g. options --verify ignores). */
+  notes: string[]
+}
+
+export type ApiCliRequest = { action: 'help' } | ApiRunRequest
+
+export interface ApiParseOptions {
+  /** For reproducible tests: the time and token of the default subject. */
+  now?: Date
+  token?: string
+}
+
+function optionName(token: string): string {
+  const eq = token.indexOf('=')
+  return eq === -1 ? token : token.slice(0, eq)
+}
+
+/**
+ * Parses the arguments after `mailprobe api` (a leading "api" is tolerated). Pure: no I/O, no
+ * secrets. Throws UsageError (exit status 2) for bad usage, before anything else for a key in argv.
+ */
+export function parseApiArgs(argv: readonly string[], opts: ApiParseOptions = {}): ApiCliRequest {
+  const args = argv[0] === 'api' ? argv.slice(1) : [...argv]
+  for (const token of args) {
+    if (token === '--') break
+    if (token.startsWith('-') && SECRET_FLAG.test(optionName(token))) throw new UsageError(KEY_IN_ARGV, 'api')
+  }
+  for (const a of args) {
+    if (a === '--') break
+    if (a === '--help' || a === '-h') return { action: 'help' }
+  }
+  let parsed
+  try {
+    parsed = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: true })
+  } catch (err) {
+    const e = err as { code?: string; message?: string }
+    const msg = String(e.message ?? err).split('\n')[0]!
+    throw new UsageError(e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? `unknown option '${/'([^']+)'/.exec(msg)?.[1] ?? '?'}'` : msg.charAt(0).toLowerCase() + msg.slice(1), 'api')
+  }
+  const { values: v, positionals } = parsed
+  const fail = (message: string): never => {
+    throw new UsageError(message, 'api')
+  }
+  // Not echoed: a stray word is as likely to be a key as a typo.
+  if (positionals.length)
+    fail(`unexpected argument (${positionals.length === 1 ? 'one word' : `${positionals.length} words`} not attached to an option); every value follows its option. Keys go in --key-env VAR`)
+
+  const provider = (v.provider ?? fail(`--provider is required: ${API_PROVIDER_NAMES.join(', ')}`)) as string
+  if (!(API_PROVIDER_NAMES as readonly string[]).includes(provider)) fail(`--provider must be one of ${API_PROVIDER_NAMES.join(', ')} (got '${sanitize(provider)}')`)
+  const p = provider as ApiProvider
+  const notes: string[] = []
+  const files: ApiRunRequest['files'] = []
+
+  const envName = (option: string, value: string | undefined): string | null => {
+    if (value === undefined) return null
+    if (!ENV_NAME.test(value)) fail(`${option} takes the NAME of an environment variable (letters, digits and _), never the key itself`)
+    return value
+  }
+  const keyEnv = envName('--key-env', v['key-env']) ?? fail('--key-env VAR is required: the environment variable holding the API key')
+  const secretEnv = envName('--secret-env', v['secret-env'])
+  const sessionTokenEnv = envName('--session-token-env', v['session-token-env'])
+  if ((p === 'mailjet' || p === 'ses') && !secretEnv)
+    fail(p === 'mailjet' ? 'Mailjet needs --secret-env VAR as well (the secret key)' : 'SES needs --secret-env VAR as well (the secret access key; --key-env names the access key id)')
+  if (sessionTokenEnv && p !== 'ses') fail('--session-token-env is for --provider ses only')
+
+  const action = v.verify ? 'verify' : 'send'
+  if (v.verify && v.sandbox) fail('--verify sends nothing, so --sandbox does not apply; use one or the other')
+  if (p === 'mailgun' && !v.domain) fail('Mailgun needs --domain D (the sending domain)')
+  if (v.domain !== undefined && p !== 'mailgun') notes.push(`--domain is used by Mailgun only; ignoring it for ${p}`)
+
+  const job: Omit<ApiJobInput, 'credentials'> = { provider: p, action }
+  if (p === 'mailgun') job.domain = v.domain
+  if (v.region !== undefined) {
+    const allowed = API_REGION_NAMES[p]
+    if (allowed && !allowed.includes(v.region)) fail(`--region for ${p} must be one of ${allowed.join(', ')} (got '${sanitize(v.region)}')`)
+    if (!allowed && p !== 'ses') fail(`${p} has no regions; use --base-url to change the host`)
+    job.region = v.region
+  }
+  if (v['base-url'] !== undefined) job.baseUrl = v['base-url']
+  if (v.sandbox) job.sandbox = true
+  if (v.ca !== undefined || v.insecure || v.servername !== undefined) {
+    job.tls = { ...(v.ca !== undefined && { caFile: v.ca }), ...(v.servername !== undefined && { servername: v.servername }), insecure: v.insecure ?? false }
+    if (v.ca !== undefined) files.push({ option: '--ca', path: v.ca })
+  }
+  if (v.timeout !== undefined) {
+    const ms = /^\d{1,7}$/.test(v.timeout) ? Number(v.timeout) : NaN
+    if (!(ms >= 100 && ms <= 600_000)) fail(`--timeout takes milliseconds from 100 to 600000 (got '${sanitize(v.timeout)}')`)
+    job.timeouts = { connectMs: ms, socketMs: ms }
+  }
+
+  let bodyTemplateFile: string | null = null
+  const genericGiven = GENERIC_FLAGS.filter((f) => v[f] !== undefined)
+  if (p === 'generic') {
+    if (v.verify) fail('the generic provider has no key check (--verify); send to a test endpoint instead')
+    if (v.sandbox) fail('the generic provider has no sandbox switch; put the endpoint’s test flag in --body-template')
+    const url = v.url ?? fail('--provider generic needs --url URL')
+    const method = (v.method ?? 'POST').toUpperCase()
+    if (!(GENERIC_METHOD_NAMES as readonly string[]).includes(method)) fail(`--method must be one of ${GENERIC_METHOD_NAMES.join(', ')}`)
+    const auth = v.auth ?? 'bearer'
+    if (!(GENERIC_AUTH_NAMES as readonly string[]).includes(auth)) fail(`--auth must be one of ${GENERIC_AUTH_NAMES.join(', ')}`)
+    if (auth === 'header' && !v['auth-header']) fail('--auth header needs --auth-header NAME (e.g. X-Api-Key)')
+    const format = v['body-format'] ?? 'json'
+    if (format !== 'json' && format !== 'form') fail('--body-format must be json or form')
+    job.generic = {
+      url,
+      method: method as (typeof GENERIC_METHOD_NAMES)[number],
+      auth: auth as (typeof GENERIC_AUTH_NAMES)[number],
+      ...(v['auth-header'] !== undefined && { authHeader: v['auth-header'] }),
+      headers: (v.header ?? []).map((h) => parseHeader(h, fail)),
+      bodyFormat: format as 'json' | 'form',
+    }
+    if (v['body-template'] !== undefined) {
+      bodyTemplateFile = v['body-template']
+      files.push({ option: '--body-template', path: bodyTemplateFile })
+    }
+  } else if (genericGiven.length) fail(`${genericGiven.map((f) => `--${f}`).join(', ')} ${genericGiven.length === 1 ? 'is' : 'are'} for --provider generic only`)
+
+  const messageGiven = MESSAGE_FLAGS.filter((f) => v[f] !== undefined)
+  if (action === 'verify') {
+    if (messageGiven.length) notes.push(`--verify sends nothing: ignoring ${messageGiven.map((f) => `--${f}`).join(', ')}`)
+  } else {
+    const from = v.from ?? fail('--from ADDR is required')
+    const recipients = (v.to?.length ?? 0) + (v.cc?.length ?? 0) + (v.bcc?.length ?? 0)
+    if (!recipients) fail('at least one recipient is required: --to ADDR (or --cc / --bcc)')
+    const token = opts.token ?? globalThis.crypto.randomUUID().slice(0, 8)
+    const when = (opts.now ?? new Date()).toISOString()
+    const noBody = v.text === undefined && v.html === undefined
+    job.message = {
+      from,
+      to: v.to ?? [],
+      cc: v.cc ?? [],
+      bcc: v.bcc ?? [],
+      subject: v.subject ?? `Mailprobe test ${token} ${when}`,
+      ...(v.text !== undefined && { text: v.text }),
+      ...(v.html !== undefined && { html: v.html }),
+      ...(noBody && { text: `Test message ${token} sent by Mailprobe, a mail-submission tester.` }),
+      attachments: (v.attach ?? []).map((path) => ({ path })),
+    }
+    for (const path of v.attach ?? []) files.push({ option: '--attach', path })
+  }
+  return { action: 'run', json: v.json ?? false, job, keyEnv, secretEnv, sessionTokenEnv, bodyTemplateFile, files, notes }
+}
+
+function parseHeader(raw: string, fail: (m: string) => never): { name: string; value: string } {
+  const colon = raw.indexOf(':')
+  const name = colon > 0 ? raw.slice(0, colon).trim() : ''
+  if (!name || /\s/.test(name)) fail('--header must look like "Name: value"')
+  return { name, value: raw.slice(colon + 1).trim() }
+}
+
+export interface ApiIO {
+  stdout: { write(text: string): unknown; isTTY?: boolean }
+  stderr: { write(text: string): unknown }
+  env: NodeJS.ProcessEnv
+  /** Where SIGINT is heard (the process in real use); omit in tests. */
+  signals?: Pick<NodeJS.Process, 'on' | 'off'>
+}
+
+/**
+ * Runs a parsed `mailprobe api` request and returns the exit status: 0 the test succeeded, 1 it
+ * ran and failed, 2 bad usage. Never throws: usage problems are printed on stderr (exit 2).
+ */
+export async function runApiCommand(req: ApiCliRequest, io: ApiIO): Promise<number> {
+  if (req.action === 'help') {
+    io.stdout.write(API_HELP)
+    return 0
+  }
+  try {
+    return await run(req, io)
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr.write(`mailprobe api: ${err.message}\n${API_USAGE_HINT}\n`)
+      return 2
+    }
+    io.stderr.write(`mailprobe api: internal error: ${err instanceof Error ? err.message : String(err)}\n`)
+    return 1
+  }
+}
+
+async function run(req: ApiRunRequest, io: ApiIO): Promise<number> {
+  for (const note of req.notes) io.stderr.write(`mailprobe api: note: ${note}\n`)
+  for (const f of req.files) {
+    try {
+      accessSync(f.path, constants.R_OK)
+    } catch (err) {
+      throw new UsageError(`cannot read ${f.option} file '${f.path}' (${(err as NodeJS.ErrnoException).code ?? 'error'})`, 'api')
+    }
+  }
+  // The variables' names are not echoed: by mistake one might be a key.
+  const read = (option: string, name: string | null): string | undefined => {
+    if (name === null) return undefined
+    const value = io.env[name]
+    if (!value) throw new UsageError(`${option}: the environment variable it names is not set or is empty (export it first, then pass its name)`, 'api')
+    return value
+  }
+  const key = read('--key-env', req.keyEnv)!
+  const secret = read('--secret-env', req.secretEnv)
+  const sessionToken = read('--session-token-env', req.sessionTokenEnv)
+  const job: ApiJobInput = { ...req.job, credentials: { key, ...(secret && { secret }), ...(sessionToken && { sessionToken }) } }
+  if (req.bodyTemplateFile && job.generic) job.generic = { ...job.generic, bodyTemplate: readFileSync(req.bodyTemplateFile, 'utf8') }
+
+  const color = useColor(io.stdout, io.env)
+  const sink = req.json ? undefined : new PrintingSink((text) => io.stdout.write(text), { color })
+  const controller = new AbortController()
+  let interrupts = 0
+  const onSigint = () => {
+    if (++interrupts > 1) process.exit(130)
+    io.stderr.write('\nmailprobe: cancelling (press Ctrl-C again to quit at once)\n')
+    controller.abort()
+  }
+  io.signals?.on('SIGINT', onSigint)
+  let result: ApiResult
+  try {
+    const { runApi } = await import('../core/http/index')
+    result = await runApi(job, { sink, signal: controller.signal })
+  } finally {
+    io.signals?.off('SIGINT', onSigint)
+  }
+
+  if (req.json) io.stdout.write(formatJson(result, Boolean(io.stdout.isTTY)))
+  // Input the engine refused is bad usage too (exit 2); with --json the result above still went out.
+  if (result.error?.code === 'INVALID_INPUT') throw new UsageError(result.error.message, 'api')
+  if (!req.json) io.stdout.write(formatApiSummary(result, { color }))
+  return result.ok ? 0 : 1
+}
+
+const SGR = { reset: '\x1b[0m', bold: '\x1b[1m', red: '\x1b[31m', green: '\x1b[32m' }
+const paint = (text: string, codes: string, color: boolean) => (color ? `${codes}${text}${SGR.reset}` : text)
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`
+
+/** `OK — SendGrid accepted the message (202) · message id X · 12.3 ms · 3 round trips` or `FAILED <CODE> — <message>`. */
+export function formatApiVerdict(r: ApiResult, style: { color: boolean }): string {
+  const label = LABELS[r.provider]
+  if (r.ok || !r.error) {
+    const what = r.action === 'verify' ? `${label} accepted the key` : `${label} accepted the message`
+    const id = r.result.messageId ? ` · message id ${r.result.messageId}` : ''
+    return paint(sanitize(`OK — ${what} (${r.result.status ?? '?'})${id} · ${r.totalMs.toFixed(1)} ms · ${plural(r.roundTrips, 'round trip')}`), SGR.green + SGR.bold, style.color)
+  }
+  const lines = [paint(`FAILED ${r.error.code} — ${sanitize(r.error.message)}`, SGR.red + SGR.bold, style.color)]
+  if (r.error.reply) lines.push(`  provider replied: ${r.error.reply.code} ${sanitize(r.error.reply.text)}`)
+  return lines.join('\n')
+}
+
+/** Everything printed after the transcript: the phase table, the verdict and the warnings. */
+export function formatApiSummary(r: ApiResult, style: { color: boolean }): string {
+  const table = formatPhaseTable(r.phases, r, style)
+  const warnings = formatWarnings(r.warnings, style)
+  return ['', ...(table ? [table, ''] : []), formatApiVerdict(r, style), ...(warnings ? [warnings] : [])].join('\n') + '\n'
+}

@@ -1,0 +1,236 @@
+import { randomUUID } from 'node:crypto'
+import { API_ACTIONS, API_PROVIDERS, apiJobSchema, type ApiJob, type ApiResult, type ClassifiedError } from '../../../preload/contract'
+import { fail } from '../errors'
+import { nullSink, type EventSink } from '../transcript/event-sink'
+import { JobRecorder } from '../transcript/recorder'
+import { Redactor } from '../transcript/redact'
+import { describeIssues } from '../validation'
+import { loadAttachments } from './attachments'
+import { classifyResponse, classifyThrown } from './classify'
+import { bodyForResult } from './display'
+import { ApiKeepAlive, createKeepAlive } from './keep-alive'
+import { PROVIDERS } from './providers'
+import { HttpExchange, type ExchangeResponse } from './transport'
+import type { BuildContext, ParsedResponse } from './types'
+
+export { ApiKeepAlive, createKeepAlive }
+export { signV4, type SigV4Request, type AwsCredentials } from './providers/ses'
+
+export const DEFAULT_API_TIMEOUTS = { connectMs: 10_000, socketMs: 30_000 }
+
+export interface ApiRunOptions {
+  jobId?: string
+  sink?: EventSink
+  signal?: AbortSignal
+  /**
+   * Reuse one keep-alive connection across runs (warm). Without it every run opens a fresh
+   * connection and closes it (cold). Close it with `keepAlive.close()` when done.
+   */
+  keepAlive?: ApiKeepAlive
+}
+
+/**
+ * Sends one request to a provider's HTTPS API (or checks its key) as `input` describes it,
+ * validated with the contract's apiJobSchema. Never throws: every failure, invalid input
+ * included, is a result with a classified error. Emits transcript and phase events, then one
+ * result event, to `opts.sink`. Credentials appear nowhere in events or the result.
+ */
+export async function runApi(input: unknown, opts: ApiRunOptions = {}): Promise<ApiResult> {
+  const jobId = opts.jobId ?? randomUUID()
+  const sink = opts.sink ?? nullSink
+  const parsed = apiJobSchema.safeParse(input)
+  if (!parsed.success) {
+    const rec = new JobRecorder(jobId, sink, new Redactor(secretsIn(input)))
+    const message = rec.redactor.redact(describeIssues(parsed.error.issues))
+    rec.line('err', `INVALID_INPUT: ${message}`)
+    return rec.finish(invalidResult(input, message, rec))
+  }
+  const job = parsed.data
+  const rec = new JobRecorder(jobId, sink, new Redactor(secretsIn(job)))
+  try {
+    return rec.finish(await new ApiRun(job, rec, opts).run())
+  } catch (err) {
+    // ApiRun handles its own failures; this is the promise "never throws" kept even for a bug.
+    const error = classifyThrown(err)
+    rec.line('err', `${error.code}: ${error.message}`)
+    return rec.finish(invalidResult(job, error.message, rec, error))
+  }
+}
+
+class ApiRun {
+  private readonly warnings: string[] = []
+  private readonly provider
+  private target: ApiResult['target'] = { method: '', url: '', address: null }
+  private exchange: HttpExchange | null = null
+  private result: ApiResult['result'] = { status: null, messageId: null, body: null }
+
+  constructor(
+    private readonly job: ApiJob,
+    private readonly rec: JobRecorder,
+    private readonly opts: ApiRunOptions,
+  ) {
+    this.provider = PROVIDERS[job.provider]
+  }
+
+  async run(): Promise<ApiResult> {
+    const { job, rec, provider } = this
+    let error: ClassifiedError | null = null
+    try {
+      if (this.opts.signal?.aborted) throw Object.assign(new Error('cancelled'), { code: 'ABORT_ERR' })
+      if (job.action === 'send' && job.sandbox) this.checkSandbox()
+      const attachments = job.action === 'send' ? await loadAttachments(job.message!.attachments) : []
+      const origin = job.baseUrl ? new URL(job.baseUrl).origin : provider.defaultOrigin(job)
+      const ctx: BuildContext = {
+        job,
+        message: job.action === 'send' ? job.message! : null,
+        attachments,
+        credentials: job.credentials,
+        origin,
+        now: new Date(),
+      }
+      const built = job.action === 'send' ? await provider.buildSend(ctx) : provider.buildVerify(ctx)
+      this.target = { method: built.method, url: built.url.toString(), address: null }
+      rec.line('info', `${job.provider === 'generic' ? 'generic endpoint' : provider.label} ${job.action === 'verify' ? 'key check (nothing is sent)' : job.sandbox ? 'send in sandbox mode' : 'send'}: ${built.method} ${built.url.toString()}`)
+      if (job.baseUrl) rec.line('info', `base URL override: ${origin} replaces the provider's scheme, host and port; the documented path is kept`)
+      if (built.url.protocol === 'http:')
+        this.warn('This request goes over plain HTTP: the key and the message cross the network unencrypted. Use https:// unless this is a local proxy.')
+      else if (job.tls.insecure) this.warn('TLS certificate verification is OFF for this run: the server’s identity is not checked.')
+
+      const timeouts = { ...DEFAULT_API_TIMEOUTS, ...job.timeouts }
+      this.exchange = new HttpExchange({ rec, tls: job.tls, timeouts, signal: this.opts.signal, keepAlive: this.opts.keepAlive, warn: (t) => this.warn(t) })
+      const raw = await this.exchange.send(built)
+      const res = parse(raw)
+      this.result = { status: res.status, messageId: null, body: res.text ? rec.redactor.redact(bodyForResult(res.text)) : null }
+      const verdict = provider.interpret(res, { action: job.action, sandbox: job.sandbox, job })
+      for (const note of verdict.notes) rec.line('info', note)
+      for (const w of verdict.warnings) this.warn(w)
+      if (raw.overflow) this.warn(`The response body was larger than 10 MiB; Mailprobe kept the first 10 MiB and closed the connection.`)
+      const success = res.status >= 200 && res.status < 300
+      if (verdict.ok && success && built.expectJson && !res.isJson) error = classifyResponse(res, { ...verdict, ok: false }, provider.label, job.action, true)
+      else if (verdict.ok) {
+        this.result.messageId = verdict.messageId
+        rec.line('info', job.action === 'verify' ? `${provider.label} accepted the key (${res.status})` : `${provider.label} accepted the message (${res.status})${verdict.messageId ? `; message id ${verdict.messageId}` : ''}`)
+      } else error = classifyResponse(res, verdict, provider.label, job.action, built.expectJson)
+    } catch (err) {
+      error = classifyThrown(err)
+    }
+    if (this.exchange) {
+      this.target.address = this.exchange.address
+      if (this.result.status === null) this.result.status = this.exchange.status
+    }
+    if (error) rec.line('err', `${error.code}: ${error.message}`)
+    return this.build(error)
+  }
+
+  /** Providers without a sandbox switch get a no-delivery test only through their test recipients. */
+  private checkSandbox(): void {
+    const { job, provider, rec } = this
+    const sb = provider.sandbox
+    if (sb.kind === 'flag') {
+      rec.line('info', `sandbox: ${sb.where}${sb.note ? ` — ${sb.note}` : ''}`)
+      if (sb.warning) this.warn(sb.warning)
+      if (job.provider === 'sparkpost' && !/@sparkpostbox\.com$/i.test(job.message!.from))
+        this.warn('SparkPost sandbox sends must come from an address at sparkpostbox.com; this From will probably be refused.')
+      return
+    }
+    if (sb.kind === 'recipients') {
+      const m = job.message!
+      const all = [...m.to, ...m.cc, ...m.bcc]
+      const real = all.filter((a) => !sb.accepts(a, { key: job.credentials.key }))
+      if (real.length)
+        fail(
+          'INVALID_INPUT',
+          `${provider.label} has no sandbox switch, so this send would deliver to ${real.join(', ')}. For a no-delivery test send only to ${sb.suggestion}; or turn sandbox off to send for real. Nothing was sent.`,
+        )
+      rec.line('info', `sandbox: ${provider.label} has no sandbox switch; every recipient is one of its test addresses, so nothing reaches a real mailbox`)
+      return
+    }
+    fail('INVALID_INPUT', `${provider.label} has no sandbox switch. Nothing was sent.`)
+  }
+
+  private warn(text: string): void {
+    this.warnings.push(text)
+    this.rec.line('info', `warning: ${text}`)
+  }
+
+  private build(error: ClassifiedError | null): ApiResult {
+    const { rec } = this
+    const phases = rec.phases
+    const totalMs = rec.now()
+    const roundTrips = phases.reduce((n, p) => n + p.roundTrips, 0)
+    const bytes = this.exchange?.bytes ?? { sent: 0, received: 0 }
+    if (phases.length)
+      rec.line(
+        'info',
+        `timing: ${phases.map((p) => `${p.name} ${p.durationMs.toFixed(1)}`).join(' · ')} ms · total ${totalMs.toFixed(1)} ms · ${roundTrips} round trip${roundTrips === 1 ? '' : 's'} · ${bytes.sent} bytes sent, ${bytes.received} received`,
+      )
+    const clean = error
+      ? {
+          ...error,
+          message: rec.redactor.redact(error.message),
+          ...(error.detail ? { detail: rec.redactor.redact(error.detail) } : {}),
+          ...(error.reply ? { reply: { code: error.reply.code, text: rec.redactor.redact(error.reply.text) } } : {}),
+        }
+      : null
+    return {
+      ok: error === null,
+      kind: 'api',
+      provider: this.job.provider,
+      action: this.job.action,
+      error: clean,
+      warnings: this.warnings.map((w) => rec.redactor.redact(w)),
+      target: { ...this.target, url: rec.redactor.redact(this.target.url) },
+      phases,
+      totalMs,
+      roundTrips,
+      tls: this.exchange?.tls ?? null,
+      bytes,
+      transcript: rec.lines,
+      result: { ...this.result, messageId: this.result.messageId === null ? null : rec.redactor.redact(this.result.messageId) },
+    }
+  }
+}
+
+function parse(raw: ExchangeResponse): ParsedResponse {
+  const text = raw.body.toString('utf8')
+  let json: unknown = undefined
+  let isJson = false
+  if (text.trim()) {
+    try {
+      json = JSON.parse(text)
+      isJson = true
+    } catch {
+      isJson = false
+    }
+  }
+  return { status: raw.status, statusText: raw.statusText, headers: raw.headers, text, json, isJson, overflow: raw.overflow }
+}
+
+/** Whatever secrets the input carries, valid or not: they must not appear in what we echo. */
+function secretsIn(input: unknown): string[] {
+  const c = (input as { credentials?: Record<string, unknown> } | null)?.credentials
+  if (!c || typeof c !== 'object') return []
+  return [c.key, c.secret, c.sessionToken].filter((s): s is string => typeof s === 'string' && s.length > 0)
+}
+
+function invalidResult(input: unknown, message: string, rec: JobRecorder, error?: ClassifiedError): ApiResult {
+  const i = (input ?? {}) as { provider?: unknown; action?: unknown }
+  const provider = API_PROVIDERS.find((p) => p === i.provider) ?? 'generic'
+  const action = API_ACTIONS.find((a) => a === i.action) ?? 'send'
+  return {
+    ok: false,
+    kind: 'api',
+    provider,
+    action,
+    error: error ? { ...error, message: rec.redactor.redact(error.message) } : { code: 'INVALID_INPUT', message },
+    warnings: [],
+    target: { method: '', url: '', address: null },
+    phases: rec.phases,
+    totalMs: rec.now(),
+    roundTrips: 0,
+    tls: null,
+    bytes: { sent: 0, received: 0 },
+    transcript: rec.lines,
+    result: { status: null, messageId: null, body: null },
+  }
+}

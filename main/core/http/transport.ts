@@ -1,0 +1,293 @@
+// One HTTPS request with a phase for every step: our own DNS (timed even for names), TCP and TLS
+// (verified before a single byte of HTTP is written), then node:http on that socket: send (request
+// written), wait (time to first byte), download. A cold run opens a fresh connection and closes it;
+// with an ApiKeepAlive the connection is kept and the next run reuses it (one round trip).
+import { createHash } from 'node:crypto'
+import http from 'node:http'
+import type tls from 'node:tls'
+import type { TlsInfo, TlsOptions } from '../../../preload/contract'
+import { EngineError, fail } from '../errors'
+import { resolveHost } from '../net/resolve'
+import { openTcp } from '../net/tcp'
+import { buildTlsOptions, describeTls, handshakeRoundTrips, startTls, tlsInfo, verificationError } from '../net/tls'
+import type { JobRecorder } from '../transcript/recorder'
+import { displayHeaderValue, isTextual, showBody } from './display'
+import type { ApiKeepAlive, KeptConnection } from './keep-alive'
+import type { BuiltRequest } from './types'
+
+/** The most of a response body Mailprobe keeps in memory; beyond it reading stops and the connection is closed. */
+export const MAX_BODY_KEPT = 10 * 1024 * 1024
+
+export const USER_AGENT = 'Mailprobe (mail-submission tester)'
+
+export interface ExchangeOptions {
+  rec: JobRecorder
+  tls: TlsOptions
+  timeouts: { connectMs: number; socketMs: number }
+  signal?: AbortSignal
+  keepAlive?: ApiKeepAlive
+  warn: (text: string) => void
+}
+
+export interface ExchangeResponse {
+  status: number
+  statusText: string
+  headers: Record<string, string>
+  /** The kept body (at most MAX_BODY_KEPT bytes). */
+  body: Buffer
+  /** Body bytes received (more than body.length when it overflowed). */
+  bodyBytes: number
+  overflow: boolean
+}
+
+const abortError = () => Object.assign(new Error('cancelled'), { code: 'ABORT_ERR' })
+
+export class HttpExchange {
+  tls: TlsInfo | null = null
+  address: string | null = null
+  /** The HTTP status once the response head arrived (kept even if the body then fails). */
+  status: number | null = null
+  bytes = { sent: 0, received: 0 }
+  reused = false
+  private conn: KeptConnection | null = null
+  private counters = { written: 0, read: 0 }
+  private reusable = false
+
+  constructor(private readonly o: ExchangeOptions) {}
+
+  async send(req: BuiltRequest): Promise<ExchangeResponse> {
+    const { url } = req
+    const secure = url.protocol === 'https:'
+    const hostname = url.hostname.replace(/^\[(.*)\]$/, '$1')
+    const port = Number(url.port) || (secure ? 443 : 80)
+    // Read the CA file before touching the network: a bad path is the user's to fix, not a TLS failure.
+    const tlsOptions = secure ? await buildTlsOptions(hostname, this.o.tls) : null
+    const key = connectionKey(url, this.o.tls)
+    try {
+      if (this.o.signal?.aborted) throw abortError()
+      this.conn = this.o.keepAlive?.take(key) ?? null
+      if (this.conn) {
+        this.reused = true
+        this.tls = this.conn.tls
+        this.address = this.conn.address
+        this.o.rec.line('info', `reusing the kept-alive connection to ${this.address}:${port} (request ${this.conn.requests + 1} on it): no DNS, TCP or TLS this time`)
+      } else {
+        this.conn = await this.connect(key, hostname, port, tlsOptions)
+      }
+      this.counters = { written: this.conn.raw.bytesWritten, read: this.conn.raw.bytesRead }
+      return await this.exchange(req)
+    } finally {
+      this.finish()
+    }
+  }
+
+  private async connect(key: string, hostname: string, port: number, tlsOptions: tls.ConnectionOptions | null): Promise<KeptConnection> {
+    const { rec, signal } = this.o
+    const budget = this.o.timeouts.connectMs
+    const t0 = rec.now()
+    const remaining = () => Math.max(100, budget - (rec.now() - t0))
+    const resolved = await resolveHost(hostname, { timeoutMs: budget, signal })
+    const t1 = rec.now()
+    if (resolved.looked) {
+      rec.phase({ name: 'dns', startMs: t0, durationMs: round(t1 - t0), roundTrips: 0 })
+      rec.line('info', `resolved ${hostname} → ${resolved.addresses.map((a) => a.address).join(', ')} in ${(t1 - t0).toFixed(1)} ms`)
+    }
+    const raw = await openTcp({
+      host: hostname,
+      resolved,
+      port,
+      timeoutMs: remaining(),
+      signal,
+      onAttemptFailed: (ip, family, reason) => rec.line('info', `attempt to ${ip} (IPv${family}) failed: ${reason}`),
+    })
+    const t2 = rec.now()
+    this.address = raw.remoteAddress ?? null
+    rec.phase({ name: 'connect', startMs: t1, durationMs: round(t2 - t1), roundTrips: 1 })
+    rec.line('info', `connected to ${this.address}:${port} in ${(t2 - t1).toFixed(1)} ms`)
+    const conn: KeptConnection = { key, raw, socket: raw, tls: null, address: this.address, requests: 0 }
+    // Until the request takes over, the raw socket's byte counters are the connection's.
+    this.conn = conn
+    if (!tlsOptions) return conn
+    rec.line('tls', `starting TLS with ${tlsOptions.servername ?? hostname} (ALPN http/1.1)`)
+    const secure = await startTls(raw, { ...tlsOptions, ALPNProtocols: ['http/1.1'] }, remaining(), signal).catch((err: unknown) => {
+      throw httpTlsError(err, port)
+    })
+    const t3 = rec.now()
+    rec.phase({ name: 'tls', startMs: t2, durationMs: round(t3 - t2), roundTrips: handshakeRoundTrips(secure) })
+    conn.socket = secure
+    this.tls = conn.tls = tlsInfo(secure, this.o.tls.insecure)
+    rec.line('tls', describeTls(this.tls))
+    if (this.tls.sans.length) rec.line('tls', `certificate names: ${this.tls.sans.join(', ')} · valid ${this.tls.validFrom.slice(0, 10)} → ${this.tls.validTo.slice(0, 10)}`)
+    // Trust is decided here, before a single byte of the request (and its credentials) is written.
+    const verdict = verificationError(secure, this.o.tls.servername ?? hostname)
+    if (verdict && !this.o.tls.insecure) {
+      rec.line('tls', 'certificate not trusted: closing without sending the request (the credentials never left this machine)')
+      throw new EngineError(verdict)
+    }
+    if (verdict) this.o.warn(`The certificate would have failed verification (${verdict.code}), but verification is off: the credentials went to a server whose identity was not checked.`)
+    return conn
+  }
+
+  private exchange(req: BuiltRequest): Promise<ExchangeResponse> {
+    const { rec, signal } = this.o
+    const conn = this.conn!
+    const keepAlive = this.o.keepAlive !== undefined
+    const path = `${req.url.pathname}${req.url.search}`
+    const headers: Record<string, string> = {}
+    const has = (name: string) => Object.keys(headers).some((h) => h.toLowerCase() === name)
+    if (!Object.keys(req.headers).some((h) => h.toLowerCase() === 'host')) headers.Host = req.url.host
+    Object.assign(headers, req.headers)
+    if (!has('user-agent')) headers['User-Agent'] = USER_AGENT
+    if (req.body && !has('content-length')) headers['Content-Length'] = String(req.body.length)
+    headers.Connection = keepAlive ? 'keep-alive' : 'close'
+
+    rec.line('c', `${req.method} ${path} HTTP/1.1`)
+    for (const [name, value] of Object.entries(headers)) rec.line('c', `${name}: ${displayHeaderValue(name, value)}`)
+    if (req.body) showBody(rec, 'c', req.display, Buffer.byteLength(req.display), 'request')
+
+    return new Promise<ExchangeResponse>((resolve, reject) => {
+      let settled = false
+      const t0 = rec.now()
+      let sentAt: number | null = null
+      let headAt: number | null = null
+      const chunks: Buffer[] = []
+      let kept = 0
+      let received = 0
+      let creq: http.ClientRequest | undefined
+
+      const done = (err: unknown, value?: ExchangeResponse) => {
+        if (settled) return
+        settled = true
+        signal?.removeEventListener('abort', onAbort)
+        if (err) {
+          creq?.destroy()
+          reject(err)
+        } else resolve(value!)
+      }
+      const onAbort = () => done(abortError())
+      const markSent = (at: number) => {
+        if (sentAt !== null) return
+        sentAt = at
+        rec.phase({ name: 'send', startMs: t0, durationMs: round(at - t0), roundTrips: 0 })
+      }
+
+      try {
+        creq = http.request({ method: req.method, path, headers, setHost: false, createConnection: () => conn.socket })
+      } catch (err) {
+        return done(new EngineError({ code: 'INVALID_INPUT', message: `The request could not be built: ${(err as Error).message}. Nothing was sent.` }))
+      }
+      creq.on('finish', () => markSent(rec.now()))
+      creq.setTimeout(this.o.timeouts.socketMs, () =>
+        done(
+          new EngineError({
+            code: 'SOCKET_TIMEOUT',
+            message: `${headAt === null ? 'No answer' : 'The response stalled'}: nothing arrived for ${this.o.timeouts.socketMs} ms (Mailprobe's idle timeout). The provider may be overloaded, or something in between is holding the connection.`,
+          }),
+        ),
+      )
+      creq.on('error', (err: NodeJS.ErrnoException) => done(requestError(err, this.reused, headAt !== null)))
+      creq.on('response', (res) => {
+        headAt = rec.now()
+        markSent(headAt)
+        rec.phase({ name: 'wait', startMs: sentAt!, durationMs: round(headAt - sentAt!), roundTrips: 1 })
+        this.status = res.statusCode ?? 0
+        rec.line('s', `HTTP/${res.httpVersion} ${res.statusCode} ${res.statusMessage ?? ''}`.trimEnd(), { t: headAt })
+        for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) rec.line('s', `${res.rawHeaders[i]}: ${res.rawHeaders[i + 1]}`, { t: headAt })
+        // Writing those lines (redaction included) is our time, not the network's: keep it out of 'download'.
+        const overhead = rec.now() - headAt
+        const flat: Record<string, string> = {}
+        for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) flat[k] = Array.isArray(v) ? v.join(', ') : v
+        let overflow = false
+        const finishBody = () => {
+          const endAt = rec.now()
+          rec.phase({ name: 'download', startMs: headAt!, durationMs: round(endAt - headAt! - overhead), roundTrips: 0 })
+          const body = Buffer.concat(chunks)
+          const type = flat['content-type']
+          if (received === 0) rec.line('info', 'no response body')
+          else if (!isTextual(type)) rec.line('s', `[${received} bytes of ${type} not shown]`, { t: endAt })
+          else showBody(rec, 's', body.toString('utf8'), received, 'response')
+          if (overflow) rec.line('info', `stopped reading after ${MAX_BODY_KEPT} bytes (Mailprobe keeps at most ${MAX_BODY_KEPT / 1024 / 1024} MiB of a response) and closed the connection`)
+          this.reusable = keepAlive && !overflow && res.complete && !/\bclose\b/i.test(flat.connection ?? '')
+          done(null, { status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers: flat, body, bodyBytes: received, overflow })
+        }
+        res.on('data', (chunk: Buffer) => {
+          if (settled || overflow) return
+          received += chunk.length
+          const room = MAX_BODY_KEPT - kept
+          if (chunk.length > room) {
+            if (room > 0) chunks.push(chunk.subarray(0, room))
+            kept = MAX_BODY_KEPT
+            overflow = true
+            // Never buffer without bound: stop here, drop the connection, report what we have.
+            finishBody()
+            creq?.destroy()
+            return
+          }
+          chunks.push(chunk)
+          kept += chunk.length
+        })
+        res.on('end', () => {
+          if (!overflow) finishBody()
+        })
+        res.on('aborted', () => done(requestError(Object.assign(new Error('aborted'), { code: 'ECONNRESET' }), this.reused, true)))
+        res.on('error', (err: NodeJS.ErrnoException) => done(requestError(err, this.reused, true)))
+      })
+      if (signal?.aborted) return onAbort()
+      signal?.addEventListener('abort', onAbort, { once: true })
+      creq.end(req.body ?? undefined)
+    })
+  }
+
+  private finish(): void {
+    const conn = this.conn
+    if (!conn) return
+    this.bytes = { sent: conn.raw.bytesWritten - this.counters.written, received: conn.raw.bytesRead - this.counters.read }
+    conn.requests++
+    if (this.reusable && this.o.keepAlive) {
+      conn.socket.setTimeout(0)
+      this.o.keepAlive.keep(conn)
+    } else {
+      conn.socket.destroy()
+      conn.raw.destroy()
+    }
+    this.conn = null
+  }
+}
+
+/** The shared handshake errors speak of SMTP ports; say it the HTTPS way. */
+function httpTlsError(err: unknown, port: number): unknown {
+  if (!(err instanceof EngineError) || err.info.code !== 'TLS_FAILED') return err
+  if (/plaintext, not TLS/.test(err.info.message))
+    return new EngineError({
+      ...err.info,
+      message: `The server answered in plaintext, not TLS: the base URL’s port does not speak HTTPS (port ${port}). Check the base URL; use http:// only for a local plaintext proxy.`,
+    })
+  return err
+}
+
+/** Connections are reused only for the same origin and the same TLS trust settings. */
+function connectionKey(url: URL, t: TlsOptions): string {
+  const pem = t.caPem ? createHash('sha256').update(t.caPem).digest('hex').slice(0, 16) : ''
+  return [url.origin, t.servername ?? '', t.caFile ?? '', pem, t.insecure ? 'insecure' : 'verified', t.minVersion ?? ''].join('|')
+}
+
+function requestError(err: NodeJS.ErrnoException, reused: boolean, gotHead: boolean): unknown {
+  if (err instanceof EngineError) return err
+  const code = err.code ?? ''
+  try {
+    if (code.startsWith('HPE_'))
+      fail('HTTP_BAD_RESPONSE', `The server's answer is not valid HTTP/1.1 (${code}): is the base URL pointing at an HTTPS API?`, { detail: code })
+    if (gotHead) fail('CONNECTION_LOST', 'The connection closed in the middle of the response body.', { detail: code || err.message })
+    if (reused)
+      fail(
+        'CONNECTION_LOST',
+        'The server closed the kept-alive connection before answering; it may or may not have processed the request. Run again (a fresh connection will be opened).',
+        { detail: code || err.message },
+      )
+    fail('CONNECTION_LOST', `The server closed the connection without answering (${err.message}).`, { detail: code || err.message })
+  } catch (e) {
+    return e
+  }
+}
+
+const round = (n: number) => Math.round(Math.max(0, n) * 1000) / 1000
