@@ -23,6 +23,20 @@ export default defineConfig({
           include: ['test/renderer/**/*.test.ts'],
         },
       },
+      {
+        // Chromium against the built browser host (out/web/server.cjs) and local peers.
+        test: {
+          name: 'e2e',
+          environment: 'node',
+          include: ['test/e2e/**/*.test.ts'],
+          globalSetup: ['test/e2e/global-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          // One browser at a time, and after the other projects: timing checks need the CPU to themselves.
+          fileParallelism: false,
+          sequence: { groupOrder: 1 },
+        },
+      },
     ],
   },
 })

@@ -1,6 +1,6 @@
 // The `mailprobe` command line: parse, then dispatch. Kept small and cheap to load — the engine and
 // everything a command needs is imported inside the handler, so --version and --help start fast.
-import { CliError, parseCli } from './cli/args'
+import { CliError, parseCli, type ModuleCommand } from './cli/args'
 import { helpHint, helpText, VERSION } from './cli/usage'
 
 async function main(argv: string[]): Promise<number> {
@@ -13,15 +13,8 @@ async function main(argv: string[]): Promise<number> {
       case 'help':
         process.stdout.write(helpText(req.topic))
         return 0
-      case 'module': {
-        const io = { stdout: process.stdout, stderr: process.stderr, env: process.env, signals: process }
-        if (req.command === 'api') {
-          const { parseApiArgs, runApiCommand } = await import('./cli/api')
-          return await runApiCommand(parseApiArgs(req.argv), io)
-        }
-        const { parseProbeArgs, runProbeCommand } = await import('./cli/probe')
-        return await runProbeCommand(parseProbeArgs(req.argv), io)
-      }
+      case 'module':
+        return await runModule(req.command, req.argv)
       case 'run': {
         const { runCommand } = await import('./cli/run')
         return await runCommand(req, { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, signals: process })
@@ -33,6 +26,29 @@ async function main(argv: string[]): Promise<number> {
     if ('showUsage' in err && err.showUsage) process.stderr.write(`${prefix}: ${err.message}\n\n${helpText('main')}`)
     else process.stderr.write(`${prefix}: ${err.message}\n${err.exitCode === 2 ? `${helpHint(err.command)}\n` : ''}`)
     return err.exitCode
+  }
+}
+
+/** Commands with their own module, loaded only when used so that start-up stays cheap. */
+async function runModule(command: ModuleCommand, argv: string[]): Promise<number> {
+  const io = { stdout: process.stdout, stderr: process.stderr, env: process.env, signals: process }
+  switch (command) {
+    case 'api': {
+      const { parseApiArgs, runApiCommand } = await import('./cli/api')
+      return runApiCommand(parseApiArgs(argv), io)
+    }
+    case 'sandbox': {
+      const { parseSandboxArgs, runSandboxCommand } = await import('./cli/sandbox')
+      return runSandboxCommand(parseSandboxArgs(argv), io)
+    }
+    case 'compare': {
+      const { parseCompareArgs, runCompareCommand } = await import('./cli/compare')
+      return runCompareCommand(parseCompareArgs(argv), io)
+    }
+    case 'probe': {
+      const { parseProbeArgs, runProbeCommand } = await import('./cli/probe')
+      return runProbeCommand(parseProbeArgs(argv), io)
+    }
   }
 }
 

@@ -1,9 +1,9 @@
 import { contextBridge, ipcRenderer } from 'electron'
-import { events, operations, type JobEventBatch, type MailprobeApi, type OperationName } from './contract'
+import { events, operations, type JobEventBatch, type MailprobeApi, type OperationName, type SandboxEvent } from './contract'
 
 /*
  * The renderer's only door to main: one named function per contract operation, plus the job
- * event subscription. ipcRenderer itself is never exposed (Electron's context-isolation guide).
+ * event subscriptions (jobs, the sandbox). ipcRenderer itself is never exposed (Electron's context-isolation guide).
  */
 
 function invoker<K extends OperationName>(name: K): MailprobeApi[K] {
@@ -23,6 +23,14 @@ const api: MailprobeApi = {
     ipcRenderer.on(events.jobEvents, wrapped)
     return () => {
       ipcRenderer.removeListener(events.jobEvents, wrapped)
+    }
+  },
+  onSandboxEvents(listener: (event: SandboxEvent) => void): () => void {
+    // The same way: only the payload crosses, never the IpcRendererEvent.
+    const wrapped = (_event: Electron.IpcRendererEvent, payload: SandboxEvent) => listener(payload)
+    ipcRenderer.on(events.sandboxEvents, wrapped)
+    return () => {
+      ipcRenderer.removeListener(events.sandboxEvents, wrapped)
     }
   },
 }

@@ -1,5 +1,6 @@
-import { app, session, shell, type Session, type WebContents } from 'electron'
-import { isAppUrl, isSafeExternalUrl, type AppOrigin } from './window-config'
+import { app, session, type Session, type WebContents } from 'electron'
+import { openExternalHttps } from './external'
+import { shouldBlockNavigation, windowOpenDecision, type AppOrigin } from './window-config'
 
 /**
  * Locks every web contents down (Electron security checklist items 5, 12–15): no navigation away
@@ -12,18 +13,19 @@ export function installSecurity(origin: AppOrigin): void {
 
 function harden(contents: WebContents, origin: AppOrigin): void {
   contents.on('will-navigate', (event) => {
-    if (!isAppUrl(event.url, origin)) event.preventDefault()
+    if (shouldBlockNavigation(event.url, origin)) event.preventDefault()
   })
   contents.on('will-frame-navigate', (event) => {
-    if (!isAppUrl(event.url, origin)) event.preventDefault()
+    if (shouldBlockNavigation(event.url, origin)) event.preventDefault()
   })
   contents.on('will-redirect', (event) => {
-    if (!isAppUrl(event.url, origin)) event.preventDefault()
+    if (shouldBlockNavigation(event.url, origin)) event.preventDefault()
   })
   contents.setWindowOpenHandler(({ url }) => {
-    // The only way out of the app: an https link, handed to the user's browser.
-    if (isSafeExternalUrl(url)) void shell.openExternal(url)
-    return { action: 'deny' }
+    // The only way out of the app: an https link (isSafeExternalUrl), handed to the user's browser.
+    const decision = windowOpenDecision(url)
+    if (decision.openExternally) void openExternalHttps(url)
+    return { action: decision.action }
   })
   contents.on('will-attach-webview', (event) => event.preventDefault())
 }

@@ -41,8 +41,9 @@ export const secureWebPreferences = {
   experimentalFeatures: false,
 } as const
 
-export function mainWindowWebPreferences(preload: string) {
-  return { ...secureWebPreferences, preload }
+/** The main window's preferences: the secure defaults, our preload, and no DevTools in packaged builds. */
+export function mainWindowWebPreferences(preload: string, opts: { isPackaged?: boolean } = {}) {
+  return { ...secureWebPreferences, preload, devTools: !opts.isPackaged }
 }
 
 function parse(url: string | null | undefined): URL | null {
@@ -72,8 +73,31 @@ export function isAppUrl(url: string | null | undefined, origin: AppOrigin): boo
 /** IPC is answered only for frames showing the app itself (checklist item 17). */
 export const isAllowedSender = isAppUrl
 
-/** Links leave the app only as https: URLs without embedded credentials, opened in the user's browser. */
-export function isSafeExternalUrl(url: string): boolean {
+/** The longest link handed to the system browser (the IPC contract's limit too). */
+export const MAX_EXTERNAL_URL_LENGTH = 2048
+
+/**
+ * The one https-only check for everything that leaves the app (window.open, the Help menu, the
+ * openExternal operation): an https: URL with a host and without embedded credentials.
+ */
+export function isSafeExternalUrl(url: string | null | undefined): boolean {
+  if (typeof url !== 'string' || url.length > MAX_EXTERNAL_URL_LENGTH) return false
   const u = parse(url)
   return !!u && u.protocol === 'https:' && !u.username && !u.password && u.hostname.length > 0
 }
+
+/** What happens to a navigation (will-navigate, will-frame-navigate, will-redirect): only the app's own page may load. */
+export function shouldBlockNavigation(url: string | null | undefined, origin: AppOrigin): boolean {
+  return !isAppUrl(url, origin)
+}
+
+/**
+ * What happens to window.open / target=_blank: never a new Electron window; a safe https link goes
+ * to the system browser instead, anything else is dropped.
+ */
+export function windowOpenDecision(url: string | null | undefined): { action: 'deny'; openExternally: boolean } {
+  return { action: 'deny', openExternally: isSafeExternalUrl(url) }
+}
+
+/** Where the Help menu sends people (must pass isSafeExternalUrl; build/electron-builder.yml's homepage matches). */
+export const PROJECT_DOCS_URL = 'https://github.com/mailprobe/mailprobe#readme'

@@ -13,7 +13,7 @@ export const STOP_STAGES = ['connect', 'banner', 'ehlo', 'tls', 'auth', 'mail', 
 export type SmtpCommand = 'send' | 'verify'
 export type Command = SmtpCommand | ModuleCommand
 /** Commands that live in their own module (main/cli/<name>.ts) and parse their own options. */
-export const MODULE_COMMANDS = ['probe', 'api'] as const
+export const MODULE_COMMANDS = ['probe', 'api', 'sandbox', 'compare'] as const
 export type ModuleCommand = (typeof MODULE_COMMANDS)[number]
 export type SecretSource = { kind: 'env'; name: string } | { kind: 'stdin' }
 

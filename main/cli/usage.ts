@@ -13,6 +13,8 @@ Usage:
   mailprobe verify --host H [--user U --password-env VAR]    connect, TLS and AUTH; nothing is sent
   mailprobe probe  HOST [--ports 25,465,587,2525] [--mx]     which ports and TLS modes work from here
   mailprobe api    --provider P --key-env VAR --from … --to …   send (or --verify) over a provider's HTTPS API
+  mailprobe sandbox [--rtt MS] [--profiles-out FILE]         run the local sandbox SMTP + HTTPS API servers
+  mailprobe compare --profiles FILE --profile A --profile B  SMTP vs API latency: N interleaved runs each
   mailprobe <command> --help                                 options of a command
   mailprobe --version
 

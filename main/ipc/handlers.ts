@@ -1,13 +1,26 @@
+import { readFile, stat } from 'node:fs/promises'
 import type { z } from 'zod'
-import { operations, type Envelope, type OperationName, type OperationOutputs } from '../../preload/contract'
+import { events, operations, type Envelope, type OperationName, type OperationOutputs, type PushChannel, type SandboxEvent } from '../../preload/contract'
 import { JobManager } from '../core/jobs/job-manager'
-import { runSmtp } from '../core/smtp'
+import { OperationError } from '../core/operation-error'
+import { SANDBOX_PRESET } from '../core/sandbox/profiles'
+import type { AppServices } from '../core/services'
 import type { EventSink } from '../core/transcript/event-sink'
 import { describeIssues } from '../core/validation'
 
+export type { AppServices, FilesAdapter } from '../core/services'
+export { openAppServices, noFiles, type OpenServicesOptions } from '../core/services'
+
 /*
  * The dispatch table: operation name → handler taking validated input. No Electron here, so the
- * IPC registration and the WebSocket bridge used by browser tests serve the very same table.
+ * IPC registration (register.ts) and the WebSocket bridge behind `npm run web` serve the very same
+ * table. Handlers are thin: validation is the contract's, the work is core's (stores, runner).
+ *
+ * A host does, once:    const services = await openAppServices({ dataDir, cipher, files, openExternal })
+ * and per caller (a window, a socket):
+ *                       const client = createClient(sink, services)
+ *                       const envelope = await client.dispatch(name, payload)   // never throws
+ *                       client.dispose()                                        // cancels its jobs
  */
 
 export type OperationInput<K extends OperationName> = z.output<(typeof operations)[K]['input']>
@@ -16,28 +29,92 @@ export type Handlers = {
   [K in OperationName]: (input: OperationInput<K>) => OperationOutputs[K] | Promise<OperationOutputs[K]>
 }
 
-/** The core entry points the handlers call; tests and bridges may substitute them. */
-export interface CoreDeps {
-  runSmtp: typeof runSmtp
-}
-
-const defaultCore: CoreDeps = { runSmtp }
-
 export const operationNames = Object.keys(operations) as OperationName[]
 
-export function createHandlers(jobs: JobManager, core: CoreDeps = defaultCore): Handlers {
+/** Largest profiles export main reads from a picked path (the same bound as `content`). */
+const MAX_IMPORT_BYTES = 5_000_000
+
+/**
+ * The handlers for one caller: `jobs` is that caller's job manager (its events go to its sink);
+ * `services` are shared by every caller. Files picked for import are remembered per caller, and
+ * importProfiles reads only those (the renderer cannot make main read an arbitrary path).
+ */
+export function createHandlers(jobs: JobManager, services: AppServices): Handlers {
+  const { profiles, history, runner, sandbox } = services
+  const pickedForImport = new Set<string>()
+
   return {
-    runSmtp: (input) => jobs.start(({ jobId, signal, sink }) => core.runSmtp(input, { jobId, signal, sink })),
+    runSmtp: (input) => runner.smtp(jobs, input),
+    runApi: (input) => runner.api(jobs, input),
+    runProbe: (input) => runner.probe(jobs, input),
+    runProfile: (input) => runner.profile(jobs, input),
+    runCompare: (input) => runner.compare(jobs, input),
     cancelJob: ({ jobId }) => ({ cancelled: jobs.cancel(jobId) }),
+
+    listProfiles: () => ({ profiles: profiles.list(), keyring: services.secrets.status(), issues: services.issues() }),
+    saveProfile: (input) => profiles.save(input),
+    deleteProfile: async ({ id }) => ({ deleted: await profiles.delete(id) }),
+    duplicateProfile: ({ id }) => profiles.duplicate(id),
+    listPresets: () => structuredClone([...services.presets]),
+    // "Export all" leaves out the sandbox's ready-made profiles: their ports and CA file belong to this machine's sandbox.
+    exportProfiles: ({ ids }) => profiles.exportProfiles(ids ?? profiles.list().filter((p) => p.preset !== SANDBOX_PRESET).map((p) => p.id)),
+    importProfiles: async ({ content, path }) => {
+      if (path !== undefined) {
+        if (!pickedForImport.has(path)) throw new OperationError('INVALID_INPUT', 'Choose the file to import with the Import dialog first.')
+        content = await readImportFile(path)
+      }
+      return profiles.importProfiles(content ?? '')
+    },
+
+    listHistory: (query) => history.list(query),
+    getHistoryEntry: ({ id }) => history.get(id),
+    deleteHistory: async ({ ids }) => ({ deleted: await history.delete(ids) }),
+    exportTranscript: async ({ id, format }) => {
+      const out = await history.exportTranscript(id, format)
+      if (!out) throw new OperationError('INVALID_INPUT', `No run with id ${id} in History: it may have been deleted.`)
+      return out
+    },
+
+    pickFiles: async (input) => {
+      const picked = await services.files.pickFiles(input)
+      if (input.purpose === 'import') for (const p of picked.paths) pickedForImport.add(p)
+      return { paths: [...picked.paths] }
+    },
+    saveFile: (input) => services.files.saveFile(input),
+    openExternal: async ({ url }) => ({ opened: await services.openExternal(url) }),
+
+    getSandboxStatus: () => sandbox.status(),
+    setSandboxLatency: (input) => sandbox.setLatency(input),
+    setSandboxEnabled: ({ enabled }) => sandbox.setEnabled(enabled),
+    restoreSandboxProfiles: () => sandbox.restoreProfiles(),
+    listInbox: ({ limit }) => sandbox.listInbox(limit),
+    // By the id a send's result carries: the SMTP queue id, or the API's message id (with or without <>).
+    getInboxMessage: ({ id }) => sandbox.getInboxMessage(id),
+    clearInbox: () => sandbox.clearInbox(),
   }
 }
 
-/** Validates `payload` with the operation's schema and runs its handler; always answers an envelope. */
-export async function dispatch<K extends OperationName>(
-  handlers: Handlers,
-  name: K,
-  payload: unknown,
-): Promise<Envelope<OperationOutputs[K]>> {
+async function readImportFile(path: string): Promise<string> {
+  try {
+    const info = await stat(path)
+    if (!info.isFile()) throw new OperationError('INVALID_INPUT', `${path} is not a file.`)
+    if (info.size > MAX_IMPORT_BYTES) throw new OperationError('INVALID_INPUT', `${path} is larger than 5 MB; a profiles export is much smaller.`)
+    return await readFile(path, 'utf8')
+  } catch (err) {
+    if (err instanceof OperationError) throw err
+    throw new OperationError('INVALID_INPUT', `Could not read ${path} (${(err as NodeJS.ErrnoException).code ?? String(err)}).`)
+  }
+}
+
+/**
+ * Validates `payload` with the operation's schema (unknown fields are refused: the schemas are
+ * strict) and runs its handler. Always answers an envelope, never throws: INVALID_INPUT for a bad
+ * payload, the OperationError's code for a refusal, INTERNAL for anything unexpected.
+ */
+export async function dispatch<K extends OperationName>(handlers: Handlers, name: K, payload: unknown): Promise<Envelope<OperationOutputs[K]>> {
+  if (!Object.hasOwn(operations, name)) {
+    return { ok: false, error: { code: 'INVALID_INPUT', message: `There is no operation called ${String(name)}.` } }
+  }
   const parsed = operations[name].input.safeParse(payload)
   if (!parsed.success) {
     return { ok: false, error: { code: 'INVALID_INPUT', message: `The ${name} request was refused — ${describeIssues(parsed.error.issues)}.` } }
@@ -46,7 +123,8 @@ export async function dispatch<K extends OperationName>(
     const handler = handlers[name] as (input: unknown) => OperationOutputs[K] | Promise<OperationOutputs[K]>
     return { ok: true, value: await handler(parsed.data) }
   } catch (err) {
-    // Handlers should not throw; if one does, the caller still gets an envelope, not a bare rejection.
+    if (err instanceof OperationError) return { ok: false, error: { code: err.code, message: err.message } }
+    // Handlers should not throw otherwise; if one does, the caller still gets an envelope, not a bare rejection.
     return { ok: false, error: { code: 'INTERNAL', message: `Mailprobe failed unexpectedly: ${err instanceof Error ? err.message : String(err)}` } }
   }
 }
@@ -58,11 +136,22 @@ export interface Client {
   dispose(): void
 }
 
-export function createClient(sink: EventSink, core: CoreDeps = defaultCore): Client {
+/** Sends a push event (other than job events, which go through the sink) to the caller. */
+export type Push = (channel: PushChannel, payload: unknown) => void
+
+/**
+ * One caller's client. With `push`, the caller also hears the sandbox's events (a new Inbox
+ * message, the sandbox turned on or off) until dispose().
+ */
+export function createClient(sink: EventSink, services: AppServices, push?: Push): Client {
   const jobs = new JobManager(sink)
-  const handlers = createHandlers(jobs, core)
+  const handlers = createHandlers(jobs, services)
+  const unsubscribe = push ? services.sandbox.subscribe((event: SandboxEvent) => push(events.sandboxEvents, event)) : () => {}
   return {
     dispatch: (name, payload) => dispatch(handlers, name, payload),
-    dispose: () => jobs.cancelAll(),
+    dispose: () => {
+      unsubscribe()
+      jobs.cancelAll()
+    },
   }
 }

@@ -1,31 +1,110 @@
 import { z } from 'zod'
+import type { ApiResult } from './http'
+import { apiJobSchema } from './http'
+import { historyQuerySchema, runProfileSchema, type HistorySummary } from './history'
+import { labOperations, type CompareResult } from './lab'
+import { probeJobSchema, type ProbeResult } from './probe'
+import { saveProfileSchema, type Preset, type Profile, type ProfilesState } from './profiles'
+import { sandboxEvents, sandboxOperations, type SandboxEvent, type SandboxOperationOutputs } from './sandbox'
 import { smtpJobSchema, type SmtpResult } from './smtp'
 import type { JobEvent } from './transcript'
+
+const id = z.string().min(1).max(64)
+const noInput = z.object({}).strict().default({})
 
 /**
  * The IPC contract: one entry per operation the renderer may call. The preload builds
  * `window.mailprobe` from this table, main validates every payload with `input`, and the
- * WebSocket bridge used by browser tests serves the same table.
+ * WebSocket bridge behind `npm run web` serves the same table.
  */
 export const operations = {
+  // Jobs: answer at once with a job id; events follow on `events.jobEvents`.
   runSmtp: { channel: 'smtp:run', input: smtpJobSchema },
-  cancelJob: { channel: 'job:cancel', input: z.object({ jobId: z.string().min(1).max(64) }).strict() },
+  runApi: { channel: 'api:run', input: apiJobSchema },
+  runProbe: { channel: 'probe:run', input: probeJobSchema },
+  runProfile: { channel: 'profile:run', input: runProfileSchema },
+  cancelJob: { channel: 'job:cancel', input: z.object({ jobId: id }).strict() },
+
+  // Profiles (secrets go in, never out).
+  listProfiles: { channel: 'profiles:list', input: noInput },
+  saveProfile: { channel: 'profiles:save', input: saveProfileSchema },
+  deleteProfile: { channel: 'profiles:delete', input: z.object({ id }).strict() },
+  duplicateProfile: { channel: 'profiles:duplicate', input: z.object({ id }).strict() },
+  listPresets: { channel: 'presets:list', input: noInput },
+  exportProfiles: { channel: 'profiles:export', input: z.object({ ids: z.array(id).max(1000).optional() }).strict() },
+  importProfiles: {
+    channel: 'profiles:import',
+    input: z
+      .object({
+        /** The export file's text (a browser file input, a paste). */
+        content: z.string().max(5_000_000).optional(),
+        /** Or: a file the user chose with pickFiles({ purpose: 'import' }) in this window; main reads it. */
+        path: z.string().min(1).max(4096).optional(),
+      })
+      .strict()
+      .refine((i) => (i.content === undefined) !== (i.path === undefined), 'give either the file content or the path picked for import'),
+  },
+
+  // History.
+  listHistory: { channel: 'history:list', input: historyQuerySchema },
+  getHistoryEntry: { channel: 'history:get', input: z.object({ id }).strict() },
+  deleteHistory: { channel: 'history:delete', input: z.object({ ids: z.array(id).min(1).max(500) }).strict() },
+  exportTranscript: { channel: 'history:export', input: z.object({ id, format: z.enum(['txt', 'json']) }).strict() },
+
+  // Files: dialogs run in main (in the browser build: a download, or a typed path).
+  pickFiles: { channel: 'files:pick', input: z.object({ purpose: z.enum(['attachment', 'ca', 'import']), multiple: z.boolean().default(false) }).strict() },
+  saveFile: {
+    channel: 'files:save',
+    input: z.object({ suggestedName: z.string().min(1).max(255).refine((n) => !/[\\/\0]/.test(n), 'a file name, not a path'), content: z.string().max(50_000_000) }).strict(),
+  },
+  openExternal: { channel: 'app:open-external', input: z.object({ url: z.string().url().max(2048).refine((u) => u.startsWith('https://'), 'only https links open') }).strict() },
+
+  // The embedded sandbox: status, latency, on/off, its ready-made profiles, and the Inbox (sandbox.ts).
+  ...sandboxOperations,
+  // The latency lab: a comparison is a job like any other (lab.ts).
+  ...labOperations,
 } as const
 
 export type OperationName = keyof typeof operations
 
-/** What each operation resolves to. Jobs answer at once with their id; events follow on `events.jobEvents`. */
-export interface OperationOutputs {
+export type AnyJobResult = SmtpResult | ApiResult | ProbeResult | CompareResult
+
+/** A stored run with everything needed to show it again. */
+export interface HistoryEntry extends HistorySummary {
+  result: AnyJobResult
+}
+
+/** What each operation resolves to. */
+export interface OperationOutputs extends SandboxOperationOutputs {
+  runCompare: { jobId: string }
   runSmtp: { jobId: string }
+  runApi: { jobId: string }
+  runProbe: { jobId: string }
+  runProfile: { jobId: string }
   cancelJob: { cancelled: boolean }
+  listProfiles: ProfilesState
+  saveProfile: Profile
+  deleteProfile: { deleted: boolean }
+  duplicateProfile: Profile
+  listPresets: Preset[]
+  exportProfiles: { suggestedName: string; content: string }
+  importProfiles: { imported: Profile[]; skipped: { name: string; reason: string }[] }
+  listHistory: { entries: HistorySummary[]; total: number }
+  getHistoryEntry: HistoryEntry | null
+  deleteHistory: { deleted: number }
+  exportTranscript: { suggestedName: string; content: string }
+  pickFiles: { paths: string[] }
+  saveFile: { saved: boolean; path: string | null }
+  openExternal: { opened: boolean }
 }
 
 /** Main → renderer push channels. Job events travel in batches (about every 50 ms). */
 export const events = {
   jobEvents: 'job:events',
+  /** The sandbox: a message arrived in its Inbox, or it started / stopped (SandboxEvent, one at a time). */
+  ...sandboxEvents,
 } as const
 
-export type AnyJobResult = SmtpResult
 export type JobEventBatch = JobEvent<AnyJobResult>[]
 
 /** Every invoke answers with this envelope: Electron passes only `message` of a thrown error. */
@@ -36,4 +115,9 @@ export type MailprobeApi = {
 } & {
   /** Subscribe to job event batches; returns the unsubscribe function. */
   onJobEvents(listener: (batch: JobEventBatch) => void): () => void
+  /** Subscribe to sandbox events (new Inbox messages, status changes); returns the unsubscribe function. */
+  onSandboxEvents(listener: (event: SandboxEvent) => void): () => void
 }
+
+/** The push channels' names, for the hosts that forward them (register.ts, the web bridge). */
+export type PushChannel = (typeof events)[keyof typeof events]

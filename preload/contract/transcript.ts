@@ -36,7 +36,20 @@ export const JobResultBaseSchema = z.object({
   transcript: z.array(TranscriptLineSchema),
 })
 
-export type TranscriptEvent = TranscriptLine & { type: 'transcript'; jobId: string; seq: number }
+/**
+ * How far a long job (the latency lab) has got. Rides on a transcript event (an 'info' line that
+ * says the same in words), so consumers that know nothing of it just show the line.
+ */
+export const JobProgressSchema = z.object({
+  done: z.number().int().nonnegative(),
+  total: z.number().int().nonnegative(),
+  /** Estimated time left in ms (null until the first step has finished). */
+  etaMs: z.number().nullable(),
+  elapsedMs: z.number(),
+})
+export type JobProgress = z.infer<typeof JobProgressSchema>
+
+export type TranscriptEvent = TranscriptLine & { type: 'transcript'; jobId: string; seq: number; progress?: JobProgress }
 export type PhaseEvent = { type: 'phase'; jobId: string; seq: number; phase: Phase }
 export type ResultEvent<R = unknown> = { type: 'result'; jobId: string; seq: number; result: R }
 /** Everything a job streams, in `seq` order; the result event is always last. */

@@ -1,22 +1,91 @@
 import type { GlobalThemeOverrides } from 'naive-ui'
 
 /** UI.md: Inter for text, JetBrains Mono for protocol data, 13 px, bundled fonts only. */
-export const themeOverrides: GlobalThemeOverrides = {
-  common: {
-    fontFamily: "Inter, system-ui, -apple-system, 'Segoe UI', sans-serif",
-    fontFamilyMono: "'JetBrains Mono', ui-monospace, Menlo, Consolas, monospace",
-    fontSize: '13px',
-    fontSizeMedium: '13px',
-    fontSizeSmall: '12px',
-    heightMedium: '30px',
-  },
+export function themeOverrides(dark: boolean): GlobalThemeOverrides {
+  // Dark: a mid blue, so white button text keeps its contrast.
+  const primary = dark ? '#3f83f0' : '#2563eb'
+  return {
+    common: {
+      fontFamily: "Inter, system-ui, -apple-system, 'Segoe UI', sans-serif",
+      fontFamilyMono: "'JetBrains Mono', ui-monospace, Menlo, Consolas, monospace",
+      fontSize: '13px',
+      fontSizeMedium: '13px',
+      fontSizeSmall: '12px',
+      heightMedium: '30px',
+      heightSmall: '26px',
+      borderRadius: '5px',
+      primaryColor: primary,
+      primaryColorHover: dark ? '#5a95f3' : '#3b76f0',
+      primaryColorPressed: dark ? '#2f6fd6' : '#1d4fd0',
+      primaryColorSuppl: primary,
+      ...(dark ? { bodyColor: '#151619', cardColor: '#1b1c20', modalColor: '#1f2025', popoverColor: '#24252b' } : {}),
+    },
+    DataTable: { thPaddingSmall: '6px 8px', tdPaddingSmall: '6px 8px' },
+    Tabs: { tabFontSizeMedium: '13px' },
+  }
 }
 
-/** Transcript and waterfall colours (CSS variables read by the components), per colour scheme. */
+/** App colours (CSS variables read by the components), per colour scheme. */
 export function toneVars(dark: boolean): Record<string, string> {
   const t = dark
-    ? { client: '#70a5ff', server: '#63e2b7', warn: '#f2c97d', error: '#e88080', tls: '#b895f5', info: '#8d8d94', net: '#4d8fe8', srv: '#d9a441', surface: '#18181c' }
-    : { client: '#2f6fd6', server: '#18804b', warn: '#b7791f', error: '#d03050', tls: '#7c4dcc', info: '#80808a', net: '#2f7de1', srv: '#d9900b', surface: '#ffffff' }
+    ? {
+        client: '#7cb0ff',
+        server: '#5fd3a0',
+        warn: '#f2c97d',
+        error: '#f08a8a',
+        tls: '#bb9af7',
+        info: '#8d8f98',
+        net: '#4d8fe8',
+        srv: '#d9a441',
+        surface: '#151619',
+        sidebar: '#111214',
+        sidebarHover: '#1c1d20',
+        sidebarSelected: '#1b2535',
+        border: 'rgba(255,255,255,0.08)',
+        borderStrong: 'rgba(255,255,255,0.16)',
+        hover: 'rgba(255,255,255,0.05)',
+        selected: 'rgba(110,168,254,0.16)',
+        accent: '#6ea8fe',
+        focus: '#6ea8fe',
+        focusRing: 'rgba(110,168,254,0.25)',
+        recBg: 'rgba(95,211,160,0.08)',
+        recBorder: 'rgba(95,211,160,0.35)',
+        warnBg: 'rgba(242,201,125,0.08)',
+        warnBorder: 'rgba(242,201,125,0.35)',
+        diffAdd: 'rgba(95,211,160,0.16)',
+        diffDel: 'rgba(240,138,138,0.14)',
+        match: 'rgba(250,200,40,0.35)',
+        pill: 'rgba(240,138,138,0.16)',
+      }
+    : {
+        client: '#2160c4',
+        server: '#137a47',
+        warn: '#a86b12',
+        error: '#c8283f',
+        tls: '#7444c8',
+        info: '#7c7f88',
+        net: '#3b82f6',
+        srv: '#e09a1a',
+        surface: '#ffffff',
+        sidebar: '#f6f7f9',
+        sidebarHover: '#eceef1',
+        sidebarSelected: '#e2e9f8',
+        border: 'rgba(15,23,42,0.09)',
+        borderStrong: 'rgba(15,23,42,0.18)',
+        hover: 'rgba(15,23,42,0.045)',
+        selected: 'rgba(37,99,235,0.10)',
+        accent: '#2563eb',
+        focus: '#2563eb',
+        focusRing: 'rgba(37,99,235,0.2)',
+        recBg: 'rgba(19,122,71,0.06)',
+        recBorder: 'rgba(19,122,71,0.3)',
+        warnBg: 'rgba(168,107,18,0.06)',
+        warnBorder: 'rgba(168,107,18,0.3)',
+        diffAdd: 'rgba(19,122,71,0.12)',
+        diffDel: 'rgba(200,40,63,0.10)',
+        match: 'rgba(250,200,40,0.5)',
+        pill: 'rgba(200,40,63,0.10)',
+      }
   return {
     '--mp-tone-client': t.client,
     '--mp-tone-server': t.server,
@@ -27,5 +96,23 @@ export function toneVars(dark: boolean): Record<string, string> {
     '--mp-phase-network': t.net,
     '--mp-phase-server': t.srv,
     '--mp-surface': t.surface,
+    '--mp-sidebar': t.sidebar,
+    '--mp-sidebar-hover': t.sidebarHover,
+    '--mp-sidebar-selected': t.sidebarSelected,
+    '--mp-border': t.border,
+    '--mp-border-strong': t.borderStrong,
+    '--mp-hover': t.hover,
+    '--mp-selected': t.selected,
+    '--mp-accent': t.accent,
+    '--mp-focus': t.focus,
+    '--mp-focus-ring': t.focusRing,
+    '--mp-rec-bg': t.recBg,
+    '--mp-rec-border': t.recBorder,
+    '--mp-warn-bg': t.warnBg,
+    '--mp-warn-border': t.warnBorder,
+    '--mp-diff-add': t.diffAdd,
+    '--mp-diff-del': t.diffDel,
+    '--mp-match': t.match,
+    '--mp-pill': t.pill,
   }
 }

@@ -34,12 +34,13 @@ export async function runSmtp(input: unknown, opts: RunOptions = {}): Promise<Sm
 }
 
 /** Even rejected input may carry a secret: redact it from whatever we echo. */
-function redactorFor(input: unknown): Redactor {
+export function redactorFor(input: unknown): Redactor {
   const auth = (input as { auth?: { secret?: unknown; user?: unknown } } | null)?.auth
   return new Redactor(typeof auth?.secret === 'string' ? [auth.secret] : [], typeof auth?.user === 'string' ? [auth.user] : [])
 }
 
-function invalidResult(input: unknown, message: string, rec: JobRecorder): SmtpResult {
+/** The result of a job that never started: its input did not validate (also used by warm sessions). */
+export function invalidResult(input: unknown, message: string, rec: JobRecorder): SmtpResult {
   const i = (input ?? {}) as { host?: unknown; port?: unknown }
   return {
     ok: false,

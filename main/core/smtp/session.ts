@@ -2,14 +2,15 @@ import type net from 'node:net'
 import type tls from 'node:tls'
 import SMTPConnection from 'nodemailer/lib/smtp-connection'
 import XOAuth2 from 'nodemailer/lib/xoauth2'
-import type { ClassifiedError, SmtpJob, SmtpResult, SmtpStage, TlsInfo } from '../../../preload/contract'
+import type { ClassifiedError, SmtpJob, SmtpMessage, SmtpResult, SmtpStage, TlsInfo } from '../../../preload/contract'
 import { SMTP_STAGES } from '../../../preload/contract'
 import { EngineError, fail, parseReply } from '../errors'
 import { resolveHost } from '../net/resolve'
 import { ReplyReader } from '../net/reply-reader'
 import { openTcp } from '../net/tcp'
 import { buildTlsOptions, describeTls, handshakeRoundTrips, startTls, tlsInfo, verificationError } from '../net/tls'
-import type { JobRecorder } from '../transcript/recorder'
+import { nullSink } from '../transcript/event-sink'
+import { JobRecorder } from '../transcript/recorder'
 import { authMechanisms, hasCapability, parseEhlo } from './capabilities'
 import { classifySmtpError } from './classify'
 import { sendEnvelopeCommand } from './envelope-command'
@@ -31,9 +32,9 @@ const reached = (stop: SmtpStage, stage: SmtpStage) => SMTP_STAGES.indexOf(stop)
  */
 export class SmtpSession {
   private readonly timeouts: typeof DEFAULT_TIMEOUTS
-  private readonly tracker: PhaseTracker
+  private tracker: PhaseTracker
   private readonly masker = new AuthMasker()
-  private readonly warnings: string[] = []
+  private warnings: string[] = []
   private raw: net.Socket | null = null
   private secure: tls.TLSSocket | null = null
   private conn: SMTPConnection | null = null
@@ -45,11 +46,20 @@ export class SmtpSession {
   private tlsError: ClassifiedError | null = null
   private command: string | undefined
   private result: SmtpResult['result'] = { messageId: null, response: null, accepted: [], rejected: [], messageSize: null }
+  /** Kept open after AUTH for further transactions (see `keepOpen` and `transaction`). */
+  private kept = false
+  /** Byte counters at the start of the current transaction on a kept session (zero otherwise). */
+  private bytesBase = { sent: 0, received: 0 }
 
+  /**
+   * @param keepOpen with `job.stopAfter` 'auth': do not QUIT after a successful AUTH but keep the
+   *   authenticated session open for `transaction()` calls (a warm session), until `close()`.
+   */
   constructor(
     private readonly job: SmtpJob,
-    private readonly rec: JobRecorder,
-    private readonly signal?: AbortSignal,
+    private rec: JobRecorder,
+    private signal?: AbortSignal,
+    private readonly keepOpen = false,
   ) {
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...job.timeouts }
     this.tracker = new PhaseTracker((p) => rec.phase(p))
@@ -77,6 +87,7 @@ export class SmtpSession {
       if (job.stopAfter === 'tls' && !this.secured) this.warn('The session was not encrypted, so there was no TLS stage to test.')
       if (!reached(job.stopAfter, 'auth')) return await this.quitAndFinish()
       await this.authenticate()
+      if (job.stopAfter === 'auth' && this.keepOpen) return this.finishKept()
       if (job.stopAfter === 'auth') return await this.quitAndFinish()
       if (job.stopAfter === 'mail' || job.stopAfter === 'rcpt') {
         await this.envelopeOnly(job.stopAfter)
@@ -89,7 +100,97 @@ export class SmtpSession {
       this.rec.line('err', `${error.code}: ${error.message}`)
       return this.build(error)
     } finally {
-      this.teardown()
+      if (!this.kept) this.teardown()
+    }
+  }
+
+  // ── a kept (warm) session ─────────────────────────────────────────────────
+
+  /** The session was kept open after AUTH and its connection is still up. */
+  get open(): boolean {
+    return this.kept && this.conn !== null && !this.conn.destroyed && !this.raw?.destroyed
+  }
+
+  /**
+   * One transaction on a kept session, reported as a run of its own on `rec` (its clock, its
+   * phases, its bytes): 'send' is MAIL/RCPT/DATA and the message (pipelined as nodemailer does),
+   * 'noop' a NOOP (a liveness check: what verify costs on a warm session). The result's totalMs
+   * ends with the reply that completes it. Afterwards RSET clears the session for the next
+   * transaction; that RSET is housekeeping between runs, shown in the transcript but in neither
+   * the total nor the phases. A session that failed or lost its connection is closed; `open` says so.
+   */
+  async transaction(kind: 'send' | 'noop', message: SmtpMessage | null, rec: JobRecorder, signal?: AbortSignal): Promise<SmtpResult> {
+    this.rec = rec
+    this.signal = signal
+    this.tracker = new PhaseTracker((p) => rec.phase(p))
+    this.warnings = []
+    this.tlsError = null
+    this.command = undefined
+    this.result = { messageId: null, response: null, accepted: [], rejected: [], messageSize: null }
+    this.bytesBase = { sent: this.raw?.bytesWritten ?? 0, received: this.raw?.bytesRead ?? 0 }
+    let result: SmtpResult
+    try {
+      if (signal?.aborted) throw abortError()
+      if (!this.open) throw Object.assign(new Error('The kept connection is closed'), { code: 'ECONNECTION' })
+      rec.line('info', `reusing the open session to ${this.address}:${this.job.port} (${this.secured ? 'TLS' : 'no TLS'}, ${this.authMethodUsed ? `authenticated with ${this.authMethodUsed}` : 'not authenticated'}): no connect, TLS or AUTH this time`)
+      if (kind === 'send') {
+        if (!message) fail('INVALID_INPUT', 'A send needs a message.')
+        const built = await buildMessage(message)
+        this.result.messageSize = built.raw.length
+        await this.send(built)
+      } else {
+        this.command = 'NOOP'
+        const reply = await this.step<string>((cb) => sendEnvelopeCommand(this.conn!, 'NOOP', cb))
+        if (!reply.startsWith('2')) throw Object.assign(new Error('NOOP refused'), { code: 'EPROTOCOL', command: 'NOOP', response: reply })
+        this.result.response = reply
+      }
+      result = this.build(null)
+    } catch (err) {
+      const error = this.tlsError ?? classifySmtpError(err, this.errorContext())
+      rec.line('err', `${error.code}: ${error.message}`)
+      result = this.build(error)
+      if (error.code === 'CANCELLED') {
+        this.closeKept()
+        return result
+      }
+    }
+    await this.resetBetween()
+    return result
+  }
+
+  /** Ends a kept session: QUIT (briefly awaited), then the sockets are closed. Events go nowhere now. */
+  async close(): Promise<void> {
+    if (!this.kept) return
+    this.rec = new JobRecorder(this.rec.jobId, nullSink)
+    this.tracker = new PhaseTracker(() => {})
+    this.signal = undefined
+    if (this.open) await this.quitAndFinish().catch(() => undefined)
+    this.closeKept()
+  }
+
+  private finishKept(): SmtpResult {
+    this.kept = true
+    this.rec.line('info', 'session kept open (authenticated) for the runs that follow')
+    return this.build(null)
+  }
+
+  private closeKept(): void {
+    this.kept = false
+    this.teardown()
+  }
+
+  /** RSET after a transaction, untimed; a session that cannot be reset is closed. */
+  private async resetBetween(): Promise<void> {
+    if (!this.open) return this.closeKept()
+    this.tracker.flush()
+    this.tracker = new PhaseTracker(() => {})
+    this.rec.line('info', 'between runs: RSET (housekeeping, not part of this run’s time or phases)')
+    try {
+      this.command = 'RSET'
+      await this.step<boolean>((cb) => this.conn!.reset((err, ok) => cb(err ?? null, ok)))
+    } catch (err) {
+      this.rec.line('info', `RSET failed (${err instanceof Error ? err.message : String(err)}): the session is closed`)
+      this.closeKept()
     }
   }
 
@@ -393,7 +494,8 @@ export class SmtpSession {
       greetingMs: this.timeouts.greetingMs,
       socketMs: this.timeouts.socketMs,
       command: this.command,
-      greeted: this.rec.lines.some((l) => l.dir === 's'),
+      // A kept session was greeted long ago, in an earlier run's transcript.
+      greeted: this.kept || this.rec.lines.some((l) => l.dir === 's'),
     }
   }
 
@@ -426,7 +528,7 @@ export class SmtpSession {
       capabilities: this.caps,
       authMechanisms: authList,
       authMethodUsed: this.authMethodUsed,
-      bytes: { sent: this.raw?.bytesWritten ?? 0, received: this.raw?.bytesRead ?? 0 },
+      bytes: { sent: (this.raw?.bytesWritten ?? 0) - this.bytesBase.sent, received: (this.raw?.bytesRead ?? 0) - this.bytesBase.received },
       transcript: this.rec.lines,
       result: this.result,
     }

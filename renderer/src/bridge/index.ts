@@ -2,8 +2,8 @@ import { hasInjectionContext, inject, type App, type InjectionKey } from 'vue'
 import type { MailprobeApi } from '@contract'
 
 /*
- * The one place that touches `window`. Everything else asks useApi(), so tests and the browser
- * bridge used by end-to-end tests can supply their own MailprobeApi.
+ * The one place that touches `window`. Everything else asks useApi(), so tests, the browser
+ * build's WebSocket bridge can supply their own MailprobeApi.
  */
 
 export const apiKey: InjectionKey<MailprobeApi> = Symbol('mailprobe-api')
@@ -19,4 +19,20 @@ export function useApi(): MailprobeApi {
   const exposed = (window as Partial<Window>).mailprobe
   if (!exposed) throw new Error('window.mailprobe is missing: the preload did not run and no API was provided with provideApi().')
   return exposed
+}
+
+/** Whether the preload exposed its API (without one, and with none provided, the app cannot start). */
+export function preloadAvailable(): boolean {
+  return Boolean((window as Partial<Window>).mailprobe)
+}
+
+/**
+ * Chooses the API before the app mounts: the preload's (Electron), else the WebSocket bridge's
+ * when the page was served by `npm run web` (its URL or session carries the access token).
+ * Null: useApi() falls back to window, and the app shows that it cannot reach its core.
+ */
+export async function bootstrapApi(): Promise<MailprobeApi | null> {
+  if ((window as Partial<Window>).mailprobe) return null
+  const { createWsApi } = await import('./ws-client')
+  return createWsApi(window.location)
 }

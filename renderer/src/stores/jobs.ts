@@ -2,9 +2,15 @@ import { acceptHMRUpdate, defineStore } from 'pinia'
 import { computed, markRaw, onScopeDispose, ref, shallowReactive } from 'vue'
 import type {
   AnyJobResult,
+  HistoryEntry,
   JobEvent,
   JobEventBatch,
+  JobProgress,
+  LabRequest,
   Phase,
+  ProbeJobInput,
+  RunAction,
+  RunProfileInput,
   SmtpJobInput,
   SmtpStage,
   TranscriptEvent,
@@ -13,16 +19,25 @@ import { useApi } from '@renderer/bridge'
 
 /** Lines kept per job in the live view; a hostile server must not exhaust the renderer. */
 export const MAX_LIVE_LINES = 200_000
+/** Jobs kept in memory (the running ones are never dropped); older ones live on in History. */
+export const MAX_KEPT_JOBS = 12
 
 export type JobStatus = 'running' | 'done'
 
 /** What the UI shows about the request: never the credentials. */
-export interface JobTarget {
-  kind: 'smtp'
-  host: string
-  port: number
-  stopAfter: SmtpStage
-}
+export type JobTarget =
+  | { kind: 'smtp'; host: string; port: number; stopAfter: SmtpStage }
+  | {
+      kind: 'profile'
+      profileId: string | null
+      profileName: string
+      profileKind: 'smtp' | 'api'
+      action: RunAction
+      /** host:port or the provider. */
+      label: string
+    }
+  | { kind: 'probe'; host: string; ports: number[] }
+  | { kind: 'lab'; names: string[]; runs: number; mode: 'cold' | 'warm'; action: 'verify' | 'send' }
 
 /**
  * One job as the UI sees it. The object is shallowly reactive; `lines` is a plain append-only
@@ -37,7 +52,13 @@ export interface Job {
   droppedLines: number
   phases: Phase[]
   result: AnyJobResult | null
+  /** How far a long job (the latency lab) has got: from the last transcript event that carried it. */
+  progress: JobProgress | null
   lastSeq: number
+  /** A live run, or a History entry opened again (then `historyId` names it). */
+  source: 'live' | 'history'
+  historyId: string | null
+  startedAt: number
 }
 
 export type StartOutcome = { ok: true; jobId: string } | { ok: false; error: { code: string; message: string } }
@@ -52,7 +73,11 @@ function newJob(id: string, target: JobTarget | null): Job {
     droppedLines: 0,
     phases: [],
     result: null,
+    progress: null,
     lastSeq: 0,
+    source: 'live',
+    historyId: null,
+    startedAt: Date.now(),
   })
 }
 
@@ -75,40 +100,80 @@ function insertLine(lines: TranscriptEvent[], event: TranscriptEvent): boolean {
   return true
 }
 
+/** The stop stage a profile action reaches, for the verdict's wording. */
+export function stageOf(target: JobTarget | null): SmtpStage | null {
+  if (!target) return null
+  if (target.kind === 'smtp') return target.stopAfter
+  if (target.kind !== 'profile' || target.profileKind !== 'smtp') return null
+  return target.action === 'verify' ? 'auth' : target.action === 'envelope' ? 'rcpt' : 'send'
+}
+
 export const useJobsStore = defineStore('jobs', () => {
   const api = useApi()
   const jobs = shallowReactive(new Map<string, Job>())
   const currentJobId = ref<string | null>(null)
   const current = computed(() => (currentJobId.value ? (jobs.get(currentJobId.value) ?? null) : null))
+  const running = computed(() => [...jobs.values()].filter((j) => j.status === 'running'))
+  const doneListeners = new Set<(job: Job) => void>()
 
   function ensure(id: string): Job {
     let job = jobs.get(id)
     if (!job) {
       job = newJob(id, null)
       jobs.set(id, job)
+      prune()
     }
     return job
   }
 
+  /** Drops the oldest finished jobs beyond MAX_KEPT_JOBS (never a running one, never the current one). */
+  function prune(): void {
+    if (jobs.size <= MAX_KEPT_JOBS) return
+    for (const [id, job] of jobs) {
+      if (jobs.size <= MAX_KEPT_JOBS) break
+      if (job.status === 'done' && id !== currentJobId.value) jobs.delete(id)
+    }
+  }
+
   function applyToJob(job: Job, events: JobEvent<AnyJobResult>[]): void {
+    // Reactive writes happen once per batch, not once per line: a batch may carry thousands.
     let added = 0
+    let dropped = 0
+    let lastSeq = job.lastSeq
     let phases: Phase[] | null = null
+    let finished = false
+    let progress: JobProgress | null = null
+    const lines = job.lines
     for (const event of events) {
-      if (event.seq > job.lastSeq) job.lastSeq = event.seq
+      if (event.seq > lastSeq) lastSeq = event.seq
       if (event.type === 'transcript') {
-        if (job.lines.length >= MAX_LIVE_LINES) job.droppedLines++
-        else if (insertLine(job.lines, event)) added++
+        if (event.progress) progress = event.progress
+        if (lines.length >= MAX_LIVE_LINES) dropped++
+        else if (insertLine(lines, event)) added++
       } else if (event.type === 'phase') {
         ;(phases ??= [...job.phases]).push(event.phase)
       } else {
         job.result = markRaw(event.result)
+        finished = job.status !== 'done'
         job.status = 'done'
         // The result's phases are the engine's final word (they may close a phase that was still open).
         if (Array.isArray(event.result.phases)) phases = [...event.result.phases]
       }
     }
+    if (lastSeq !== job.lastSeq) job.lastSeq = lastSeq
+    if (dropped) job.droppedLines += dropped
     if (phases) job.phases = phases
-    if (added) job.lineCount = job.lines.length
+    if (progress) job.progress = progress
+    if (added) job.lineCount = lines.length
+    if (finished) {
+      for (const listener of doneListeners) {
+        try {
+          listener(job)
+        } catch (err) {
+          console.error('Mailprobe: a job-done listener failed', err)
+        }
+      }
+    }
   }
 
   /** Applies a pushed batch: grouped per job, each job's events in seq order. */
@@ -135,15 +200,10 @@ export const useJobsStore = defineStore('jobs', () => {
   })
   onScopeDispose(unsubscribe)
 
-  /**
-   * Starts an SMTP job. `input` (which may hold a password) goes straight to main and is not kept:
-   * only host, port and stop stage are remembered for display.
-   */
-  async function runSmtp(input: SmtpJobInput): Promise<StartOutcome> {
-    const target: JobTarget = { kind: 'smtp', host: input.host, port: input.port ?? 587, stopAfter: input.stopAfter ?? 'send' }
-    let answer: Awaited<ReturnType<typeof api.runSmtp>>
+  async function start(call: () => Promise<{ ok: true; value: { jobId: string } } | { ok: false; error: { code: string; message: string } }>, target: JobTarget): Promise<StartOutcome> {
+    let answer: Awaited<ReturnType<typeof call>>
     try {
-      answer = await api.runSmtp(input)
+      answer = await call()
     } catch (err) {
       return { ok: false, error: { code: 'INTERNAL', message: err instanceof Error ? err.message : String(err) } }
     }
@@ -155,9 +215,68 @@ export const useJobsStore = defineStore('jobs', () => {
     return { ok: true, jobId: job.id }
   }
 
+  /**
+   * Starts an ad-hoc SMTP job. `input` (which may hold a password) goes straight to main and is
+   * not kept: only host, port and stop stage are remembered for display.
+   */
+  function runSmtp(input: SmtpJobInput): Promise<StartOutcome> {
+    const target: JobTarget = { kind: 'smtp', host: input.host, port: input.port ?? 587, stopAfter: input.stopAfter ?? 'send' }
+    return start(() => api.runSmtp(input), target)
+  }
+
+  /** Runs a saved profile (main adds its secret and records the run in History). */
+  function runProfile(input: RunProfileInput, display: { profileName: string; profileKind: 'smtp' | 'api'; label: string }): Promise<StartOutcome> {
+    const target: JobTarget = { kind: 'profile', profileId: input.profileId, action: input.action, ...display }
+    return start(() => api.runProfile(input), target)
+  }
+
+  function runProbe(input: ProbeJobInput): Promise<StartOutcome> {
+    const target: JobTarget = { kind: 'probe', host: input.host, ports: input.ports ? [...input.ports] : [] }
+    return start(() => api.runProbe(input), target)
+  }
+
+  /** Runs a latency-lab comparison of saved profiles (main adds their secrets and records it in History). */
+  function runCompare(input: LabRequest, display: { names: string[] }): Promise<StartOutcome> {
+    const target: JobTarget = { kind: 'lab', names: [...display.names], runs: input.runs ?? 10, mode: input.mode ?? 'cold', action: input.action ?? 'send' }
+    return start(() => api.runCompare(input), target)
+  }
+
+  /** Shows a stored run again through the same verdict / waterfall / transcript views. */
+  function openHistory(entry: HistoryEntry): Job {
+    const id = `history:${entry.id}`
+    const r = entry.result
+    const target: JobTarget =
+      entry.kind === 'probe'
+        ? { kind: 'probe', host: entry.target, ports: r.kind === 'probe' ? r.ports.map((p) => p.port) : [] }
+        : entry.kind === 'compare' || r.kind === 'compare'
+          ? {
+              kind: 'lab',
+              names: r.kind === 'compare' ? r.profiles.map((p) => p.name) : entry.target.split(' vs '),
+              runs: r.kind === 'compare' ? r.runs : 0,
+              mode: r.kind === 'compare' ? r.mode : 'cold',
+              action: r.kind === 'compare' ? r.action : 'send',
+            }
+          : { kind: 'profile', profileId: entry.profileId, profileName: entry.profileName ?? entry.target, profileKind: entry.kind, action: entry.action, label: entry.target }
+    const transcript = Array.isArray(r.transcript) ? r.transcript : []
+    const lines: TranscriptEvent[] = transcript.map((l, i) => ({ ...l, type: 'transcript', jobId: id, seq: i + 1 }))
+    const job = newJob(id, target)
+    job.status = 'done'
+    job.lines = markRaw(lines)
+    job.lineCount = lines.length
+    job.phases = Array.isArray(r.phases) ? [...r.phases] : []
+    job.result = markRaw(r)
+    job.source = 'history'
+    job.historyId = entry.id
+    job.startedAt = Date.parse(entry.startedAt) || Date.now()
+    jobs.delete(id)
+    jobs.set(id, job)
+    prune()
+    return job
+  }
+
   async function cancel(jobId: string): Promise<boolean> {
     const job = jobs.get(jobId)
-    if (job && job.status === 'done') return false
+    if (!job || job.status === 'done') return false
     try {
       const answer = await api.cancelJob({ jobId })
       return answer.ok && answer.value.cancelled
@@ -166,7 +285,13 @@ export const useJobsStore = defineStore('jobs', () => {
     }
   }
 
-  return { jobs, currentJobId, current, applyBatch, runSmtp, cancel }
+  /** Called once with each job that finishes (its result arrived). Returns the unsubscribe. */
+  function onJobDone(listener: (job: Job) => void): () => void {
+    doneListeners.add(listener)
+    return () => doneListeners.delete(listener)
+  }
+
+  return { jobs, currentJobId, current, running, applyBatch, runSmtp, runProfile, runProbe, runCompare, openHistory, cancel, onJobDone }
 })
 
 if (import.meta.hot) import.meta.hot.accept(acceptHMRUpdate(useJobsStore, import.meta.hot))

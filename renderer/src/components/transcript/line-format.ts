@@ -48,7 +48,14 @@ export const GUTTER: Record<Direction, { letter: string; label: string }> = {
   err: { letter: '!', label: 'error' },
 }
 
-/** ms since the job started, one decimal, e.g. "38.1 ms". */
+/** ms since the job started, one decimal, e.g. "38.1 ms"; past 10 s in seconds ("12.35 s"). */
 export function formatMs(t: number): string {
-  return `${t.toFixed(1)} ms`
+  return t < 10_000 ? `${t.toFixed(1)} ms` : `${(t / 1000).toFixed(2)} s`
+}
+
+const SWAKS: Record<Direction, string> = { c: ' -> ', s: '<-  ', tls: ' ~~ ', info: '=== ', err: '*** ' }
+
+/** Lines as text, swaks-like: `[  38.1 ms] <-  220 ready` (what Copy and the live .txt export give). */
+export function linesToText(lines: readonly TranscriptLine[]): string {
+  return lines.map((l) => `[${formatMs(l.t).padStart(10)}]${l.port !== undefined ? ` :${l.port}` : ''} ${SWAKS[l.dir]}${l.text}`).join('\n') + (lines.length ? '\n' : '')
 }

@@ -1,0 +1,443 @@
+// `mailprobe compare`: the latency lab on the command line. Self-contained: the dispatcher calls
+// parseCompareArgs(argv after the command word) and runCompareCommand(request, io). Profiles come
+// from a profiles file (the app's export format); their secrets from the environment variables the
+// file names (passwordEnv / keyEnv / secretEnv), or inline for the sandbox's demo profiles — never
+// from argv. Nothing here loads zod or the engines at start-up.
+import { randomBytes } from 'node:crypto'
+import { resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import type { CompareProfileSpec, CompareResult, ComposedMessage, JobEvent, Profile } from '../../preload/contract'
+import { UsageError, type Command } from './args'
+import { formatJson, formatWarnings, paint, sanitize, SGR, useColor, type Style } from './print'
+
+// Copies of the contract's limits (importing them would load zod at start-up); a unit test keeps them equal.
+export const COMPARE_LIMITS = { profilesMin: 2, profilesMax: 4, runsDefault: 10, runsMax: 200, concurrencyMax: 8 } as const
+
+export const COMPARE_HELP = `Usage: mailprobe compare --profiles FILE --profile NAME --profile NAME [...] [options]
+
+The latency lab: runs each profile N times, interleaved (A B A B …) so that drift hits all alike,
+and compares them: min / median / p95 / max of the time to acceptance, round trips, bytes, the
+median of each phase, errors by code, and the ratio to the fastest. SMTP and API profiles mix.
+
+Profiles:
+  --profiles FILE          a profiles file in the app's export format (Export profiles in the app,
+                           or mailprobe sandbox --profiles-out FILE)
+  --profile NAME           a profile of that file, by name; give ${COMPARE_LIMITS.profilesMin} to ${COMPARE_LIMITS.profilesMax}
+Secrets never come from the command line: each profile names the environment variable holding its
+password (passwordEnv) or API key (keyEnv, and secretEnv for the second half of a pair such as
+Mailjet's or SES's). The sandbox's demo profiles carry theirs inline (password, key).
+
+Runs:
+  --runs N                 runs per profile, 1 to ${COMPARE_LIMITS.runsMax} (default ${COMPARE_LIMITS.runsDefault})
+  --mode cold|warm         cold (default): a new connection for every run (DNS, TCP, TLS, AUTH each
+                           time). warm: one connection per profile, opened (and measured) before the
+                           first run, then reused: an authenticated SMTP session with one transaction
+                           per run, or an HTTP keep-alive connection with one request per run
+  --action send|verify     send (default): a whole message each run; API profiles use their own
+                           sandbox setting. verify: SMTP connect + TLS + AUTH (warm: a NOOP on the open
+                           session), API the provider's key check; nothing is sent
+  --concurrency N          runs in flight at once, 1 to ${COMPARE_LIMITS.concurrencyMax} (default 1)
+Message (send; defaults: each profile's default sender and recipients):
+  --from ADDR, --to ADDR   sender and recipient (--to repeats)
+  --subject S              subject (default "Mailprobe compare <token>")
+Output:
+  --json                   one JSON object on stdout:
+                           {"ok","kind":"compare","mode","action","runs","concurrency","completed",
+                            "cancelled","winner","error","profiles":[{"name","kind":"smtp"|"api","ok",
+                            "runs","runsOk","errors":{CODE:count},"totalMs":{"min","median","p95","max"},
+                            "phasesMedianMs":{phase:ms},"roundTrips","bytes":{"sent","received"},
+                            "ratio"}]}  (roundTrips and bytes are medians; figures null without a
+                           successful run)
+  --csv FILE               also write one CSV row per run (seq, profile, run, ok, error code, total,
+                           round trips, bytes, each phase) to FILE
+  -h, --help               this help
+
+A run's time is its time to acceptance: SMTP up to the reply that completes the action (250 after
+the message, 235 after AUTH), without the QUIT that follows; an API up to the end of the response.
+Progress goes to standard error; Ctrl-C stops early and reports the runs that finished.
+
+Examples:
+  mailprobe sandbox --rtt 40 --profiles-out sandbox.json &
+  mailprobe compare --profiles sandbox.json --profile sandbox-starttls --profile sandbox-api --runs 20
+  mailprobe compare --profiles sandbox.json --profile sandbox-tls --profile sandbox-api --mode warm --json
+
+Exit status: 0 every run succeeded, 1 some run failed (or the comparison was cancelled; the figures
+and errors say which), 2 bad usage (including a profile or secret that cannot be found).
+`
+
+export interface CompareRunRequest {
+  action: 'run'
+  json: boolean
+  profilesFile: string
+  names: string[]
+  runs: number
+  mode: 'cold' | 'warm'
+  labAction: 'verify' | 'send'
+  concurrency: number
+  message: { from?: string; to: string[]; subject: string; text: string }
+  csv: string | null
+}
+
+export type CompareCliRequest = { action: 'help' } | CompareRunRequest
+
+const OPTIONS = {
+  profiles: { type: 'string' },
+  profile: { type: 'string', multiple: true },
+  runs: { type: 'string' },
+  mode: { type: 'string' },
+  action: { type: 'string' },
+  concurrency: { type: 'string' },
+  from: { type: 'string' },
+  to: { type: 'string', multiple: true },
+  subject: { type: 'string' },
+  json: { type: 'boolean' },
+  csv: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const
+
+const SECRET_FLAG = /^--?(pass|password|passwd|pwd|pw|secret|token|access-token|api-key|apikey|key|auth-password)$/i
+
+export const SECRET_IN_ARGV =
+  'passwords and keys are never accepted on the command line: the profiles file names the environment variable that holds each (passwordEnv, keyEnv, secretEnv)'
+
+/** The command's name for error messages ("mailprobe compare: …"); args.ts lists it once the command is wired in. */
+const COMMAND: Command = 'compare'
+
+/** Bad usage: exit status 2. */
+function usage(message: string): UsageError {
+  return new UsageError(message, COMMAND)
+}
+
+function intOption(option: string, value: string, min: number, max: number): number {
+  const n = /^\d{1,6}$/.test(value.trim()) ? Number(value.trim()) : NaN
+  if (!(n >= min && n <= max)) throw usage(`${option} takes a whole number from ${min} to ${max} (got '${sanitize(value.slice(0, 20))}')`)
+  return n
+}
+
+export interface CompareParseOptions {
+  /** For reproducible tests: the token in the default subject. */
+  token?: string
+}
+
+/** The words after `mailprobe compare` → a request. Pure; bad usage throws UsageError (exit status 2). */
+export function parseCompareArgs(argv: readonly string[], opts: CompareParseOptions = {}): CompareCliRequest {
+  const args = argv[0] === 'compare' ? argv.slice(1) : [...argv]
+  for (const a of args) {
+    if (a === '--') break
+    if (a.startsWith('-') && SECRET_FLAG.test(a.split('=')[0]!)) throw usage(SECRET_IN_ARGV)
+  }
+  for (const a of args) {
+    if (a === '--') break
+    if (a === '--help' || a === '-h') return { action: 'help' }
+  }
+  let parsed
+  try {
+    parsed = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: true })
+  } catch (err) {
+    const e = err as { code?: string; message?: string }
+    const msg = String(e.message ?? err).split('\n')[0]!
+    throw usage(e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? `unknown option '${sanitize(/'([^']+)'/.exec(msg)?.[1] ?? '?')}' (see mailprobe compare --help)` : msg.charAt(0).toLowerCase() + msg.slice(1))
+  }
+  const { values: v, positionals } = parsed
+  if (positionals.length) throw usage(`unexpected argument (${positionals.length === 1 ? 'one word' : `${positionals.length} words`} not attached to an option); name profiles with --profile NAME`)
+  if (!v.profiles?.trim()) throw usage('--profiles FILE is required (a profiles export, e.g. from mailprobe sandbox --profiles-out FILE)')
+  const names = (v.profile ?? []).map((n) => n.trim())
+  if (names.length < COMPARE_LIMITS.profilesMin || names.length > COMPARE_LIMITS.profilesMax)
+    throw usage(`give ${COMPARE_LIMITS.profilesMin} to ${COMPARE_LIMITS.profilesMax} profiles with --profile NAME (got ${names.length})`)
+  const dup = names.find((n, i) => names.indexOf(n) !== i)
+  if (dup !== undefined) throw usage(`--profile ${sanitize(dup)} is given twice`)
+  if (names.some((n) => !n)) throw usage('--profile needs a name')
+  const mode = v.mode ?? 'cold'
+  if (mode !== 'cold' && mode !== 'warm') throw usage(`--mode is cold or warm (got '${sanitize(mode.slice(0, 20))}')`)
+  const labAction = v.action ?? 'send'
+  if (labAction !== 'send' && labAction !== 'verify') throw usage(`--action is send or verify (got '${sanitize(labAction.slice(0, 20))}')`)
+  if (labAction === 'verify' && (v.from !== undefined || v.to !== undefined || v.subject !== undefined)) throw usage('--action verify sends nothing: --from, --to and --subject do not apply')
+  if (v.csv !== undefined && !v.csv.trim()) throw usage('--csv needs a file name')
+  const token = opts.token ?? randomBytes(3).toString('hex')
+  return {
+    action: 'run',
+    json: v.json ?? false,
+    profilesFile: v.profiles,
+    names,
+    runs: v.runs === undefined ? COMPARE_LIMITS.runsDefault : intOption('--runs', v.runs, 1, COMPARE_LIMITS.runsMax),
+    mode,
+    labAction,
+    concurrency: v.concurrency === undefined ? 1 : intOption('--concurrency', v.concurrency, 1, COMPARE_LIMITS.concurrencyMax),
+    message: {
+      ...(v.from !== undefined ? { from: v.from.trim() } : {}),
+      to: (v.to ?? []).map((t) => t.trim()),
+      subject: v.subject ?? `Mailprobe compare ${token}`,
+      text: `Sent by mailprobe compare (latency lab), run token ${token}.`,
+    },
+    csv: v.csv ?? null,
+  }
+}
+
+export interface CompareIO {
+  stdout: { write(text: string): unknown; isTTY?: boolean }
+  stderr: { write(text: string): unknown; isTTY?: boolean }
+  env: NodeJS.ProcessEnv
+  signals: Pick<NodeJS.Process, 'on' | 'off'>
+  /** Working directory for relative paths (default process.cwd()). */
+  cwd?: string
+}
+
+/** Reads the profiles file and turns the named profiles into the lab's run specs (secrets added). Bad files, names or secrets throw UsageError. */
+export async function loadCompareProfiles(req: CompareRunRequest, env: NodeJS.ProcessEnv, cwd = process.cwd()): Promise<CompareProfileSpec[]> {
+  const { readFile } = await import('node:fs/promises')
+  const { profilesExportSchema, PROFILES_VERSION } = await import('../../preload/contract')
+  const { buildProfileJob } = await import('../core/runs/profile-job')
+  const { describeIssues } = await import('../core/validation')
+  const path = resolve(cwd, req.profilesFile)
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (err) {
+    throw usage(`cannot read --profiles file '${sanitize(req.profilesFile)}' (${(err as NodeJS.ErrnoException).code ?? 'error'})`)
+  }
+  let doc: { format?: unknown; version?: unknown; profiles?: unknown }
+  try {
+    doc = JSON.parse(text) as typeof doc
+  } catch (err) {
+    throw usage(`--profiles: '${sanitize(req.profilesFile)}' is not JSON (${err instanceof Error ? err.message : 'parse error'})`)
+  }
+  if (!doc || typeof doc !== 'object' || doc.format !== 'mailprobe-profiles' || !Array.isArray(doc.profiles))
+    throw usage(`--profiles: '${sanitize(req.profilesFile)}' is not a Mailprobe profiles export (it needs "format": "mailprobe-profiles" and a "profiles" list)`)
+  if (doc.version !== PROFILES_VERSION) throw usage(`--profiles: the file has format version ${sanitize(String(doc.version))}; this Mailprobe reads version ${PROFILES_VERSION}`)
+  const entries = doc.profiles as unknown[]
+  const nameOf = (e: unknown) => (e && typeof e === 'object' && typeof (e as { name?: unknown }).name === 'string' ? (e as { name: string }).name.trim() : '')
+  const entrySchema = profilesExportSchema.shape.profiles.element
+  const message: ComposedMessage = { ...req.message, cc: [], bcc: [], attachments: [], headers: [] }
+
+  return req.names.map((name): CompareProfileSpec => {
+    const index = entries.findIndex((e) => nameOf(e) === name)
+    if (index === -1) {
+      const known = entries.map(nameOf).filter(Boolean)
+      throw usage(`--profile '${sanitize(name)}' is not in ${sanitize(req.profilesFile)}${known.length ? ` (it has: ${known.map(sanitize).join(', ')})` : ' (it has no profiles)'}`)
+    }
+    const parsed = entrySchema.safeParse(entries[index])
+    if (!parsed.success) throw usage(`profile '${sanitize(name)}' in ${sanitize(req.profilesFile)} is not valid: ${describeIssues(parsed.error.issues)}`)
+    const entry = parsed.data
+    const meta = { id: `file-${index}`, createdAt: '', updatedAt: '' }
+    const fromEnv = (field: string, variable: string | undefined): string | undefined => {
+      if (variable === undefined) return undefined
+      const value = env[variable]
+      // The variable's name is not echoed: a file may (by mistake) hold a secret where a name belongs.
+      if (!value) throw usage(`profile '${sanitize(name)}': the environment variable its ${field} names is not set or is empty`)
+      return value
+    }
+    let profile: Profile
+    let secret: { primary: string; secondary?: string } | null = null
+    if (entry.kind === 'smtp') {
+      const { password, passwordEnv, ...fields } = entry
+      const pw = password ?? fromEnv('passwordEnv', passwordEnv)
+      if (pw) secret = { primary: pw }
+      profile = { ...fields, ...meta, hasSecret: secret !== null }
+    } else {
+      const { key, keyEnv, secretEnv, ...fields } = entry
+      const k = key ?? fromEnv('keyEnv', keyEnv)
+      const s = fromEnv('secretEnv', secretEnv)
+      if (k || s) secret = { primary: (k ?? s)!, ...(k && s ? { secondary: s } : {}) }
+      profile = { ...fields, ...meta, hasSecret: secret !== null }
+    }
+    const action = profile.kind === 'smtp' ? req.labAction : req.labAction === 'verify' ? 'api-verify' : 'api-send'
+    const built = buildProfileJob(profile, action, req.labAction === 'send' ? message : undefined, secret)
+    if ('problem' in built) {
+      const hint = profile.kind === 'smtp' ? ' (in the profiles file: passwordEnv names the environment variable with the password)' : ' (in the profiles file: keyEnv names the environment variable with the key)'
+      throw usage(`profile '${sanitize(name)}': ${built.problem.replace(/ in the profile editor/g, '')}${/No (password|access token|API key|secret)/.test(built.problem) ? hint : ''}`)
+    }
+    return built.kind === 'smtp' ? { kind: 'smtp', name, job: built.input } : { kind: 'api', name, job: built.input }
+  })
+}
+
+/**
+ * Runs a comparison request (or prints help). Returns the exit status: 0 every run succeeded,
+ * 1 some failed or it was cancelled; bad usage throws UsageError (2).
+ */
+export async function runCompareCommand(req: CompareCliRequest, io: CompareIO): Promise<number> {
+  if (req.action === 'help') {
+    io.stdout.write(COMPARE_HELP)
+    return 0
+  }
+  const cwd = io.cwd ?? process.cwd()
+  const specs = await loadCompareProfiles(req, io.env, cwd)
+  const style: Style = { color: useColor(io.stdout, io.env) }
+  const errStyle: Style = { color: useColor(io.stderr, io.env) }
+  const { runCompare, compareToCsv } = await import('../core/lab/index')
+
+  const progress = new ProgressPrinter(io.stderr, !req.json || Boolean(io.stderr.isTTY))
+  const seenFailures = new Set<string>()
+  const sink = {
+    emit(event: JobEvent) {
+      if (event.type !== 'transcript') return
+      if (event.progress) progress.update(event.progress.done, event.progress.total, event.progress.etaMs)
+      // The first failure of each code per profile, with its sentence (the rest are counted in the table).
+      const m = /^\d+\/\d+ · (.+) run \d+: FAILED (\S+)( — .*)?$/.exec(event.text)
+      if (m && !req.json && !seenFailures.has(`${m[1]}|${m[2]}`)) {
+        seenFailures.add(`${m[1]}|${m[2]}`)
+        progress.note(paint(`${sanitize(m[1]!)}: ${sanitize(m[2]!)}${sanitize(m[3] ?? '')}`, SGR.red, errStyle))
+      }
+    },
+  }
+  const controller = new AbortController()
+  let interrupts = 0
+  const onSigint = () => {
+    if (++interrupts > 1) process.exit(130)
+    progress.note('mailprobe compare: stopping (press Ctrl-C again to quit at once); the runs that finished are reported')
+    controller.abort()
+  }
+  io.signals.on('SIGINT', onSigint)
+  let result: CompareResult
+  try {
+    result = await runCompare({ profiles: specs, runs: req.runs, mode: req.mode, concurrency: req.concurrency, action: req.labAction }, { sink, signal: controller.signal })
+  } finally {
+    io.signals.off('SIGINT', onSigint)
+    progress.done()
+  }
+  if (result.error?.code === 'INVALID_INPUT') throw usage(result.error.message)
+  if (req.csv) {
+    const { writeFileAtomic } = await import('../core/storage/atomic')
+    const path = resolve(cwd, req.csv)
+    try {
+      await writeFileAtomic(path, compareToCsv(result))
+      if (!req.json) io.stderr.write(`wrote ${result.samples.length} rows to ${path}\n`)
+    } catch (err) {
+      io.stderr.write(`mailprobe compare: cannot write --csv ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}\n`)
+      return 1
+    }
+  }
+  if (req.json) io.stdout.write(formatJson(compareJson(result), Boolean(io.stdout.isTTY)))
+  else io.stdout.write(formatCompareSummary(result, style))
+  return result.ok ? 0 : 1
+}
+
+/** The `--json` object: the documented fields (no samples, no transcript). */
+export function compareJson(r: CompareResult) {
+  return {
+    ok: r.ok,
+    kind: 'compare' as const,
+    mode: r.mode,
+    action: r.action,
+    runs: r.runs,
+    concurrency: r.concurrency,
+    completed: r.completed,
+    cancelled: r.cancelled,
+    winner: r.winner,
+    error: r.error,
+    profiles: r.profiles.map((p) => ({
+      name: p.name,
+      kind: p.kind,
+      ok: p.ok,
+      runs: p.runs,
+      runsOk: p.runsOk,
+      errors: p.errors,
+      totalMs: p.totalMs,
+      phasesMedianMs: p.phasesMedianMs,
+      roundTrips: p.roundTrips,
+      bytes: p.bytes,
+      ratio: p.ratio,
+      ...(p.setup ? { setup: p.setup } : {}),
+    })),
+  }
+}
+
+const fmt = (n: number | null, digits = 1) => (n === null ? '-' : n.toFixed(digits))
+
+/** The table (one row per profile), the winner and the ratio, median phases, and the verdict. */
+export function formatCompareSummary(r: CompareResult, style: Style): string {
+  const out: string[] = ['']
+  out.push(paint(`${r.mode === 'warm' ? 'Warm' : 'Cold'} ${r.action}, ${r.completed}/${r.runs * r.profiles.length} runs${r.concurrency > 1 ? `, ${r.concurrency} at a time` : ''} — times in ms, to acceptance`, SGR.bold, style))
+  const head = ['profile', 'kind', 'ok', 'min', 'median', 'p95', 'max', 'ratio', 'round trips', 'bytes out/in', 'errors']
+  const rows = r.profiles.map((p) => [
+    sanitize(p.name) + (p.name === r.winner ? ' *' : ''),
+    p.kind,
+    `${p.runsOk}/${p.runs}`,
+    fmt(p.totalMs.min),
+    fmt(p.totalMs.median),
+    fmt(p.totalMs.p95),
+    fmt(p.totalMs.max),
+    p.ratio === null ? '-' : `${p.ratio.toFixed(2)}×`,
+    fmt(p.roundTrips, 0),
+    p.bytes ? `${Math.round(p.bytes.sent)}/${Math.round(p.bytes.received)}` : '-',
+    Object.keys(p.errors).length ? Object.entries(p.errors).map(([c, n]) => `${c}×${n}`).join(' ') : '-',
+  ])
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)))
+  const left = new Set([0, 1, 10])
+  const line = (cells: string[]) => `  ${cells.map((c, i) => (left.has(i) ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')}`.trimEnd()
+  out.push(paint(line(head), SGR.bold, style), ...rows.map((row) => line(row)))
+  out.push('')
+  const win = r.profiles.find((p) => p.name === r.winner)
+  if (win && win.totalMs.median !== null) {
+    const others = r.profiles.filter((p) => p !== win && p.totalMs.median !== null)
+    const vs = others.map((p) => `${sanitize(p.name)} ${p.ratio!.toFixed(2)}× (${fmt(p.totalMs.median)} ms, ${fmt(p.roundTrips, 0)} round trips)`).join('; ')
+    out.push(`${paint(`Fastest: ${sanitize(win.name)}`, SGR.bold + SGR.green, style)} — median ${fmt(win.totalMs.median)} ms, ${fmt(win.roundTrips, 0)} round trips${vs ? `; ${vs}` : ''}`)
+  } else out.push(paint('No profile had a successful run.', SGR.red + SGR.bold, style))
+  const withPhases = r.profiles.filter((p) => p.phaseOrder.length)
+  if (withPhases.length) {
+    out.push('', paint('Median phases (ms):', SGR.bold, style))
+    const w = Math.max(...withPhases.map((p) => sanitize(p.name).length))
+    for (const p of withPhases) out.push(`  ${sanitize(p.name).padEnd(w)}  ${p.phaseOrder.map((n) => `${sanitize(n)} ${fmt(p.phasesMedianMs[n] ?? 0)}`).join(' · ')}`)
+  }
+  const setups = r.profiles.filter((p) => p.setup && p.setup.connections > 0)
+  if (setups.length) {
+    out.push('', paint('Connection setup, not counted in the runs:', SGR.bold, style))
+    const w = Math.max(...setups.map((p) => sanitize(p.name).length))
+    for (const p of setups)
+      out.push(`  ${sanitize(p.name).padEnd(w)}  ${p.setup!.connections} connection${p.setup!.connections === 1 ? '' : 's'}, median ${fmt(p.setup!.medianMs)} ms, ${fmt(p.setup!.roundTrips, 0)} round trips`)
+  }
+  const warnings = formatWarnings(r.warnings, style)
+  if (warnings) out.push('', warnings)
+  out.push('')
+  if (r.error) out.push(paint(`FAILED ${r.error.code} — ${sanitize(r.error.message)}`, SGR.red + SGR.bold, style))
+  else if (r.ok) out.push(paint(`OK — every run succeeded · ${(r.totalMs / 1000).toFixed(1)} s`, SGR.green + SGR.bold, style))
+  else {
+    const failed = r.profiles.reduce((n, p) => n + p.runs - p.runsOk, 0)
+    out.push(paint(`FAILED — ${failed} of ${r.completed} runs failed (errors by code in the table)`, SGR.red + SGR.bold, style))
+  }
+  return `${out.join('\n')}\n`
+}
+
+/** Progress on standard error: one updating line on a terminal, a line every 10% otherwise. */
+class ProgressPrinter {
+  private lastDecile = -1
+  private drawn = false
+
+  constructor(
+    private readonly out: { write(text: string): unknown; isTTY?: boolean },
+    private readonly enabled: boolean,
+  ) {}
+
+  update(done: number, total: number, etaMs: number | null): void {
+    if (!this.enabled || total === 0) return
+    const eta = etaMs === null || done >= total ? '' : ` · about ${formatEta(etaMs)} left`
+    if (this.out.isTTY) {
+      const width = 24
+      const filled = Math.round((done / total) * width)
+      this.out.write(`\r\x1b[K[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}${eta}`)
+      this.drawn = true
+      return
+    }
+    const decile = Math.floor((done / total) * 10)
+    if (decile === this.lastDecile) return
+    this.lastDecile = decile
+    this.out.write(`progress ${done}/${total}${eta}\n`)
+  }
+
+  note(text: string): void {
+    if (this.drawn) this.out.write('\r\x1b[K')
+    this.out.write(`${text}\n`)
+  }
+
+  done(): void {
+    if (this.drawn) this.out.write('\n')
+    this.drawn = false
+  }
+}
+
+function formatEta(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`
+  const m = Math.floor(ms / 60_000)
+  return `${m} min ${Math.round((ms - m * 60_000) / 1000)} s`
+}
+

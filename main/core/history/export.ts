@@ -1,0 +1,65 @@
+import type { HistoryEntry, SmtpStage } from '../../../preload/contract'
+import { formatApiSummary } from '../../cli/api'
+import { formatCompareSummary } from '../../cli/compare'
+import { formatProbeSummary } from '../../cli/probe'
+import { formatLine, formatSummary, sanitize } from '../../cli/print'
+import { fileStamp } from '../storage'
+import { stageOf } from './summary'
+
+/*
+ * Transcript exports. The .txt is what the CLI prints (swaks-like): a header, one line per
+ * exchange (`   12.3 ms  -> EHLO …`, with -> client, <- server, ~~ TLS, == info, ** error), then the
+ * phase table, the verdict and the warnings — built with the CLI's own formatters, without colour.
+ * The .json is the whole stored entry (summary and full result).
+ */
+
+const NO_COLOR = { color: false }
+
+const ACTION_WORDS: Record<HistoryEntry['action'], string> = {
+  probe: 'Port probe',
+  verify: 'Verify credentials',
+  envelope: 'Envelope test',
+  send: 'Send',
+  'api-send': 'API send',
+  'api-sandbox': 'API send (sandbox)',
+  'api-verify': 'API key check',
+  compare: 'Latency lab comparison',
+}
+
+export function transcriptText(entry: HistoryEntry, stopAfter?: SmtpStage): string {
+  const r = entry.result
+  const head = [
+    `Mailprobe — ${ACTION_WORDS[entry.action]} · ${sanitize(entry.target)}${entry.profileName ? ` · profile "${sanitize(entry.profileName)}"` : ''}`,
+    `Started ${entry.startedAt} · job ${entry.jobId}`,
+    '',
+  ]
+  const lines = r.transcript.map((l) => formatLine(l, NO_COLOR))
+  let tail: string
+  switch (r.kind) {
+    case 'smtp':
+      tail = formatSummary(r, stopAfter ?? stageOf(entry.action), NO_COLOR)
+      break
+    case 'api':
+      tail = formatApiSummary(r, NO_COLOR)
+      break
+    case 'probe':
+      tail = formatProbeSummary(r, NO_COLOR)
+      break
+    case 'compare':
+      tail = formatCompareSummary(r, NO_COLOR)
+      break
+  }
+  return `${[...head, ...lines].join('\n')}\n${tail}`
+}
+
+/** `mailprobe-send-smtp.example.com-587-2026-11-28T10-15-00-123Z.txt` */
+export function exportName(entry: HistoryEntry, format: 'txt' | 'json'): string {
+  const target = entry.target.replace(/[^A-Za-z0-9.-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'run'
+  const started = Number.isNaN(Date.parse(entry.startedAt)) ? 'unknown-time' : fileStamp(new Date(entry.startedAt))
+  return `mailprobe-${entry.action}-${target}-${started}.${format}`
+}
+
+export function exportEntry(entry: HistoryEntry, format: 'txt' | 'json', stopAfter?: SmtpStage): { suggestedName: string; content: string } {
+  const content = format === 'txt' ? transcriptText(entry, stopAfter) : `${JSON.stringify(entry, null, 2)}\n`
+  return { suggestedName: exportName(entry, format), content }
+}

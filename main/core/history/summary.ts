@@ -1,0 +1,157 @@
+import type { AnyJobResult, ApiProvider, ApiResult, CompareResult, HistorySummary, ProbeResult, RunAction, SmtpResult, SmtpStage } from '../../../preload/contract'
+
+/** What the runner knows about a run besides its result. */
+export interface RunMeta {
+  jobId: string
+  kind: HistorySummary['kind']
+  action: RunAction
+  profileId: string | null
+  profileName: string | null
+  /** ISO time the job started. */
+  startedAt: string
+  /** The SMTP stage the run stopped after (for the verdict wording of the .txt export). */
+  stopAfter?: SmtpStage
+  /** Used when the result has no target (input the engine refused): "host:port", provider or host. */
+  fallbackTarget?: string
+}
+
+export const PROVIDER_LABELS: Record<ApiProvider, string> = {
+  mailgun: 'Mailgun',
+  sendgrid: 'SendGrid',
+  postmark: 'Postmark',
+  ses: 'Amazon SES',
+  resend: 'Resend',
+  mailjet: 'Mailjet',
+  sparkpost: 'SparkPost',
+  brevo: 'Brevo',
+  generic: 'Generic endpoint',
+}
+
+/** Summary lines are one line, and short: the full story is in the entry. */
+const MAX_SUMMARY = 300
+
+function oneLine(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  const flat = text.replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/\s+/g, ' ').trim()
+  return flat.length > MAX_SUMMARY ? `${flat.slice(0, MAX_SUMMARY - 1)}…` : flat
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`
+
+/** The SMTP stage an action stops after. */
+export function stageOf(action: RunAction): SmtpStage {
+  return action === 'verify' ? 'auth' : action === 'envelope' ? 'rcpt' : 'send'
+}
+
+/** The history action of a direct SMTP run, by where it stops. */
+export function smtpActionFor(stopAfter: SmtpStage): RunAction {
+  if (stopAfter === 'send') return 'send'
+  if (stopAfter === 'mail' || stopAfter === 'rcpt') return 'envelope'
+  return 'verify'
+}
+
+function smtpTarget(r: SmtpResult, meta: RunMeta): string {
+  return r.target?.host ? `${r.target.host}:${r.target.port}` : (meta.fallbackTarget ?? '')
+}
+
+function apiTarget(r: ApiResult, meta: RunMeta): string {
+  const label = PROVIDER_LABELS[r.provider] ?? r.provider
+  try {
+    if (r.target?.url) return `${label} (${new URL(r.target.url).host})`
+  } catch {
+    // not a URL: fall through
+  }
+  return meta.fallbackTarget ?? label ?? ''
+}
+
+function probeTarget(r: ProbeResult, meta: RunMeta): string {
+  if (!r.host) return meta.fallbackTarget ?? ''
+  return r.mode === 'mx' ? `${r.host} (MX)` : r.host
+}
+
+function smtpSuccess(r: SmtpResult, stopAfter: SmtpStage): string {
+  const { accepted, rejected, response } = r.result
+  const rejectedNote = rejected.length ? `; rejected: ${rejected.join(', ')}` : ''
+  switch (stopAfter) {
+    case 'send':
+      return `${response ?? 'message accepted'}${rejectedNote}`
+    case 'rcpt':
+    case 'mail':
+      return stopAfter === 'mail' ? 'sender accepted; nothing sent' : `${plural(accepted.length, 'recipient')} accepted${rejectedNote}; nothing sent`
+    case 'auth':
+      return r.authMethodUsed ? `authenticated with ${r.authMethodUsed.toUpperCase()}${r.tls ? ` over ${r.tls.protocol}` : ''}` : 'connected; no credentials, so no AUTH'
+    default:
+      return r.tls ? `session ready over ${r.tls.protocol}` : 'session ready'
+  }
+}
+
+function apiSuccess(r: ApiResult): string {
+  const label = PROVIDER_LABELS[r.provider] ?? r.provider
+  const status = r.result.status ?? '?'
+  if (r.action === 'verify') return `${label} accepted the key (${status})`
+  const id = r.result.messageId ? ` · id ${r.result.messageId}` : ''
+  return `${label} accepted the message (${status})${id}`
+}
+
+function probeSuccess(r: ProbeResult): string {
+  const usable = r.ports.filter((p) => p.usable).map((p) => `${r.mode === 'mx' ? `${p.host}:` : ''}${p.port}${p.security ? ` ${p.security}` : ''}`)
+  if (!usable.length) return `no usable ${r.mode === 'mx' ? 'relay' : 'submission'} path — ${r.recommendation.reason}`
+  return `usable: ${usable.join(', ')}`
+}
+
+function compareTarget(r: CompareResult, meta: RunMeta): string {
+  const names = Array.isArray(r.profiles) ? r.profiles.map((p) => p.name) : []
+  return names.length ? names.join(' vs ') : (meta.fallbackTarget ?? '')
+}
+
+const ms = (n: number | null) => (n === null ? '–' : n < 100 ? `${n.toFixed(1)} ms` : `${Math.round(n)} ms`)
+
+function compareSuccess(r: CompareResult): string {
+  const how = `${r.runs} run${r.runs === 1 ? '' : 's'} each, ${r.mode}, ${r.action}`
+  const figures = r.profiles.map((p) => `${p.name} ${ms(p.totalMs.median)}${p.ratio !== null && p.name !== r.winner ? ` (×${p.ratio.toFixed(2)})` : ''}`).join(' · ')
+  const failed = r.profiles.reduce((n, p) => n + p.runs - p.runsOk, 0)
+  const head = r.winner ? `fastest: ${r.winner}` : 'no profile had a successful run'
+  return `${head} — median ${figures} · ${how}${failed ? ` · ${failed} failed run${failed === 1 ? '' : 's'}` : ''}`
+}
+
+/** The one-line verdict History shows: the success in a few words, or "CODE — sentence". */
+export function summaryLine(result: AnyJobResult, meta: Pick<RunMeta, 'action' | 'stopAfter'>): string {
+  if (result.error) return oneLine(`${result.error.code} — ${result.error.message}`)
+  switch (result.kind) {
+    case 'smtp':
+      return oneLine(smtpSuccess(result, meta.stopAfter ?? stageOf(meta.action)))
+    case 'api':
+      return oneLine(apiSuccess(result))
+    case 'probe':
+      return oneLine(probeSuccess(result))
+    case 'compare':
+      return oneLine(compareSuccess(result))
+  }
+}
+
+/** A History row for `result`. */
+export function summarize(id: string, meta: RunMeta, result: AnyJobResult): HistorySummary {
+  const target =
+    result.kind === 'smtp'
+      ? smtpTarget(result, meta)
+      : result.kind === 'api'
+        ? apiTarget(result, meta)
+        : result.kind === 'compare'
+          ? compareTarget(result, meta)
+          : probeTarget(result, meta)
+  return {
+    id,
+    jobId: meta.jobId,
+    kind: meta.kind,
+    action: meta.action,
+    profileId: meta.profileId,
+    profileName: meta.profileName,
+    target: oneLine(target),
+    startedAt: meta.startedAt,
+    ok: Boolean(result.ok),
+    errorCode: result.error?.code ?? null,
+    summary: summaryLine(result, meta),
+    totalMs: typeof result.totalMs === 'number' ? result.totalMs : 0,
+    roundTrips: typeof result.roundTrips === 'number' ? result.roundTrips : 0,
+  }
+}

@@ -1,0 +1,287 @@
+/**
+ * The latency lab: is SMTP or the API faster from here, and why?
+ *
+ *   const result = await runCompare({ profiles: [{ kind: 'smtp', name: 'A', job }, { kind: 'api', name: 'B', job }],
+ *                                     runs: 20, mode: 'cold', action: 'send' }, { jobId, sink, signal })
+ *
+ * Runs are interleaved across profiles (A B A B …) so that drift on the machine or the network
+ * hits all alike; with concurrency > 1 that many runs are in flight at once, still started in
+ * that order. Cold: a new connection per run. Warm: one connection per profile kept open (an
+ * authenticated SMTP session, an HTTP keep-alive connection), opened before the first run and
+ * measured apart; each run is then one transaction on it.
+ *
+ * A run's figure is its time to acceptance: for SMTP up to the reply that completes the action
+ * (250 after the message, 235 after AUTH for a cold verify, 250 to NOOP for a warm one), without
+ * the polite QUIT that follows; for an API up to the end of the response.
+ *
+ * Events (to `sink`, under `jobId`): an info line per finished run carrying `progress`
+ * (done / total / estimated time left), summary lines, then one result event (CompareResult).
+ * Cancel with the signal: runs in flight stop, nothing new starts, and the result holds what
+ * finished. Never throws.
+ */
+import { randomUUID } from 'node:crypto'
+import {
+  apiJobSchema,
+  compareJobSchema,
+  inboxIdOf,
+  smtpJobSchema,
+  type ApiJob,
+  type ApiResult,
+  type ClassifiedError,
+  type CompareResult,
+  type CompareSample,
+  type JobEvent,
+  type JobProgress,
+  type SmtpJob,
+  type SmtpResult,
+} from '../../../preload/contract'
+import { nullSink, type EventSink } from '../transcript/event-sink'
+import { JobRecorder } from '../transcript/recorder'
+import { Redactor } from '../transcript/redact'
+import { describeIssues } from '../validation'
+import { coldLane, warmApiLane, warmSmtpLane, type Lane } from './lanes'
+import { profileStats, rank } from './stats'
+
+export { compareToCsv, compareToJson, COMPARE_EXPORT_FORMAT, COMPARE_EXPORT_VERSION } from './export'
+export { percentile, median } from './stats'
+
+export interface CompareOptions {
+  jobId?: string
+  sink?: EventSink
+  signal?: AbortSignal
+}
+
+type Prepared = { name: string; kind: 'smtp'; job: SmtpJob; target: string } | { name: string; kind: 'api'; job: ApiJob; target: string }
+
+const round = (n: number) => Math.round(n * 1000) / 1000
+
+export async function runCompare(input: unknown, opts: CompareOptions = {}): Promise<CompareResult> {
+  const jobId = opts.jobId ?? randomUUID()
+  const outer = opts.sink ?? nullSink
+  // Progress rides on the next transcript event (an info line that says the same in words).
+  let pendingProgress: JobProgress | null = null
+  const sink: EventSink = {
+    emit(event: JobEvent) {
+      if (pendingProgress && event.type === 'transcript') {
+        event.progress = pendingProgress
+        pendingProgress = null
+      }
+      outer.emit(event)
+    },
+  }
+  const parsed = compareJobSchema.safeParse(input)
+  if (!parsed.success) {
+    const rec = new JobRecorder(jobId, sink, new Redactor(secretsIn(input)))
+    return rec.finish(failed(rec, input, { code: 'INVALID_INPUT', message: rec.redactor.redact(describeIssues(parsed.error.issues)) }))
+  }
+  const req = parsed.data
+  const rec = new JobRecorder(jobId, sink, new Redactor(secretsIn(input)))
+  const prepared: Prepared[] = []
+  for (const [i, spec] of req.profiles.entries()) {
+    const p = prepare(spec, req.action)
+    if ('problem' in p) return rec.finish(failed(rec, input, { code: 'INVALID_INPUT', message: rec.redactor.redact(`profiles[${i}] "${spec.name}": ${p.problem}`) }))
+    prepared.push(p)
+  }
+
+  const lanes: Lane[] = prepared.map((p) => {
+    if (req.mode === 'cold') return coldLane(p.kind === 'smtp' ? { kind: 'smtp', job: p.job } : { kind: 'api', job: p.job })
+    return p.kind === 'smtp' ? warmSmtpLane(p.job, req.action) : warmApiLane(p.job)
+  })
+  const total = req.runs * prepared.length
+  rec.line(
+    'info',
+    `comparing ${prepared.map((p) => `${p.name} (${p.target})`).join(' vs ')}: ${req.runs} run${req.runs === 1 ? '' : 's'} each, ${req.mode}, ${req.action}, interleaved${req.concurrency > 1 ? `, ${req.concurrency} at a time` : ''}`,
+  )
+  if (req.mode === 'warm') rec.line('info', 'warm: each profile’s connection is opened (connect, TLS, AUTH / a key check) before its first run and reused; that setup is measured apart')
+  progress(rec, 0, total, 0, null, (p) => (pendingProgress = p), `0/${total} runs done`)
+
+  // A B A B …: the order runs start in.
+  const queue: { profile: number; run: number }[] = []
+  for (let run = 1; run <= req.runs; run++) for (let profile = 0; profile < prepared.length; profile++) queue.push({ profile, run })
+  const samples: CompareSample[] = []
+  const signal = opts.signal
+  let started = 0
+  let done = 0
+  const t0 = rec.now()
+
+  const worker = async () => {
+    for (;;) {
+      if (signal?.aborted) return
+      const item = queue.shift()
+      if (!item) return
+      const seq = ++started
+      const p = prepared[item.profile]!
+      const startedMs = rec.now()
+      let outcome
+      try {
+        outcome = await lanes[item.profile]!.run(signal ?? new AbortController().signal)
+      } catch (err) {
+        // Lanes wrap engines that never throw; this keeps the promise even for a bug.
+        rec.line('err', `run ${item.run} of ${p.name}: INTERNAL: ${err instanceof Error ? err.message : String(err)}`)
+        outcome = null
+      }
+      if (outcome?.result.error?.code === 'CANCELLED' && signal?.aborted) return
+      const sample = outcome ? toSample(outcome.result, outcome.reused, { seq, profile: item.profile, name: p.name, run: item.run, startedMs }) : internalSample(seq, item, p.name, startedMs)
+      samples.push(sample)
+      done++
+      const elapsed = rec.now() - t0
+      const eta = done < total ? (elapsed / done) * (total - done) : 0
+      const what = sample.ok
+        ? `ok ${sample.totalMs.toFixed(1)} ms · ${sample.roundTrips} round trip${sample.roundTrips === 1 ? '' : 's'}${req.mode === 'warm' && !sample.reused ? ' (had to reconnect)' : ''}`
+        : `FAILED ${sample.errorCode}${outcome?.result.error ? ` — ${outcome.result.error.message}` : ''}`
+      progress(rec, done, total, elapsed, eta, (pr) => (pendingProgress = pr), `${done}/${total} · ${p.name} run ${item.run}: ${what}`)
+    }
+  }
+  try {
+    await Promise.all(Array.from({ length: Math.min(req.concurrency, total) }, worker))
+  } finally {
+    await Promise.all(lanes.map((l) => l.close().catch(() => undefined)))
+  }
+
+  const cancelled = Boolean(signal?.aborted) && done < total
+  const warnings: string[] = []
+  const stats = prepared.map((p, i) => {
+    const lane = lanes[i]!
+    const mine = samples.filter((s) => s.profile === i)
+    for (const note of new Set(lane.notes)) warnings.push(`${p.name}: ${note}`)
+    const reconnected = req.mode === 'warm' ? mine.filter((s) => s.ok && !s.reused).length : 0
+    if (reconnected) warnings.push(`${p.name}: ${reconnected} of ${mine.length} warm runs had to open a new connection, so they include connecting`)
+    const opened = lane.setups?.length ?? 0
+    if (opened > Math.min(req.concurrency, req.runs) && opened > 1)
+      warnings.push(`${p.name}: ${opened} connections were opened for ${mine.length} runs (the server closed some, or opening failed); each opening is measured apart, not in the runs`)
+    return profileStats({ name: p.name, kind: p.kind, target: p.target, setups: lane.setups }, mine)
+  })
+  if (req.concurrency > 1) warnings.push(`${req.concurrency} runs were in flight at once: each competed with the others for this machine’s CPU and network, which adds to the times.`)
+  for (const w of warnings) rec.line('info', `warning: ${rec.redactor.redact(w)}`)
+  const winner = rank(stats)
+  for (const s of stats) {
+    const t = s.totalMs
+    rec.line(
+      'info',
+      `${s.name}: ${s.runsOk}/${s.runs} ok${t.median !== null ? ` · median ${t.median.toFixed(1)} ms (min ${t.min!.toFixed(1)}, p95 ${t.p95!.toFixed(1)}, max ${t.max!.toFixed(1)}) · ${s.roundTrips} round trip${s.roundTrips === 1 ? '' : 's'}` : ''}${s.ratio !== null ? ` · ×${s.ratio.toFixed(2)}` : ''}${Object.keys(s.errors).length ? ` · errors ${Object.entries(s.errors).map(([c, n]) => `${c}×${n}`).join(' ')}` : ''}`,
+    )
+  }
+  if (winner) rec.line('info', `fastest: ${winner}`)
+  const error: ClassifiedError | null = cancelled
+    ? { code: 'CANCELLED', message: `Cancelled after ${done} of ${total} runs; the figures cover the runs that finished.` }
+    : null
+  if (error) rec.line('err', `${error.code}: ${error.message}`)
+  const everyRunOk = samples.length === total && samples.every((s) => s.ok)
+  return rec.finish({
+    ok: !error && everyRunOk,
+    kind: 'compare',
+    error,
+    warnings: warnings.map((w) => rec.redactor.redact(w)),
+    phases: [],
+    totalMs: rec.now(),
+    roundTrips: 0,
+    transcript: rec.lines,
+    mode: req.mode,
+    action: req.action,
+    runs: req.runs,
+    concurrency: req.concurrency,
+    completed: done,
+    cancelled,
+    profiles: stats,
+    winner,
+    samples: samples.sort((a, b) => a.seq - b.seq),
+  })
+}
+
+function progress(rec: JobRecorder, done: number, total: number, elapsedMs: number, etaMs: number | null, set: (p: JobProgress) => void, text: string): void {
+  set({ done, total, elapsedMs: round(elapsedMs), etaMs: etaMs === null ? null : round(etaMs) })
+  const left = etaMs === null ? '' : done >= total ? '' : ` · about ${formatDuration(etaMs)} left`
+  rec.line('info', `${text}${left}`)
+}
+
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`
+  const m = Math.floor(ms / 60_000)
+  return `${m} min ${Math.round((ms - m * 60_000) / 1000)} s`
+}
+
+/** The profile's job with the comparison's action applied, validated by its engine's schema. */
+function prepare(spec: { kind: 'smtp' | 'api'; name: string; job: Record<string, unknown> }, action: 'verify' | 'send'): Prepared | { problem: string } {
+  if (spec.kind === 'smtp') {
+    const raw = { ...spec.job, stopAfter: action === 'verify' ? 'auth' : 'send' }
+    const r = smtpJobSchema.safeParse(raw)
+    if (!r.success) return { problem: describeIssues(r.error.issues) }
+    return { name: spec.name, kind: 'smtp', job: r.data, target: `${r.data.host}:${r.data.port} ${r.data.security === 'tls' ? 'implicit TLS' : r.data.security === 'starttls' ? 'STARTTLS' : r.data.security}` }
+  }
+  const raw: Record<string, unknown> = { ...spec.job, action }
+  if (action === 'verify') {
+    delete raw.message
+    raw.sandbox = false
+  }
+  const r = apiJobSchema.safeParse(raw)
+  if (!r.success) return { problem: describeIssues(r.error.issues) }
+  const where = r.data.baseUrl ?? r.data.generic?.url ?? r.data.region ?? ''
+  return { name: spec.name, kind: 'api', job: r.data, target: `${r.data.provider}${where ? ` ${where}` : ''}` }
+}
+
+function toSample(result: SmtpResult | ApiResult, reused: boolean, base: Pick<CompareSample, 'seq' | 'profile' | 'name' | 'run' | 'startedMs'>): CompareSample {
+  const phases: Record<string, number> = {}
+  let end = 0
+  let roundTrips = 0
+  for (const p of result.phases) {
+    if (p.name === 'quit') continue
+    phases[p.name] = round((phases[p.name] ?? 0) + p.durationMs)
+    end = Math.max(end, p.startMs + p.durationMs)
+    roundTrips += p.roundTrips
+  }
+  // SMTP: acceptance is the end of the last phase before QUIT; API (and anything without a QUIT): the run's total.
+  const hasQuit = result.phases.some((p) => p.name === 'quit')
+  return {
+    ...base,
+    startedMs: round(base.startedMs),
+    ok: result.ok,
+    errorCode: result.error?.code ?? null,
+    totalMs: round(hasQuit ? end : result.totalMs),
+    roundTrips,
+    bytes: { ...result.bytes },
+    phases,
+    reused,
+    messageRef: inboxIdOf(result) ?? (result.kind === 'smtp' && result.ok ? result.result.messageId : null),
+  }
+}
+
+function internalSample(seq: number, item: { profile: number; run: number }, name: string, startedMs: number): CompareSample {
+  return { seq, profile: item.profile, name, run: item.run, startedMs, ok: false, errorCode: 'INTERNAL', totalMs: 0, roundTrips: 0, bytes: { sent: 0, received: 0 }, phases: {}, reused: false, messageRef: null }
+}
+
+/** Every secret the input carries (valid or not), for the lab's own transcript. */
+function secretsIn(input: unknown): string[] {
+  const profiles = (input as { profiles?: unknown } | null)?.profiles
+  if (!Array.isArray(profiles)) return []
+  const out: string[] = []
+  for (const p of profiles) {
+    const job = (p as { job?: { auth?: { secret?: unknown }; credentials?: Record<string, unknown> } } | null)?.job
+    for (const v of [job?.auth?.secret, job?.credentials?.key, job?.credentials?.secret, job?.credentials?.sessionToken]) if (typeof v === 'string' && v) out.push(v)
+  }
+  return out
+}
+
+function failed(rec: JobRecorder, input: unknown, error: ClassifiedError): CompareResult {
+  rec.line('err', `${error.code}: ${error.message}`)
+  const i = (input ?? {}) as { mode?: unknown; action?: unknown; runs?: unknown; concurrency?: unknown }
+  return {
+    ok: false,
+    kind: 'compare',
+    error,
+    warnings: [],
+    phases: [],
+    totalMs: rec.now(),
+    roundTrips: 0,
+    transcript: rec.lines,
+    mode: i.mode === 'warm' ? 'warm' : 'cold',
+    action: i.action === 'verify' ? 'verify' : 'send',
+    runs: typeof i.runs === 'number' ? i.runs : 0,
+    concurrency: typeof i.concurrency === 'number' ? i.concurrency : 1,
+    completed: 0,
+    cancelled: false,
+    profiles: [],
+    winner: null,
+    samples: [],
+  }
+}

@@ -1,0 +1,274 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
+import { join } from 'node:path'
+import { z } from 'zod'
+import type { KeyringStatus, StorageIssue } from '../../../preload/contract'
+import { VersionedJsonFile } from '../storage'
+
+/*
+ * Profile secrets (password or OAuth token, API key, secret key, session token), kept apart from
+ * the profiles: encrypted per profile with an injected Cipher (Electron safeStorage in the app, see
+ * main/adapters/secrets.ts), stored in secrets.json, decrypted only when a run needs them, and
+ * never handed to the renderer, a transcript, a history file or an export.
+ */
+
+/** What one profile's secret holds (the write-only `secret` of saveProfile, as stored). */
+export interface ProfileSecret {
+  /** SMTP password or OAuth2 access token; API key (or, with a key id, the secret half). */
+  primary: string
+  /** Mailjet secret key, SES secret access key. */
+  secondary?: string
+  /** SES session token. */
+  sessionToken?: string
+}
+
+/**
+ * Encrypts and decrypts secrets. `id` is stored with every blob (a tagged format), so a later
+ * backend can recognise blobs it did not make instead of feeding them to the wrong decryptor.
+ */
+export interface Cipher {
+  readonly id: string
+  encrypt(plain: string): Promise<Buffer>
+  decrypt(blob: Buffer): Promise<string>
+  /** Optional: decrypt, and say whether the blob should be re-encrypted (safeStorage's key rotation). */
+  decryptWithHint?(blob: Buffer): Promise<{ plain: string; reEncrypt: boolean }>
+  /** How secrets are protected, as the interface tells the user. */
+  status(): KeyringStatus
+}
+
+/** A secret exists but cannot be used (decryption failed, or another backend made it). */
+export class SecretUnavailableError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'SecretUnavailableError'
+  }
+}
+
+export interface SecretStore {
+  status(): KeyringStatus
+  /** Files that could not be read at start (kept aside). */
+  readonly issues: readonly StorageIssue[]
+  has(profileId: string): boolean
+  /** The decrypted secret, null when none is saved; throws SecretUnavailableError when one is saved but unusable. */
+  get(profileId: string): Promise<ProfileSecret | null>
+  set(profileId: string, secret: ProfileSecret): Promise<void>
+  delete(profileId: string): Promise<boolean>
+  /** Gives `toId` the same secret as `fromId` (duplicate a profile). False when `fromId` has none. */
+  copy(fromId: string, toId: string): Promise<boolean>
+  /** Forgets secrets of profiles that no longer exist. */
+  retain(profileIds: ReadonlySet<string>): Promise<void>
+  /** Resolves when pending writes are on disk. */
+  flush(): Promise<void>
+}
+
+const secretPayloadSchema = z
+  .object({ primary: z.string().min(1), secondary: z.string().min(1).optional(), sessionToken: z.string().min(1).optional() })
+  .strict()
+
+function clean(secret: ProfileSecret): ProfileSecret {
+  const out: ProfileSecret = { primary: secret.primary }
+  if (secret.secondary !== undefined) out.secondary = secret.secondary
+  if (secret.sessionToken !== undefined) out.sessionToken = secret.sessionToken
+  return out
+}
+
+/** Runs async steps one at a time, in call order (so a later save can never be overtaken by an earlier one). */
+class Serial {
+  private tail: Promise<unknown> = Promise.resolve()
+  run<T>(step: () => Promise<T>): Promise<T> {
+    const next = this.tail.then(step)
+    this.tail = next.catch(() => {})
+    return next
+  }
+}
+
+export const SECRETS_FILE = 'secrets.json'
+export const SECRETS_VERSION = 1
+
+const storedSecretSchema = z.object({ cipher: z.string().min(1), blob: z.string() }).strict()
+const secretsDataSchema = z.object({ entries: z.record(z.string(), storedSecretSchema) }).strict()
+type SecretsData = z.infer<typeof secretsDataSchema>
+
+/** Secrets encrypted with a Cipher, one blob per profile, in `<dir>/secrets.json` (written atomically). */
+export class FileSecretStore implements SecretStore {
+  private readonly file: VersionedJsonFile<SecretsData>
+  private entries = new Map<string, { cipher: string; blob: string }>()
+  private readonly serial = new Serial()
+  readonly issues: StorageIssue[] = []
+
+  private constructor(
+    dir: string,
+    private readonly cipher: Cipher,
+  ) {
+    this.file = new VersionedJsonFile({ path: join(dir, SECRETS_FILE), format: 'mailprobe-secrets', version: SECRETS_VERSION, schema: secretsDataSchema, label: 'saved secrets' })
+  }
+
+  static async open(opts: { dir: string; cipher: Cipher }): Promise<FileSecretStore> {
+    const store = new FileSecretStore(opts.dir, opts.cipher)
+    const { data, issue } = await store.file.load()
+    if (issue) store.issues.push({ ...issue, message: `${issue.message} Profiles that had a saved secret need it entered again.` })
+    store.entries = new Map(Object.entries(data?.entries ?? {}))
+    return store
+  }
+
+  status(): KeyringStatus {
+    return this.cipher.status()
+  }
+
+  has(profileId: string): boolean {
+    return this.entries.has(profileId)
+  }
+
+  async get(profileId: string): Promise<ProfileSecret | null> {
+    const entry = this.entries.get(profileId)
+    if (!entry) return null
+    if (entry.cipher !== this.cipher.id) {
+      throw new SecretUnavailableError(`the saved secret was encrypted by another secret store (${entry.cipher}) and cannot be read here`)
+    }
+    let plain: string
+    let reEncrypt = false
+    try {
+      const blob = Buffer.from(entry.blob, 'base64')
+      if (this.cipher.decryptWithHint) ({ plain, reEncrypt } = await this.cipher.decryptWithHint(blob))
+      else plain = await this.cipher.decrypt(blob)
+    } catch {
+      throw new SecretUnavailableError('the saved secret could not be decrypted (the system keyring may have changed)')
+    }
+    let parsed
+    try {
+      parsed = secretPayloadSchema.safeParse(JSON.parse(plain))
+    } catch {
+      parsed = null
+    }
+    if (!parsed?.success) throw new SecretUnavailableError('the saved secret is damaged')
+    const secret = clean(parsed.data)
+    if (reEncrypt) {
+      // The keyring rotated its key: store the secret again under the new one, in the background.
+      void this.serial
+        .run(async () => {
+          if (this.entries.get(profileId) !== entry) return
+          this.entries.set(profileId, await this.seal(secret))
+          await this.persist()
+        })
+        .catch(() => {})
+    }
+    return secret
+  }
+
+  async set(profileId: string, secret: ProfileSecret): Promise<void> {
+    const value = clean(secretPayloadSchema.parse(secret))
+    return this.serial.run(async () => {
+      this.entries.set(profileId, await this.seal(value))
+      await this.persist()
+    })
+  }
+
+  delete(profileId: string): Promise<boolean> {
+    return this.serial.run(async () => {
+      if (!this.entries.delete(profileId)) return false
+      await this.persist()
+      return true
+    })
+  }
+
+  copy(fromId: string, toId: string): Promise<boolean> {
+    return this.serial.run(async () => {
+      const entry = this.entries.get(fromId)
+      if (!entry) return false
+      this.entries.set(toId, { ...entry })
+      await this.persist()
+      return true
+    })
+  }
+
+  retain(profileIds: ReadonlySet<string>): Promise<void> {
+    return this.serial.run(async () => {
+      let changed = false
+      for (const id of [...this.entries.keys()]) {
+        if (!profileIds.has(id)) changed = this.entries.delete(id) || changed
+      }
+      if (changed) await this.persist()
+    })
+  }
+
+  async flush(): Promise<void> {
+    await this.serial.run(async () => {})
+    await this.file.flush()
+  }
+
+  private async seal(secret: ProfileSecret): Promise<{ cipher: string; blob: string }> {
+    const blob = await this.cipher.encrypt(JSON.stringify(secret))
+    return { cipher: this.cipher.id, blob: blob.toString('base64') }
+  }
+
+  private persist(): Promise<void> {
+    return this.file.saveLatest(() => ({ entries: Object.fromEntries(this.entries) }))
+  }
+}
+
+export const MEMORY_KEYRING_STATUS: KeyringStatus = {
+  protected: false,
+  backend: 'memory',
+  note: 'Secrets are kept in memory for this session only: they are not saved to disk, and Mailprobe forgets them when it stops.',
+}
+
+/**
+ * Secrets held in this process only (the browser host behind `npm run web`, machines where the
+ * keyring cannot encrypt, tests). Nothing is written to disk.
+ */
+export class MemorySecretStore implements SecretStore {
+  private readonly secrets = new Map<string, ProfileSecret>()
+  readonly issues: StorageIssue[] = []
+
+  constructor(private readonly keyring: KeyringStatus = MEMORY_KEYRING_STATUS) {}
+
+  status(): KeyringStatus {
+    return this.keyring
+  }
+  has(profileId: string): boolean {
+    return this.secrets.has(profileId)
+  }
+  async get(profileId: string): Promise<ProfileSecret | null> {
+    const s = this.secrets.get(profileId)
+    return s ? { ...s } : null
+  }
+  async set(profileId: string, secret: ProfileSecret): Promise<void> {
+    this.secrets.set(profileId, clean(secretPayloadSchema.parse(secret)))
+  }
+  async delete(profileId: string): Promise<boolean> {
+    return this.secrets.delete(profileId)
+  }
+  async copy(fromId: string, toId: string): Promise<boolean> {
+    const s = this.secrets.get(fromId)
+    if (!s) return false
+    this.secrets.set(toId, { ...s })
+    return true
+  }
+  async retain(profileIds: ReadonlySet<string>): Promise<void> {
+    for (const id of [...this.secrets.keys()]) if (!profileIds.has(id)) this.secrets.delete(id)
+  }
+  async flush(): Promise<void> {}
+}
+
+/**
+ * A Cipher with a random AES-256-GCM key that lives as long as the object: what it encrypts can
+ * be read back only in this session. For tests of FileSecretStore (and anything that needs a
+ * Cipher without a keyring).
+ */
+export function createMemoryCipher(status: KeyringStatus = MEMORY_KEYRING_STATUS): Cipher {
+  const key = randomBytes(32)
+  return {
+    id: 'memory-aes-256-gcm',
+    async encrypt(plain) {
+      const iv = randomBytes(12)
+      const c = createCipheriv('aes-256-gcm', key, iv)
+      const body = Buffer.concat([c.update(plain, 'utf8'), c.final()])
+      return Buffer.concat([iv, c.getAuthTag(), body])
+    },
+    async decrypt(blob) {
+      const d = createDecipheriv('aes-256-gcm', key, blob.subarray(0, 12))
+      d.setAuthTag(blob.subarray(12, 28))
+      return Buffer.concat([d.update(blob.subarray(28)), d.final()]).toString('utf8')
+    },
+    status: () => status,
+  }
+}

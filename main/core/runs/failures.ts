@@ -1,0 +1,82 @@
+import type { ApiProvider, ApiResult, ClassifiedError, CompareResult, SmtpResult } from '../../../preload/contract'
+import type { EventSink } from '../transcript/event-sink'
+import { JobRecorder } from '../transcript/recorder'
+
+/*
+ * A profile run that cannot start (no saved password, a secret the keyring cannot decrypt, no
+ * sender) still ends the way every job ends: an error line in the transcript and one result
+ * event with a classified error, in the shape of the engine it would have used.
+ */
+
+function recorded(jobId: string, sink: EventSink, error: ClassifiedError): JobRecorder {
+  const rec = new JobRecorder(jobId, sink)
+  rec.line('err', `${error.code}: ${error.message}`)
+  return rec
+}
+
+export function failSmtpJob(jobId: string, sink: EventSink, error: ClassifiedError, target: { host: string; port: number; security: SmtpResult['target']['security'] }): SmtpResult {
+  const rec = recorded(jobId, sink, error)
+  return rec.finish<SmtpResult>({
+    ok: false,
+    kind: 'smtp',
+    error,
+    warnings: [],
+    phases: [],
+    totalMs: rec.now(),
+    roundTrips: 0,
+    transcript: rec.lines,
+    target: { ...target, address: null },
+    tls: null,
+    capabilities: { before: null, after: null },
+    authMechanisms: [],
+    authMethodUsed: null,
+    bytes: { sent: 0, received: 0 },
+    result: { messageId: null, response: null, accepted: [], rejected: [], messageSize: null },
+  })
+}
+
+export function failApiJob(jobId: string, sink: EventSink, error: ClassifiedError, provider: ApiProvider, action: ApiResult['action']): ApiResult {
+  const rec = recorded(jobId, sink, error)
+  return rec.finish<ApiResult>({
+    ok: false,
+    kind: 'api',
+    provider,
+    action,
+    error,
+    warnings: [],
+    phases: [],
+    totalMs: rec.now(),
+    roundTrips: 0,
+    transcript: rec.lines,
+    target: { method: '', url: '', address: null },
+    tls: null,
+    bytes: { sent: 0, received: 0 },
+    result: { status: null, messageId: null, body: null },
+  })
+}
+
+/** A comparison that cannot start (a profile without its secret, or without a sender). */
+export function failCompareJob(
+  jobId: string,
+  sink: EventSink,
+  error: ClassifiedError,
+  req: { mode: CompareResult['mode']; action: CompareResult['action']; runs: number; concurrency: number },
+): CompareResult {
+  const rec = recorded(jobId, sink, error)
+  return rec.finish<CompareResult>({
+    ok: false,
+    kind: 'compare',
+    error,
+    warnings: [],
+    phases: [],
+    totalMs: rec.now(),
+    roundTrips: 0,
+    transcript: rec.lines,
+    ...req,
+    completed: 0,
+    cancelled: false,
+    profiles: [],
+    winner: null,
+    samples: [],
+  })
+}

@@ -1,0 +1,248 @@
+import { randomUUID } from 'node:crypto'
+import type { z } from 'zod'
+import type {
+  AnyJobResult,
+  ApiJob,
+  ApiResult,
+  CompareProfileSpec,
+  CompareResult,
+  ComposedMessage,
+  JobEvent,
+  labRequestSchema,
+  ProbeJob,
+  ProbeResult,
+  Profile,
+  runProfileSchema,
+  SmtpJob,
+  SmtpResult,
+} from '../../../preload/contract'
+import { runSmtp as smtpEngine } from '../smtp'
+import { runApi as apiEngine } from '../http'
+import { runProbe as probeEngine } from '../probe'
+import { runCompare as compareEngine } from '../lab'
+import type { HistoryStore } from '../history/store'
+import { PROVIDER_LABELS, smtpActionFor, summarize, type RunMeta } from '../history/summary'
+import type { JobContext, JobManager } from '../jobs/job-manager'
+import { OperationError } from '../operation-error'
+import { SecretUnavailableError, type ProfileSecret, type SecretStore } from '../profiles/secrets'
+import type { ProfileStore } from '../profiles/store'
+import type { EventSink } from '../transcript/event-sink'
+import { failApiJob, failCompareJob, failSmtpJob } from './failures'
+import { actionMismatch, buildProfileJob, profileTarget, type ProfileAction } from './profile-job'
+
+export { buildProfileJob, actionMismatch, profileTarget, type BuiltJob, type ProfileAction } from './profile-job'
+
+/*
+ * Every run the app starts goes through here: it becomes a job (answering at once with its id),
+ * streams to the caller's sink, and is recorded in History when its result event passes by —
+ * before the caller sees that event, so a History query made on seeing the result finds the run.
+ */
+
+export interface EngineOptions {
+  jobId: string
+  sink: EventSink
+  signal: AbortSignal
+}
+
+/** The engines (substitutable in tests and in the sandbox). */
+export interface Engines {
+  runSmtp(input: unknown, opts: EngineOptions): Promise<SmtpResult>
+  runApi(input: unknown, opts: EngineOptions): Promise<ApiResult>
+  runProbe(input: unknown, opts: EngineOptions): Promise<ProbeResult>
+  /** The latency lab (optional in a substitute set: the real one is used when absent). */
+  runCompare?(input: unknown, opts: EngineOptions): Promise<CompareResult>
+}
+
+export const defaultEngines: Engines = {
+  runSmtp: (input, opts) => smtpEngine(input, opts),
+  runApi: (input, opts) => apiEngine(input, opts),
+  runProbe: (input, opts) => probeEngine(input, opts),
+  runCompare: (input, opts) => compareEngine(input, opts),
+}
+
+export interface RunnerDeps {
+  profiles: ProfileStore
+  secrets: SecretStore
+  /** null: nothing is recorded. */
+  history: HistoryStore | null
+  engines?: Engines
+  now?: () => Date
+  /** Told when a run could not be written to History (disk full, …); the run itself is unaffected. */
+  onRecordError?: (err: unknown) => void
+}
+
+function isResult(value: unknown): value is AnyJobResult {
+  const kind = (value as { kind?: unknown } | null)?.kind
+  return kind === 'smtp' || kind === 'api' || kind === 'probe' || kind === 'compare'
+}
+
+/** The profile action a lab run takes for a profile (verify / send, and the API's sandbox mode when asked). */
+export function labActionFor(profile: Profile, action: 'verify' | 'send', apiSandbox: boolean): ProfileAction {
+  if (profile.kind === 'smtp') return action === 'verify' ? 'verify' : 'send'
+  return action === 'verify' ? 'api-verify' : apiSandbox ? 'api-sandbox' : 'api-send'
+}
+
+/** The message a lab send carries when the caller gave none (to each profile's default recipients). */
+export function labMessage(now: Date): ComposedMessage {
+  return {
+    to: [],
+    cc: [],
+    bcc: [],
+    subject: `Mailprobe lab ${now.toISOString().slice(0, 19).replace('T', ' ')}`,
+    text: 'A latency-lab run of Mailprobe: each run sends this message once.',
+    attachments: [],
+    headers: [],
+  }
+}
+
+/** Profile names as the comparison shows them: unique (a second "Relay" becomes "Relay (2)"). */
+export function labNames(profiles: readonly Profile[]): string[] {
+  const seen = new Map<string, number>()
+  return profiles.map((p) => {
+    const n = (seen.get(p.name) ?? 0) + 1
+    seen.set(p.name, n)
+    if (n === 1) return p.name
+    const suffix = ` (${n})`
+    return `${p.name.slice(0, 80 - suffix.length)}${suffix}`
+  })
+}
+
+export class Runner {
+  private readonly engines: Engines
+  private readonly now: () => Date
+
+  constructor(private readonly deps: RunnerDeps) {
+    this.engines = deps.engines ?? defaultEngines
+    this.now = deps.now ?? (() => new Date())
+  }
+
+  /** A direct SMTP run (the quick form, or any host) — recorded without a profile. */
+  smtp(jobs: JobManager, input: SmtpJob): { jobId: string } {
+    const meta = this.meta('smtp', smtpActionFor(input.stopAfter), null, { stopAfter: input.stopAfter, fallbackTarget: `${input.host}:${input.port}` })
+    return jobs.start((ctx) => this.engines.runSmtp(input, this.options(ctx, meta)))
+  }
+
+  /** A direct HTTPS API run — recorded without a profile. */
+  api(jobs: JobManager, input: ApiJob): { jobId: string } {
+    const action = input.action === 'verify' ? 'api-verify' : input.sandbox ? 'api-sandbox' : 'api-send'
+    const meta = this.meta('api', action, null, { fallbackTarget: PROVIDER_LABELS[input.provider] })
+    return jobs.start((ctx) => this.engines.runApi(input, this.options(ctx, meta)))
+  }
+
+  /** A port probe — recorded. */
+  probe(jobs: JobManager, input: ProbeJob): { jobId: string } {
+    const meta = this.meta('probe', 'probe', null, { fallbackTarget: input.host })
+    return jobs.start((ctx) => this.engines.runProbe(input, this.options(ctx, meta)))
+  }
+
+  /**
+   * Runs a saved profile: its secret is decrypted inside the job and given only to the engine.
+   * An unknown profile or an action that does not fit it is refused at once (OperationError);
+   * anything found later (no saved secret, a secret that cannot be decrypted, no sender) ends the
+   * job with INVALID_INPUT and a sentence saying what to do.
+   */
+  profile(jobs: JobManager, input: z.output<typeof runProfileSchema>): { jobId: string } {
+    const profile = this.deps.profiles.get(input.profileId)
+    if (!profile) throw new OperationError('INVALID_INPUT', `No profile with id ${input.profileId}: it may have been deleted.`)
+    const mismatch = actionMismatch(profile, input.action)
+    if (mismatch) throw new OperationError('INVALID_INPUT', mismatch)
+    const meta = this.meta(profile.kind, input.action, profile, { fallbackTarget: profileTarget(profile) })
+    const message = input.message
+
+    return jobs.start(async (ctx) => {
+      const opts = this.options(ctx, meta)
+      let secret: ProfileSecret | null = null
+      let problem: string | null = null
+      try {
+        secret = await this.deps.secrets.get(profile.id)
+      } catch (err) {
+        if (!(err instanceof SecretUnavailableError)) throw err
+        problem = `The saved secret of profile "${profile.name}" cannot be used: ${err.message}. Enter it again in the profile editor.`
+      }
+      const built = problem ? { kind: profile.kind, problem } : buildProfileJob(profile, input.action, message, secret)
+      if ('problem' in built) {
+        const error = { code: 'INVALID_INPUT' as const, message: built.problem }
+        if (profile.kind === 'smtp') return failSmtpJob(ctx.jobId, opts.sink, error, { host: profile.host, port: profile.port, security: profile.security })
+        return failApiJob(ctx.jobId, opts.sink, error, profile.provider, input.action === 'api-verify' ? 'verify' : 'send')
+      }
+      if (built.kind === 'smtp') {
+        meta.stopAfter = built.stopAfter
+        return this.engines.runSmtp(built.input, opts)
+      }
+      return this.engines.runApi(built.input, opts)
+    })
+  }
+
+  /**
+   * A latency-lab comparison of 2–4 saved profiles: each profile's job is built the way a profile
+   * run builds it (buildProfileJob: secrets decrypted here, inside the job), then runCompare runs
+   * them interleaved, streaming progress; the result is recorded in History.
+   */
+  compare(jobs: JobManager, input: z.output<typeof labRequestSchema>): { jobId: string } {
+    const chosen: Profile[] = []
+    for (const id of input.profileIds) {
+      const profile = this.deps.profiles.get(id)
+      if (!profile) throw new OperationError('INVALID_INPUT', `No profile with id ${id}: it may have been deleted.`)
+      if (chosen.some((p) => p.id === id)) throw new OperationError('INVALID_INPUT', `"${profile.name}" is chosen twice: compare different profiles.`)
+      chosen.push(profile)
+    }
+    const names = labNames(chosen)
+    // A send needs a body (the APIs refuse an empty one); without the composer's message each profile's default envelope gets this one.
+    const message = input.message ?? (input.action === 'send' ? labMessage(this.now()) : undefined)
+    const meta = this.meta('compare', 'compare', null, { fallbackTarget: names.join(' vs ') })
+    const engine = this.engines.runCompare ?? defaultEngines.runCompare!
+
+    return jobs.start(async (ctx) => {
+      const opts = this.options(ctx, meta)
+      const specs: CompareProfileSpec[] = []
+      for (const [i, profile] of chosen.entries()) {
+        let secret: ProfileSecret | null = null
+        let problem: string | null = null
+        try {
+          secret = await this.deps.secrets.get(profile.id)
+        } catch (err) {
+          if (!(err instanceof SecretUnavailableError)) throw err
+          problem = `The saved secret of profile "${profile.name}" cannot be used: ${err.message}. Enter it again in the profile editor.`
+        }
+        const built = problem ? { kind: profile.kind, problem } : buildProfileJob(profile, labActionFor(profile, input.action, input.apiSandbox), message, secret)
+        if ('problem' in built) {
+          return failCompareJob(ctx.jobId, opts.sink, { code: 'INVALID_INPUT', message: built.problem }, { mode: input.mode, action: input.action, runs: input.runs, concurrency: input.concurrency })
+        }
+        specs.push(built.kind === 'smtp' ? { kind: 'smtp', name: names[i]!, job: built.input } : { kind: 'api', name: names[i]!, job: built.input })
+      }
+      return engine({ profiles: specs, runs: input.runs, mode: input.mode, concurrency: input.concurrency, action: input.action }, opts)
+    })
+  }
+
+  private meta(kind: RunMeta['kind'], action: RunMeta['action'], profile: { id: string; name: string } | null, extra: Partial<RunMeta>): RunMeta {
+    return { jobId: '', kind, action, profileId: profile?.id ?? null, profileName: profile?.name ?? null, startedAt: '', ...extra }
+  }
+
+  /** Engine options whose sink records the result in History on its way to the caller. */
+  private options(ctx: JobContext, meta: RunMeta): EngineOptions {
+    meta.jobId = ctx.jobId
+    meta.startedAt = this.now().toISOString()
+    let recorded = false
+    const sink: EventSink = {
+      emit: (event: JobEvent) => {
+        if (event.type === 'result' && !recorded) {
+          recorded = true
+          this.record(meta, event.result)
+        }
+        ctx.sink.emit(event)
+      },
+    }
+    return { jobId: ctx.jobId, signal: ctx.signal, sink }
+  }
+
+  private record(meta: RunMeta, result: unknown): void {
+    const history = this.deps.history
+    if (!history || !isResult(result)) return
+    try {
+      const summary = summarize(randomUUID(), meta, result)
+      history.record(summary, result, meta.stopAfter ? { stopAfter: meta.stopAfter } : {}).catch((err: unknown) => this.deps.onRecordError?.(err))
+    } catch (err) {
+      this.deps.onRecordError?.(err)
+    }
+  }
+}

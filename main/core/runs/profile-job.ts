@@ -1,0 +1,132 @@
+import type { ApiJobInput, ApiProfile, ComposedMessage, Profile, RunProfileInput, SmtpJobInput, SmtpProfile, SmtpStage } from '../../../preload/contract'
+import { PROVIDER_LABELS, stageOf } from '../history/summary'
+import type { ProfileSecret } from '../profiles/secrets'
+
+/*
+ * A saved profile + an action + the composer's message + the decrypted secret → the engine's
+ * input. Pure, so every rule is unit-tested; the secret goes into the returned input and nowhere
+ * else. Problems come back as a sentence the user can act on (the job reports it as INVALID_INPUT).
+ */
+
+export type ProfileAction = RunProfileInput['action']
+
+export type BuiltJob =
+  | { kind: 'smtp'; input: SmtpJobInput; stopAfter: SmtpStage }
+  | { kind: 'api'; input: ApiJobInput }
+  | { kind: 'smtp' | 'api'; problem: string }
+
+const SMTP_ACTIONS: readonly ProfileAction[] = ['verify', 'envelope', 'send']
+const API_ACTIONS: readonly ProfileAction[] = ['api-send', 'api-sandbox', 'api-verify']
+
+/** Null when the action fits the profile's kind, else why not (asked before a job starts). */
+export function actionMismatch(profile: Profile, action: ProfileAction): string | null {
+  if (profile.kind === 'smtp' && !SMTP_ACTIONS.includes(action))
+    return `"${profile.name}" is an SMTP profile: it can verify credentials, test the envelope or send, not ${action}.`
+  if (profile.kind === 'api' && !API_ACTIONS.includes(action))
+    return `"${profile.name}" is an API profile: it can send, send in sandbox mode or verify the key, not ${action}.`
+  return null
+}
+
+/** What a profile's run is aimed at, for History when the engine never got as far as a result target. */
+export function profileTarget(profile: Profile): string {
+  return profile.kind === 'smtp' ? `${profile.host}:${profile.port}` : PROVIDER_LABELS[profile.provider]
+}
+
+type EngineMessage = NonNullable<SmtpJobInput['message']>
+
+/** The composer's message, with the profile's default sender and recipients where the composer left them empty. */
+function envelope(profile: Profile, message: ComposedMessage | undefined): EngineMessage | { problem: string } {
+  const d = profile.defaults
+  const from = message?.from ?? d.from
+  if (!from) return { problem: `No sender: fill in From in the composer, or give "${profile.name}" a default sender.` }
+  const given = message ? message.to.length + message.cc.length + message.bcc.length > 0 : false
+  const out: EngineMessage = {
+    from,
+    to: given ? message!.to : d.to,
+    cc: given ? message!.cc : d.cc,
+    bcc: given ? message!.bcc : d.bcc,
+    subject: message?.subject ?? '',
+    attachments: message?.attachments ?? [],
+    headers: message?.headers ?? [],
+  }
+  if (message?.text !== undefined) out.text = message.text
+  if (message?.html !== undefined) out.html = message.html
+  return out
+}
+
+function tlsOf(profile: Profile) {
+  const t = profile.tls
+  return {
+    insecure: t.insecure,
+    ...(t.servername ? { servername: t.servername } : {}),
+    ...(t.caFile ? { caFile: t.caFile } : {}),
+    ...(t.minVersion ? { minVersion: t.minVersion } : {}),
+  }
+}
+
+function smtpJob(profile: SmtpProfile, action: ProfileAction, message: ComposedMessage | undefined, secret: ProfileSecret | null): BuiltJob {
+  const stopAfter = stageOf(action)
+  const input: SmtpJobInput = {
+    host: profile.host,
+    port: profile.port,
+    security: profile.security,
+    tls: tlsOf(profile),
+    stopAfter,
+  }
+  if (profile.ehloName) input.ehloName = profile.ehloName
+  if (profile.timeoutMs) input.timeouts = { connectMs: profile.timeoutMs, greetingMs: profile.timeoutMs, socketMs: profile.timeoutMs }
+
+  // 'auto' with neither a username nor a saved secret means: connect without AUTH (a local relay).
+  const wantsAuth = profile.authMethod !== 'none' && (profile.authMethod !== 'auto' || Boolean(profile.username) || secret !== null)
+  if (wantsAuth) {
+    const what = profile.authMethod === 'xoauth2' ? 'access token' : 'password'
+    if (!profile.username) return { kind: 'smtp', problem: `"${profile.name}" has no username: add it in the profile editor, or choose no authentication.` }
+    if (!secret) return { kind: 'smtp', problem: `No ${what} saved for profile "${profile.name}": add it in the profile editor.` }
+    input.auth = { method: profile.authMethod === 'none' ? 'auto' : profile.authMethod, user: profile.username, secret: secret.primary }
+  }
+
+  if (action !== 'verify') {
+    const m = envelope(profile, message)
+    if ('problem' in m) return { kind: 'smtp', problem: m.problem }
+    input.message = m
+  }
+  return { kind: 'smtp', input, stopAfter }
+}
+
+function apiJob(profile: ApiProfile, action: ProfileAction, message: ComposedMessage | undefined, secret: ProfileSecret | null): BuiltJob {
+  const pair = profile.provider === 'ses' || profile.provider === 'mailjet'
+  const secretName = profile.provider === 'ses' ? 'secret access key' : profile.provider === 'mailjet' ? 'secret key' : 'API key'
+  if (!secret) return { kind: 'api', problem: `No ${pair && profile.keyId ? secretName : 'API key'} saved for profile "${profile.name}": add it in the profile editor.` }
+  // SES and Mailjet: with a key id (the public half of the pair) saved in the profile, the saved secret is the private half.
+  const credentials: ApiJobInput['credentials'] =
+    pair && profile.keyId
+      ? { key: profile.keyId, secret: secret.secondary ?? secret.primary }
+      : { key: secret.primary, ...(secret.secondary ? { secret: secret.secondary } : {}) }
+  if (secret.sessionToken) credentials.sessionToken = secret.sessionToken
+  if (pair && !credentials.secret) return { kind: 'api', problem: `No ${secretName} saved for profile "${profile.name}": add it in the profile editor.` }
+
+  const input: ApiJobInput = {
+    provider: profile.provider,
+    action: action === 'api-verify' ? 'verify' : 'send',
+    credentials,
+    tls: tlsOf(profile),
+    sandbox: action === 'api-sandbox' ? true : action === 'api-send' ? profile.sandbox : false,
+  }
+  if (profile.domain) input.domain = profile.domain
+  if (profile.region) input.region = profile.region
+  if (profile.baseUrl) input.baseUrl = profile.baseUrl
+  if (profile.timeoutMs) input.timeouts = { connectMs: profile.timeoutMs, socketMs: profile.timeoutMs }
+  if (action !== 'api-verify') {
+    const m = envelope(profile, message)
+    if ('problem' in m) return { kind: 'api', problem: m.problem }
+    input.message = m
+  }
+  return { kind: 'api', input }
+}
+
+/** The engine input for running `profile` with `action`, or the problem that prevents it. */
+export function buildProfileJob(profile: Profile, action: ProfileAction, message: ComposedMessage | undefined, secret: ProfileSecret | null): BuiltJob {
+  const mismatch = actionMismatch(profile, action)
+  if (mismatch) return { kind: profile.kind, problem: mismatch }
+  return profile.kind === 'smtp' ? smtpJob(profile, action, message, secret) : apiJob(profile, action, message, secret)
+}

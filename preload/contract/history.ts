@@ -1,0 +1,64 @@
+import { z } from 'zod'
+import { addressSchema, headerSchema, singleLineSchema } from './fields'
+
+/** Runs kept in History; the oldest go first. */
+export const HISTORY_LIMIT = 500
+
+export const RUN_ACTIONS = ['probe', 'verify', 'envelope', 'send', 'api-send', 'api-sandbox', 'api-verify', 'compare'] as const
+export type RunAction = (typeof RUN_ACTIONS)[number]
+
+/** What the composer sends with a profile run: the message, never a secret. */
+export const composedMessageSchema = z
+  .object({
+    from: addressSchema.optional(),
+    to: z.array(addressSchema).max(1000).default([]),
+    cc: z.array(addressSchema).max(1000).default([]),
+    bcc: z.array(addressSchema).max(1000).default([]),
+    subject: singleLineSchema('subject', 998).default(''),
+    text: z.string().max(10_000_000).optional(),
+    html: z.string().max(10_000_000).optional(),
+    attachments: z.array(z.object({ path: singleLineSchema('attachment path', 4096) }).strict()).max(100).default([]),
+    headers: z.array(headerSchema).max(100).default([]),
+  })
+  .strict()
+export type ComposedMessage = z.infer<typeof composedMessageSchema>
+
+/** Run a saved profile: main adds the secret from its store and records the run in History. */
+export const runProfileSchema = z
+  .object({
+    profileId: z.string().min(1).max(64),
+    action: z.enum(['verify', 'envelope', 'send', 'api-send', 'api-sandbox', 'api-verify']),
+    message: composedMessageSchema.optional(),
+  })
+  .strict()
+export type RunProfileInput = z.input<typeof runProfileSchema>
+
+/** One History row; the full result (with its transcript) is fetched on demand. */
+export const HistorySummarySchema = z.object({
+  id: z.string(),
+  jobId: z.string(),
+  /** 'compare': a latency-lab run (its target names the profiles compared). */
+  kind: z.enum(['smtp', 'api', 'probe', 'compare']),
+  action: z.enum(RUN_ACTIONS),
+  profileId: z.string().nullable(),
+  profileName: z.string().nullable(),
+  /** host:port, provider name or probed host. */
+  target: z.string(),
+  startedAt: z.string(),
+  ok: z.boolean(),
+  errorCode: z.string().nullable(),
+  /** The verdict in one line ("250 Ok: queued as X", "AUTH_FAILED — …"). */
+  summary: z.string(),
+  totalMs: z.number(),
+  roundTrips: z.number(),
+})
+export type HistorySummary = z.infer<typeof HistorySummarySchema>
+
+export const historyQuerySchema = z
+  .object({
+    query: singleLineSchema('search', 200).optional(),
+    limit: z.number().int().min(1).max(500).default(100),
+    offset: z.number().int().min(0).default(0),
+  })
+  .strict()
+export type HistoryQuery = z.input<typeof historyQuerySchema>

@@ -1,0 +1,137 @@
+import { z } from 'zod'
+import { addressSchema, hostSchema, portSchema, singleLineSchema, timeoutSchema, tlsOptionsSchema } from './fields'
+import { API_PROVIDERS } from './http'
+import { SMTP_AUTH_METHODS, SMTP_SECURITY } from './smtp'
+
+/** Profiles file format version; bump with a migration when the shape changes. */
+export const PROFILES_VERSION = 1
+
+const idSchema = z.string().min(1).max(64)
+const nameSchema = singleLineSchema('name', 80).pipe(z.string().trim().min(1, 'a profile needs a name'))
+
+/** Default envelope a profile fills the composer with. */
+export const profileDefaultsSchema = z
+  .object({
+    from: addressSchema.optional(),
+    to: z.array(addressSchema).max(50).default([]),
+    cc: z.array(addressSchema).max(50).default([]),
+    bcc: z.array(addressSchema).max(50).default([]),
+  })
+  .strict()
+
+const profileTlsSchema = tlsOptionsSchema.omit({ caPem: true })
+
+export const smtpProfileFieldsSchema = z
+  .object({
+    kind: z.literal('smtp'),
+    name: nameSchema,
+    host: hostSchema,
+    port: portSchema,
+    security: z.enum(SMTP_SECURITY),
+    /** 'none' = no AUTH; otherwise the mechanism (or auto). */
+    authMethod: z.enum(['none', ...SMTP_AUTH_METHODS]).default('auto'),
+    username: singleLineSchema('username', 1024).optional(),
+    ehloName: hostSchema.optional(),
+    tls: profileTlsSchema.default({ insecure: false }),
+    timeoutMs: timeoutSchema.optional(),
+    defaults: profileDefaultsSchema.default({ to: [], cc: [], bcc: [] }),
+    /** Preset this profile was made from (for its glyph and notes). */
+    preset: singleLineSchema('preset', 64).optional(),
+  })
+  .strict()
+
+export const apiProfileFieldsSchema = z
+  .object({
+    kind: z.literal('api'),
+    name: nameSchema,
+    provider: z.enum(API_PROVIDERS),
+    region: singleLineSchema('region', 32).optional(),
+    baseUrl: singleLineSchema('base URL', 2048).optional(),
+    domain: hostSchema.optional(),
+    /** Non-secret half of a key pair where a provider has one (SES access key id, Mailjet API key). */
+    keyId: singleLineSchema('key id', 256).optional(),
+    sandbox: z.boolean().default(false),
+    tls: profileTlsSchema.default({ insecure: false }),
+    timeoutMs: timeoutSchema.optional(),
+    defaults: profileDefaultsSchema.default({ to: [], cc: [], bcc: [] }),
+    preset: singleLineSchema('preset', 64).optional(),
+  })
+  .strict()
+
+/** A secret as the renderer may send it: write-only. `null` clears it; absent leaves it as it is. */
+export const profileSecretInputSchema = z
+  .object({
+    /** SMTP password or OAuth2 access token; API key. */
+    primary: z.string().min(1).max(65_536),
+    /** Mailjet secret key, SES secret access key. */
+    secondary: z.string().min(1).max(65_536).optional(),
+    /** SES session token. */
+    sessionToken: z.string().min(1).max(65_536).optional(),
+  })
+  .strict()
+export type ProfileSecretInput = z.infer<typeof profileSecretInputSchema>
+
+const meta = { id: idSchema, createdAt: z.string(), updatedAt: z.string(), hasSecret: z.boolean() }
+
+export const SmtpProfileSchema = smtpProfileFieldsSchema.extend(meta)
+export const ApiProfileSchema = apiProfileFieldsSchema.extend(meta)
+export const ProfileSchema = z.discriminatedUnion('kind', [SmtpProfileSchema, ApiProfileSchema])
+export type SmtpProfile = z.infer<typeof SmtpProfileSchema>
+export type ApiProfile = z.infer<typeof ApiProfileSchema>
+export type Profile = z.infer<typeof ProfileSchema>
+
+/** Create (no id) or update (id) a profile; the secret travels only this way, and only inward. */
+export const saveProfileSchema = z
+  .object({
+    id: idSchema.optional(),
+    profile: z.discriminatedUnion('kind', [smtpProfileFieldsSchema, apiProfileFieldsSchema]),
+    secret: profileSecretInputSchema.nullable().optional(),
+  })
+  .strict()
+export type SaveProfileInput = z.input<typeof saveProfileSchema>
+
+/** The export file: profiles without secrets (the sandbox CLI may add inline demo credentials). */
+export const profilesExportSchema = z
+  .object({
+    format: z.literal('mailprobe-profiles'),
+    version: z.literal(PROFILES_VERSION),
+    exportedAt: z.string(),
+    profiles: z.array(
+      z.discriminatedUnion('kind', [
+        smtpProfileFieldsSchema.extend({ passwordEnv: singleLineSchema('env var', 128).optional(), password: z.string().optional() }),
+        apiProfileFieldsSchema.extend({ keyEnv: singleLineSchema('env var', 128).optional(), secretEnv: singleLineSchema('env var', 128).optional(), key: z.string().optional() }),
+      ]),
+    ),
+  })
+  .strict()
+export type ProfilesExport = z.infer<typeof profilesExportSchema>
+
+/** How secrets are kept on this machine, as the interface must tell the user. */
+export const KeyringStatusSchema = z.object({
+  /** True when an OS keyring (Keychain, DPAPI, libsecret/kwallet) protects them. */
+  protected: z.boolean(),
+  backend: z.string(),
+  /** A sentence for the sidebar ("Secrets are encrypted with the macOS Keychain", "…not protected by a keyring"). */
+  note: z.string(),
+})
+export type KeyringStatus = z.infer<typeof KeyringStatusSchema>
+
+/** A stored file that could not be read: kept aside, reported, never silently dropped. */
+export const StorageIssueSchema = z.object({ file: z.string(), movedTo: z.string().nullable(), message: z.string() })
+export type StorageIssue = z.infer<typeof StorageIssueSchema>
+
+export interface ProfilesState {
+  profiles: Profile[]
+  keyring: KeyringStatus
+  issues: StorageIssue[]
+}
+
+/** A starting point for a new profile (Gmail, Mailgun EU, SES in a region, ...). */
+export const PresetSchema = z.object({
+  id: z.string(),
+  label: z.string(),
+  group: z.string(),
+  note: z.string().optional(),
+  profile: z.discriminatedUnion('kind', [smtpProfileFieldsSchema, apiProfileFieldsSchema]),
+})
+export type Preset = z.infer<typeof PresetSchema>

@@ -1,0 +1,220 @@
+import {
+  API_REGIONS,
+  addressSchema,
+  apiProfileFieldsSchema,
+  baseUrlSchema,
+  smtpProfileFieldsSchema,
+  type ApiProvider,
+  type Profile,
+  type ProfileSecretInput,
+  type SaveProfileInput,
+  type SmtpSecurity,
+} from '@contract'
+import type { ProfilePrefill } from '@renderer/stores/ui'
+import { PROVIDERS } from './providers'
+
+export type AuthChoice = 'none' | 'auto' | 'plain' | 'login' | 'cram-md5' | 'xoauth2'
+
+/** What the editor edits: every field as a string or number the inputs bind to. No secret here. */
+export interface ProfileForm {
+  kind: 'smtp' | 'api'
+  name: string
+  // SMTP
+  host: string
+  port: number | null
+  security: SmtpSecurity
+  authMethod: AuthChoice
+  username: string
+  ehloName: string
+  caFile: string
+  servername: string
+  insecure: boolean
+  timeoutMs: number | null
+  // API
+  provider: ApiProvider
+  region: string
+  baseUrl: string
+  domain: string
+  keyId: string
+  sandbox: boolean
+  // Both
+  from: string
+  to: string
+  preset: string
+}
+
+export type FormField = keyof ProfileForm | 'secret' | 'secondary'
+export type FormErrors = Partial<Record<FormField, string>>
+
+/** The write-only secret: keep what main has, replace it, or clear it. */
+export interface SecretDraft {
+  mode: 'keep' | 'replace' | 'clear'
+  primary: string
+  secondary: string
+  sessionToken: string
+}
+
+export const blankForm = (kind: 'smtp' | 'api' = 'smtp'): ProfileForm => ({
+  kind,
+  name: '',
+  host: '',
+  port: 587,
+  security: 'starttls',
+  authMethod: 'auto',
+  username: '',
+  ehloName: '',
+  caFile: '',
+  servername: '',
+  insecure: false,
+  timeoutMs: null,
+  provider: 'sendgrid',
+  region: '',
+  baseUrl: '',
+  domain: '',
+  keyId: '',
+  sandbox: false,
+  from: '',
+  to: '',
+  preset: '',
+})
+
+export const DEFAULT_PORT: Record<SmtpSecurity, number> = { starttls: 587, tls: 465, none: 25, auto: 587 }
+
+/** A form for an existing profile, a preset's profile, or a prefill (probe recommendation). */
+export function formFrom(source: Profile | ProfilePrefill | null | undefined): ProfileForm {
+  const f = blankForm(source?.kind ?? 'smtp')
+  if (!source) return f
+  const s = source as Partial<Profile> & Record<string, unknown>
+  f.name = s.name ?? ''
+  f.preset = (s.preset as string | undefined) ?? ''
+  const d = s.defaults
+  f.from = d?.from ?? ''
+  f.to = (d?.to ?? []).join(', ')
+  f.caFile = s.tls?.caFile ?? ''
+  f.servername = s.tls?.servername ?? ''
+  f.insecure = s.tls?.insecure ?? false
+  f.timeoutMs = (s.timeoutMs as number | undefined) ?? null
+  if (s.kind === 'api') {
+    f.provider = (s.provider as ApiProvider | undefined) ?? 'sendgrid'
+    f.region = (s.region as string | undefined) ?? ''
+    f.baseUrl = (s.baseUrl as string | undefined) ?? ''
+    f.domain = (s.domain as string | undefined) ?? ''
+    f.keyId = (s.keyId as string | undefined) ?? ''
+    f.sandbox = (s.sandbox as boolean | undefined) ?? false
+  } else {
+    f.host = (s.host as string | undefined) ?? ''
+    f.port = (s.port as number | undefined) ?? 587
+    f.security = (s.security as SmtpSecurity | undefined) ?? 'starttls'
+    f.authMethod = (s.authMethod as AuthChoice | undefined) ?? 'auto'
+    f.username = (s.username as string | undefined) ?? ''
+    f.ehloName = (s.ehloName as string | undefined) ?? ''
+  }
+  return f
+}
+
+const opt = (s: string) => (s.trim() ? s.trim() : undefined)
+const list = (s: string) =>
+  s
+    .split(/[,;\s]+/)
+    .map((a) => a.trim())
+    .filter(Boolean)
+
+/** The profile fields saveProfile takes (before the schema's defaults). */
+export function profileFromForm(f: ProfileForm): SaveProfileInput['profile'] {
+  const tls = { insecure: f.insecure, ...(opt(f.caFile) ? { caFile: f.caFile.trim() } : {}), ...(opt(f.servername) ? { servername: f.servername.trim() } : {}) }
+  const defaults = { ...(opt(f.from) ? { from: f.from.trim() } : {}), to: list(f.to), cc: [], bcc: [] }
+  const common = { name: f.name, tls, defaults, ...(f.timeoutMs ? { timeoutMs: f.timeoutMs } : {}), ...(opt(f.preset) ? { preset: f.preset.trim() } : {}) }
+  if (f.kind === 'smtp') {
+    return {
+      kind: 'smtp',
+      ...common,
+      host: f.host.trim(),
+      port: f.port ?? Number.NaN,
+      security: f.security,
+      authMethod: f.authMethod,
+      ...(f.authMethod !== 'none' && opt(f.username) ? { username: f.username.trim() } : {}),
+      ...(opt(f.ehloName) ? { ehloName: f.ehloName.trim() } : {}),
+    }
+  }
+  return {
+    kind: 'api',
+    ...common,
+    provider: f.provider,
+    sandbox: f.sandbox,
+    ...(opt(f.region) ? { region: f.region.trim() } : {}),
+    ...(opt(f.baseUrl) ? { baseUrl: f.baseUrl.trim() } : {}),
+    ...(opt(f.domain) ? { domain: f.domain.trim() } : {}),
+    ...(opt(f.keyId) ? { keyId: f.keyId.trim() } : {}),
+  }
+}
+
+function fieldOf(path: readonly PropertyKey[]): FormField | null {
+  const [a, b] = path
+  if (a === 'tls') return b === 'caFile' ? 'caFile' : b === 'servername' ? 'servername' : 'insecure'
+  if (a === 'defaults') return b === 'from' ? 'from' : 'to'
+  if (typeof a === 'string' && a in blankForm()) return a as FormField
+  return null
+}
+
+/** Saving needs the secret too: what the write-only field will send (undefined keeps main's). */
+export function secretInput(kind: 'smtp' | 'api', provider: ApiProvider, s: SecretDraft): ProfileSecretInput | null | undefined {
+  if (s.mode === 'clear') return null
+  if (s.mode === 'keep' || !s.primary) return undefined
+  const out: ProfileSecretInput = { primary: s.primary }
+  if (kind === 'api' && PROVIDERS[provider].sessionToken && s.sessionToken) out.sessionToken = s.sessionToken
+  return out
+}
+
+/**
+ * Validates with the contract's schemas plus what each provider needs, and names the field each
+ * message belongs to. `hasSecret`: main already holds one.
+ */
+export function validateForm(f: ProfileForm, secret: SecretDraft, hasSecret: boolean): { ok: true; input: Omit<SaveProfileInput, 'id'> } | { ok: false; errors: FormErrors; other: string[] } {
+  const errors: FormErrors = {}
+  const other: string[] = []
+  const profile = profileFromForm(f)
+  const schema = f.kind === 'smtp' ? smtpProfileFieldsSchema : apiProfileFieldsSchema
+  const parsed = schema.safeParse(profile)
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const key = fieldOf(issue.path)
+      if (key) errors[key] ??= issue.message
+      else other.push(issue.message)
+    }
+  }
+  // Defaults are lists typed as text: name the bad address.
+  const badTo = list(f.to).find((a) => !addressSchema.safeParse(a).success)
+  if (badTo) errors.to = `“${badTo}” does not look like name@domain`
+  if (f.port === null && f.kind === 'smtp') errors.port = 'port is required'
+
+  if (f.kind === 'api') {
+    const info = PROVIDERS[f.provider]
+    const regions = API_REGIONS[f.provider]
+    if (info.needsDomain && !f.domain.trim()) errors.domain ??= `${info.label} needs the sending domain`
+    if (f.region.trim()) {
+      if (regions && !regions.includes(f.region.trim())) errors.region = `${info.label} regions are ${regions.join(' and ')}`
+      else if (f.provider === 'ses' && !/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/.test(f.region.trim())) errors.region = 'an AWS region looks like us-east-1 or eu-west-2'
+      else if (!regions && f.provider !== 'ses') errors.region = `${info.label} has no regions; use the base URL to change the host`
+    }
+    if (f.baseUrl.trim()) {
+      const url = baseUrlSchema.safeParse(f.baseUrl)
+      if (!url.success) errors.baseUrl = url.error.issues[0]?.message ?? 'not a base URL'
+    }
+    if (info.keyIdLabel && !f.keyId.trim()) errors.keyId = `${info.label} needs its ${info.keyIdLabel}`
+    if (f.provider === 'generic') other.push('The generic endpoint (URL, method, body template) is set up from the command line for now; this profile keeps its key.')
+  }
+  if (f.kind === 'smtp' && f.authMethod !== 'none' && !f.username.trim()) errors.username = 'a username is required for AUTH (or choose “none”)'
+
+  if (secret.mode === 'replace' && !secret.primary && hasSecret) errors.secret = 'type the new secret, or keep the saved one'
+  if (secret.mode === 'replace' && /[\r\n]/.test(secret.primary)) errors.secret = 'the secret contains a line break'
+
+  // The generic note is advice, not a blocker.
+  const blocking = other.filter((m) => !m.startsWith('The generic endpoint'))
+  if (Object.keys(errors).length || blocking.length) return { ok: false, errors, other: blocking }
+  return { ok: true, input: { profile, secret: secretInput(f.kind, f.provider, secret) } }
+}
+
+/** A name for a profile made from a probe's recommendation. */
+export function probeProfileName(host: string, port: number): string {
+  return `${host} ${port}`.slice(0, 80)
+}

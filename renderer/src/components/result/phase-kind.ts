@@ -1,0 +1,16 @@
+/** The three hues of the phase waterfall (and the Lab's stacked bars): waiting on the network, TLS work, server think time. */
+export type PhaseKind = 'tls' | 'server' | 'network'
+
+/** Waiting on the network, TLS work, and server think time (end of data, HTTP time to first byte) get their own hues. */
+export function phaseKind(name: string): PhaseKind {
+  if (/^tls|handshake/i.test(name)) return 'tls'
+  if (/data-?ack|end-?of-?data|^wait$/i.test(name)) return 'server'
+  return 'network'
+}
+
+/** The CSS colour of a phase kind (the same variables the waterfall uses). */
+export const PHASE_COLOURS: Record<PhaseKind, string> = {
+  network: 'var(--mp-phase-network, #2f7de1)',
+  tls: 'var(--mp-tone-tls, #8a5cf5)',
+  server: 'var(--mp-phase-server, #d9900b)',
+}
