@@ -35,6 +35,19 @@ export default tseslint.config(
     },
   },
   {
+    // Core is the bottom layer: the CLI, IPC, adapters and hosts build on it, never the reverse.
+    files: ['main/core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'electron', message: 'main/core is pure Node.' }],
+          patterns: [{ group: ['**/cli', '**/cli/*', '**/ipc/*', '**/adapters/*', '**/web/*'], message: 'main/core must not depend on the CLI, IPC, adapters or hosts.' }],
+        },
+      ],
+    },
+  },
+  {
     // The contract is shared with the sandboxed renderer: zod only, no Node built-ins.
     files: ['preload/contract/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['node:*', 'electron'], message: 'The contract imports zod only.' }] }] },

@@ -6,7 +6,9 @@ import { accessSync, constants, readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import type { ApiJobInput, ApiProvider, ApiResult } from '../../preload/contract'
 import { UsageError } from './args'
-import { formatJson, formatPhaseTable, formatWarnings, PrintingSink, sanitize, useColor } from './print'
+import { formatApiSummary } from '../core/report/api'
+import { formatJson, PrintingSink, sanitize, useColor } from './print'
+export { formatApiSummary, formatApiVerdict } from '../core/report/api'
 
 // Copies of the contract's lists (importing them would load zod at start-up); a unit test keeps them equal.
 export const API_PROVIDER_NAMES = ['mailgun', 'sendgrid', 'postmark', 'ses', 'resend', 'mailjet', 'sparkpost', 'brevo', 'generic'] as const satisfies readonly ApiProvider[]
@@ -14,17 +16,6 @@ export const API_REGION_NAMES: Partial<Record<ApiProvider, readonly string[]>> =
 const GENERIC_METHOD_NAMES = ['GET', 'POST', 'PUT', 'PATCH'] as const
 const GENERIC_AUTH_NAMES = ['bearer', 'basic', 'header', 'none'] as const
 
-const LABELS: Record<ApiProvider, string> = {
-  mailgun: 'Mailgun',
-  sendgrid: 'SendGrid',
-  postmark: 'Postmark',
-  ses: 'Amazon SES',
-  resend: 'Resend',
-  mailjet: 'Mailjet',
-  sparkpost: 'SparkPost',
-  brevo: 'Brevo',
-  generic: 'The endpoint',
-}
 
 export const API_USAGE_HINT = "Try 'mailprobe api --help'."
 
@@ -370,28 +361,4 @@ async function run(req: ApiRunRequest, io: ApiIO): Promise<number> {
   if (result.error?.code === 'INVALID_INPUT') throw new UsageError(result.error.message, 'api')
   if (!req.json) io.stdout.write(formatApiSummary(result, { color }))
   return result.ok ? 0 : 1
-}
-
-const SGR = { reset: '\x1b[0m', bold: '\x1b[1m', red: '\x1b[31m', green: '\x1b[32m' }
-const paint = (text: string, codes: string, color: boolean) => (color ? `${codes}${text}${SGR.reset}` : text)
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`
-
-/** `OK — SendGrid accepted the message (202) · message id X · 12.3 ms · 3 round trips` or `FAILED <CODE> — <message>`. */
-export function formatApiVerdict(r: ApiResult, style: { color: boolean }): string {
-  const label = LABELS[r.provider]
-  if (r.ok || !r.error) {
-    const what = r.action === 'verify' ? `${label} accepted the key` : `${label} accepted the message`
-    const id = r.result.messageId ? ` · message id ${r.result.messageId}` : ''
-    return paint(sanitize(`OK — ${what} (${r.result.status ?? '?'})${id} · ${r.totalMs.toFixed(1)} ms · ${plural(r.roundTrips, 'round trip')}`), SGR.green + SGR.bold, style.color)
-  }
-  const lines = [paint(`FAILED ${r.error.code} — ${sanitize(r.error.message)}`, SGR.red + SGR.bold, style.color)]
-  if (r.error.reply) lines.push(`  provider replied: ${r.error.reply.code} ${sanitize(r.error.reply.text)}`)
-  return lines.join('\n')
-}
-
-/** Everything printed after the transcript: the phase table, the verdict and the warnings. */
-export function formatApiSummary(r: ApiResult, style: { color: boolean }): string {
-  const table = formatPhaseTable(r.phases, r, style)
-  const warnings = formatWarnings(r.warnings, style)
-  return ['', ...(table ? [table, ''] : []), formatApiVerdict(r, style), ...(warnings ? [warnings] : [])].join('\n') + '\n'
 }

@@ -1,15 +1,15 @@
 import type { HistoryEntry, SmtpStage } from '../../../preload/contract'
-import { formatApiSummary } from '../../cli/api'
-import { formatCompareSummary } from '../../cli/compare'
-import { formatProbeSummary } from '../../cli/probe'
-import { formatLine, formatSummary, sanitize } from '../../cli/print'
+import { formatApiSummary } from '../report/api'
+import { formatCompareSummary } from '../report/compare'
+import { formatProbeSummary } from '../report/probe'
+import { formatLine, formatSummary, sanitize } from '../report/text'
 import { fileStamp } from '../storage'
 import { stageOf } from './summary'
 
 /*
  * Transcript exports. The .txt is what the CLI prints (swaks-like): a header, one line per
  * exchange (`   12.3 ms  -> EHLO …`, with -> client, <- server, ~~ TLS, == info, ** error), then the
- * phase table, the verdict and the warnings — built with the CLI's own formatters, without colour.
+ * phase table, the verdict and the warnings — built with the same formatters as the CLI (core/report), without colour.
  * The .json is the whole stored entry (summary and full result).
  */
 
