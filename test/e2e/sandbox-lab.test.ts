@@ -165,9 +165,19 @@ describe('the embedded sandbox, its Inbox and the latency lab', () => {
   it('the Lab and the Inbox in the dark theme (screenshots)', async () => {
     const { page, context, problems } = await openApp(browser, host, { colorScheme: 'dark' })
     const app = new MailprobePage(page)
-    await app.tab('history')
     const entry = app.historyItems.filter({ hasText: `${STARTTLS} vs ${API}` }).first()
-    await entry.waitFor()
+    // The run was recorded by the previous test; a busy machine may answer the first list late, so
+    // open the tab again (each opening asks main anew) until the row is there.
+    await expect
+      .poll(
+        async () => {
+          await app.tab('probe')
+          await app.tab('history')
+          return entry.isVisible()
+        },
+        { timeout: 30_000, interval: 500 },
+      )
+      .toBe(true)
     await entry.hover()
     await byTestId(entry, 'history-show-lab').click()
     await app.id('lab-results').waitFor()
