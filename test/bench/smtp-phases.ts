@@ -3,9 +3,12 @@
  * smtp-server (STARTTLS + AUTH PLAIN, pipelining); 20 full sends per D. For each phase we compare
  * the median duration at D with the median at D = 0 plus the injected delay (its round trips × 2D).
  * The TCP handshake completes locally at the proxy, so the connect phase gets no injected delay.
+ * The server and the proxies run in a child process: on one event loop, the server's TLS work
+ * would hold up the proxy's timers and the client's reads, and blur exactly what we measure.
  *
  * Run: npx tsx test/bench/smtp-phases.ts [--runs 20]
  */
+import { fork } from 'node:child_process'
 import { runSmtp } from '../../main/core/smtp'
 import { startDelayProxy } from '../../main/core/sandbox/delay-proxy'
 import { getTestCerts } from '../fixtures/certs'
@@ -17,14 +20,23 @@ const RUNS = Number(process.argv[process.argv.indexOf('--runs') + 1]) || 20
 const DELAYS = [0, 10, 25]
 const TOLERANCE_MS = 2
 
-async function main() {
+/** Child mode: the server and one proxy per delay; prints {ca, ports: {D: port}} and waits to be killed. */
+async function serve() {
   const certs = await getTestCerts()
   const peer = await startSmtpPeer({ mode: 'starttls', authMethods: ['PLAIN'], users: { bench: 'bench-secret' } })
-  const serverPort = peer.port
+  const ports: Record<number, number> = {}
+  for (const D of DELAYS) ports[D] = (await startDelayProxy({ targetHost: '127.0.0.1', targetPort: peer.port, delayMs: D })).port
+  process.send!({ ca: certs.ca.cert, ports })
+}
+
+async function main() {
+  const child = fork(__filename, ['--serve'], { execArgv: process.execArgv, stdio: 'inherit' })
+  const { ca, ports } = await new Promise<{ ca: string; ports: Record<number, number> }>((resolve) => child.once('message', (m) => resolve(m as never)))
+  const certs = { ca: { cert: ca } }
 
   const byDelay = new Map<number, SmtpResult[]>()
   for (const D of DELAYS) {
-    const proxy = await startDelayProxy({ targetHost: '127.0.0.1', targetPort: serverPort, delayMs: D })
+    const proxy = { port: ports[D]! }
     const results: SmtpResult[] = []
     for (let i = 0; i < RUNS; i++) {
       const r = await runSmtp({
@@ -38,10 +50,9 @@ async function main() {
       if (!r.ok) throw new Error(`send failed at D=${D}: ${r.error?.code} ${r.error?.message}`)
       results.push(r)
     }
-    await proxy.close()
     byDelay.set(D, results)
   }
-  await peer.close()
+  child.kill()
 
   const phaseNames = byDelay.get(0)![0]!.phases.map((p) => p.name)
   const phaseMedian = (D: number, name: string) => median(byDelay.get(D)!.map((r) => r.phases.find((p) => p.name === name)?.durationMs ?? NaN))
@@ -78,7 +89,8 @@ async function main() {
   process.exitCode = pass ? 0 : 1
 }
 
-main().catch((err) => {
+const entry = process.argv.includes('--serve') ? serve : main
+entry().catch((err) => {
   console.error(err)
   process.exitCode = 1
 })

@@ -106,6 +106,8 @@ export class ReplyReader {
   private onError = (err: Error) => this.fail(lost(`The connection failed: ${err.message}.`))
 
   private fail(err: unknown) {
+    // The first failure is the cause: a later socket error must not replace a protocol error.
+    if (this.failure) return
     this.failure = err
     this.waiter?.reject(err)
   }

@@ -44,6 +44,15 @@ export class SmtpSession {
   private secured = false
   private authMethodUsed: string | null = null
   private tlsError: ClassifiedError | null = null
+  /** A reply that is not SMTP at all (no reply code): the session is ended by us, with this error. */
+  private violation: ClassifiedError | null = null
+  /** Between the 220 to STARTTLS and the end of the handshake: a close now is a failed TLS handshake. */
+  private upgrading = false
+  /** The server has said something (a complete reply) on this session. */
+  private heard = false
+  /** Bounds the wait for each complete reply while a step runs (see armReplyTimer). */
+  private replyTimer: NodeJS.Timeout | null = null
+  private onStall: (() => void) | null = null
   private command: string | undefined
   private result: SmtpResult['result'] = { messageId: null, response: null, accepted: [], rejected: [], messageSize: null }
   /** Kept open after AUTH for further transactions (see `keepOpen` and `transaction`). */
@@ -96,7 +105,7 @@ export class SmtpSession {
       await this.send(message!)
       return await this.quitAndFinish()
     } catch (err) {
-      const error = this.tlsError ?? classifySmtpError(err, this.errorContext())
+      const error = this.classify(err)
       this.rec.line('err', `${error.code}: ${error.message}`)
       return this.build(error)
     } finally {
@@ -125,6 +134,7 @@ export class SmtpSession {
     this.tracker = new PhaseTracker((p) => rec.phase(p))
     this.warnings = []
     this.tlsError = null
+    this.violation = null
     this.command = undefined
     this.result = { messageId: null, response: null, accepted: [], rejected: [], messageSize: null }
     this.bytesBase = { sent: this.raw?.bytesWritten ?? 0, received: this.raw?.bytesRead ?? 0 }
@@ -146,7 +156,7 @@ export class SmtpSession {
       }
       result = this.build(null)
     } catch (err) {
-      const error = this.tlsError ?? classifySmtpError(err, this.errorContext())
+      const error = this.classify(err)
       rec.line('err', `${error.code}: ${error.message}`)
       result = this.build(error)
       if (error.code === 'CANCELLED') {
@@ -290,6 +300,7 @@ export class SmtpSession {
         server: (text) => this.onServer(text),
         upgraded: () => this.onStartTlsDone(),
         bodySent: (bytes) => {
+          this.armReplyTimer()
           this.tracker.bodySent(this.rec.now())
           this.rec.line('info', `message body sent (${bytes} bytes after dot-stuffing), then <CRLF>.<CRLF>`)
         },
@@ -419,6 +430,7 @@ export class SmtpSession {
   // ── plumbing ──────────────────────────────────────────────────────────────
 
   private onClient(text: string): void {
+    this.armReplyTimer()
     const t = this.rec.now()
     this.tracker.client(t, text)
     this.rec.line('c', this.masker.client(text), { t })
@@ -428,6 +440,12 @@ export class SmtpSession {
     const t = this.rec.now()
     const lines = reply.split('\n')
     const code = Number(/^\d{3}/.exec(lines[0] ?? '')?.[0] ?? 0)
+    this.heard = true
+    if (code === 220 && this.command === 'CONN' && this.rec.lines.filter((l) => l.dir === 'c').pop()?.text === 'STARTTLS') this.upgrading = true
+    // After 354 we are the ones sending (the body): the wait for the next reply starts when it is sent.
+    // During the STARTTLS handshake nodemailer's own upgrade timeout (greetingMs) rules.
+    if (code === 354 || this.upgrading) this.disarmReplyTimer()
+    else this.armReplyTimer()
     const answered = this.tracker.server(t, code)
     this.masker.server(code)
     for (const line of lines) {
@@ -438,9 +456,19 @@ export class SmtpSession {
       if (this.secured) this.caps.after = parseEhlo(reply)
       else this.caps.before = parseEhlo(reply)
     } else if (code === 250 && answered === 'ehlo2') this.caps.after = parseEhlo(reply)
+    // nodemailer reads any line as a reply (a garbage "reply" to EHLO just sends it on to HELO): not us.
+    if (!lines.every((l) => /^\d{3}([ -]|$)/.test(l)) && !this.violation) {
+      this.violation = {
+        code: 'PROTOCOL_ERROR',
+        message: `The server sent something that is not an SMTP reply: "${(lines.find((l) => !/^\d{3}([ -]|$)/.test(l)) ?? '').slice(0, 80)}".`,
+      }
+      this.conn?.close()
+    }
   }
 
   private onStartTlsDone(): void {
+    this.upgrading = false
+    this.armReplyTimer()
     const socket = (this.conn as unknown as { _socket: tls.TLSSocket })._socket
     this.secure = socket
     this.tracker.upgraded(this.rec.now(), handshakeRoundTrips(socket))
@@ -466,6 +494,8 @@ export class SmtpSession {
       const finish = (err: unknown, value?: T) => {
         if (done) return
         done = true
+        this.onStall = null
+        this.disarmReplyTimer()
         conn.off('error', onError)
         conn.off('end', onEnd)
         this.signal?.removeEventListener('abort', onAbort)
@@ -473,17 +503,52 @@ export class SmtpSession {
         else resolve(value as T)
       }
       const onError = (err: Error) => finish(err)
-      const onEnd = () => finish(this.tlsError ? new EngineError(this.tlsError) : Object.assign(new Error('Connection closed unexpectedly'), { code: 'ECONNECTION' }))
+      const onEnd = () => {
+        const decided = this.tlsError ?? this.violation
+        finish(decided ? new EngineError(decided) : Object.assign(new Error('Connection closed unexpectedly'), { code: 'ECONNECTION' }))
+      }
       const onAbort = () => {
         finish(abortError())
         conn.close()
       }
       conn.once('error', onError)
       conn.once('end', onEnd)
+      this.onStall = () => {
+        finish(Object.assign(new Error(`No complete reply within ${this.timeouts.socketMs} ms`), { code: 'ETIMEDOUT', timeoutType: 'SOCKET_TIMEOUT' }))
+        conn.close()
+      }
+      this.armReplyTimer()
       if (this.signal?.aborted) return onAbort()
       this.signal?.addEventListener('abort', onAbort, { once: true })
       start((err, value) => finish(err, value))
     })
+  }
+
+  /**
+   * nodemailer's socket timeout is an idle timeout: a server that trickles a reply (a byte now and
+   * then, never a whole reply) resets it forever. While a step runs, each complete reply must come
+   * within socketMs of our last command or the reply before it. Before the greeting the greeting
+   * timeout rules; while we send the message body the clock waits for us.
+   */
+  private armReplyTimer(): void {
+    this.disarmReplyTimer()
+    if (!this.onStall || !this.heard) return
+    this.replyTimer = setTimeout(this.onStall, this.timeouts.socketMs)
+  }
+
+  private disarmReplyTimer(): void {
+    if (this.replyTimer) clearTimeout(this.replyTimer)
+    this.replyTimer = null
+  }
+
+  /** The classified error for a failed step: an error we decided ourselves wins over what nodemailer saw. */
+  private classify(err: unknown): ClassifiedError {
+    const decided = this.tlsError ?? this.violation
+    if (decided) return decided
+    const error = classifySmtpError(err, this.errorContext())
+    if (error.code === 'CONNECTION_LOST' && this.upgrading)
+      return { code: 'TLS_FAILED', message: 'The server closed the connection during the STARTTLS handshake: it may not speak TLS after all, or it rejected our TLS versions or ciphers.', detail: error.detail }
+    return error
   }
 
   private errorContext() {
@@ -500,6 +565,7 @@ export class SmtpSession {
   }
 
   private teardown(): void {
+    this.disarmReplyTimer()
     this.tracker.flush()
     if (this.conn && !this.conn.destroyed) this.conn.close()
     this.secure?.destroy()

@@ -28,8 +28,13 @@ export class Redactor {
     const forms = new Set<string>()
     for (const s of secrets.filter((x) => x.length >= MIN_LITERAL)) {
       forms.add(s)
-      forms.add(encodeURIComponent(s))
-      forms.add(encodeURIComponent(s).replace(/%20/g, '+'))
+      // A lone surrogate cannot be percent-encoded (URIError); such a secret cannot travel URL-encoded either.
+      const uri = wellFormed(s) ? encodeURIComponent(s) : null
+      // Percent-encoding in either hex case, '+' for space, and the stricter form encoding (URLSearchParams: ! ' ( ) ~ too).
+      for (const u of uri === null ? [] : [uri, uri.replace(/%20/g, '+'), new URLSearchParams({ x: s }).toString().slice(2)]) {
+        forms.add(u)
+        forms.add(u.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase()))
+      }
       const hex = Buffer.from(s, 'utf8').toString('hex')
       forms.add(hex)
       forms.add(hex.toUpperCase())
@@ -65,6 +70,10 @@ export class Redactor {
     }
     return false
   }
+}
+
+function wellFormed(s: string): boolean {
+  return !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s)
 }
 
 /** base64 of the secret alone at the three byte alignments it can take inside a longer blob, trimmed to the stable middle. */
