@@ -6,6 +6,7 @@ import { accessSync, constants, readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import type { ApiJobInput, ApiProvider, ApiResult } from '../../preload/contract'
 import { UsageError } from './args'
+import { cancelOnInterrupt } from './interrupt'
 import { formatApiSummary } from '../core/report/api'
 import { formatJson, PrintingSink, sanitize, useColor } from './print'
 export { formatApiSummary, formatApiVerdict } from '../core/report/api'
@@ -340,20 +341,13 @@ async function run(req: ApiRunRequest, io: ApiIO): Promise<number> {
 
   const color = useColor(io.stdout, io.env)
   const sink = req.json ? undefined : new PrintingSink((text) => io.stdout.write(text), { color })
-  const controller = new AbortController()
-  let interrupts = 0
-  const onSigint = () => {
-    if (++interrupts > 1) process.exit(130)
-    io.stderr.write('\nmailprobe: cancelling (press Ctrl-C again to quit at once)\n')
-    controller.abort()
-  }
-  io.signals?.on('SIGINT', onSigint)
+  const interrupt = cancelOnInterrupt(io, () => io.stderr.write('\nmailprobe: cancelling (press Ctrl-C again to quit at once)\n'))
   let result: ApiResult
   try {
     const { runApi } = await import('../core/http/index')
-    result = await runApi(job, { sink, signal: controller.signal })
+    result = await runApi(job, { sink, signal: interrupt.signal })
   } finally {
-    io.signals?.off('SIGINT', onSigint)
+    interrupt.dispose()
   }
 
   if (req.json) io.stdout.write(formatJson(result, Boolean(io.stdout.isTTY)))

@@ -8,6 +8,7 @@ import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import type { CompareProfileSpec, CompareResult, ComposedMessage, JobEvent, Profile } from '../../preload/contract'
 import { UsageError, type Command } from './args'
+import { cancelOnInterrupt } from './interrupt'
 import { formatCompareSummary } from '../core/report/compare'
 import { formatJson, paint, sanitize, SGR, useColor, type Style } from './print'
 export { formatCompareSummary } from '../core/report/compare'
@@ -281,19 +282,12 @@ export async function runCompareCommand(req: CompareCliRequest, io: CompareIO): 
       }
     },
   }
-  const controller = new AbortController()
-  let interrupts = 0
-  const onSigint = () => {
-    if (++interrupts > 1) process.exit(130)
-    progress.note('mailprobe compare: stopping (press Ctrl-C again to quit at once); the runs that finished are reported')
-    controller.abort()
-  }
-  io.signals.on('SIGINT', onSigint)
+  const interrupt = cancelOnInterrupt(io, () => progress.note('mailprobe compare: stopping (press Ctrl-C again to quit at once); the runs that finished are reported'))
   let result: CompareResult
   try {
-    result = await runCompare({ profiles: specs, runs: req.runs, mode: req.mode, concurrency: req.concurrency, action: req.labAction }, { sink, signal: controller.signal })
+    result = await runCompare({ profiles: specs, runs: req.runs, mode: req.mode, concurrency: req.concurrency, action: req.labAction }, { sink, signal: interrupt.signal })
   } finally {
-    io.signals.off('SIGINT', onSigint)
+    interrupt.dispose()
     progress.done()
   }
   if (result.error?.code === 'INVALID_INPUT') throw usage(result.error.message)

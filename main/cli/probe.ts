@@ -5,6 +5,7 @@ import { accessSync, constants } from 'node:fs'
 import { parseArgs } from 'node:util'
 import type { ProbeJobInput, ProbeResult } from '../../preload/contract'
 import { UsageError } from './args'
+import { cancelOnInterrupt } from './interrupt'
 import { formatProbeSummary } from '../core/report/probe'
 import { formatJson, PrintingSink, sanitize, useColor } from './print'
 export { formatProbeSummary, formatProbeTable, tlsCell } from '../core/report/probe'
@@ -163,22 +164,15 @@ export async function runProbeCommand(req: ProbeCliRequest, io: ProbeIO): Promis
   }
   const color = useColor(io.stdout, io.env)
   const sink = req.json ? undefined : new PrintingSink((text) => io.stdout.write(text), { color })
-  const controller = new AbortController()
-  let interrupts = 0
-  const onSigint = () => {
-    if (++interrupts > 1) process.exit(130)
-    io.stderr.write('\nmailprobe: cancelling (press Ctrl-C again to quit at once)\n')
-    controller.abort()
-  }
-  io.signals.on('SIGINT', onSigint)
+  const interrupt = cancelOnInterrupt(io, () => io.stderr.write('\nmailprobe: cancelling (press Ctrl-C again to quit at once)\n'))
   let result: ProbeResult
   try {
     const { runProbe } = await import('../core/probe/index')
-    result = await runProbe(req.job, { sink, signal: controller.signal })
+    result = await runProbe(req.job, { sink, signal: interrupt.signal })
   } catch (err) {
     result = internalFailure(req, err)
   } finally {
-    io.signals.off('SIGINT', onSigint)
+    interrupt.dispose()
   }
   if (req.json) io.stdout.write(formatJson(result, Boolean(io.stdout.isTTY)))
   if (result.error?.code === 'INVALID_INPUT') throw usage(result.error.message)

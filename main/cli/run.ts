@@ -5,6 +5,7 @@ import type { SmtpResult } from '../../preload/contract'
 import { UsageError, withSecret, type RunRequest } from './args'
 import { formatJson, formatSummary, PrintingSink, useColor } from './print'
 import { readSecret } from './secrets'
+import { cancelOnInterrupt } from './interrupt'
 
 export interface RunIO {
   stdout: NodeJS.WriteStream
@@ -31,23 +32,16 @@ export async function runCommand(req: RunRequest, io: RunIO): Promise<number> {
 
   const color = useColor(io.stdout, io.env)
   const sink = req.json ? undefined : new PrintingSink((text) => io.stdout.write(text), { color })
-  const controller = new AbortController()
-  let interrupts = 0
-  const onSigint = () => {
-    if (++interrupts > 1) process.exit(130)
-    io.stderr.write('\nmailprobe: cancelling (press Ctrl-C again to quit at once)\n')
-    controller.abort()
-  }
-  io.signals.on('SIGINT', onSigint)
+  const interrupt = cancelOnInterrupt(io, () => io.stderr.write('\nmailprobe: cancelling (press Ctrl-C again to quit at once)\n'))
   let result: SmtpResult
   try {
     const { runSmtp } = await import('../core/smtp/index')
-    result = await runSmtp(input, { sink, signal: controller.signal })
+    result = await runSmtp(input, { sink, signal: interrupt.signal })
   } catch (err) {
     // The engine promises never to throw; if it does anyway, still answer in the promised shape.
     result = internalFailure(req, err, secret)
   } finally {
-    io.signals.off('SIGINT', onSigint)
+    interrupt.dispose()
   }
 
   if (req.json) io.stdout.write(formatJson(result, Boolean(io.stdout.isTTY)))
