@@ -72,3 +72,18 @@ export const TlsInfoSchema = CertSummarySchema.extend({
   sessionReused: z.boolean(),
 })
 export type TlsInfo = z.infer<typeof TlsInfoSchema>
+
+/** A test message as every engine takes it (SMTP and the HTTPS APIs alike). */
+export const messageSchema = z
+  .object({
+    from: addressSchema,
+    to: z.array(addressSchema).max(1000).default([]),
+    cc: z.array(addressSchema).max(1000).default([]),
+    bcc: z.array(addressSchema).max(1000).default([]),
+    subject: singleLineSchema('subject', 998).default(''),
+    text: z.string().max(10_000_000).optional(),
+    html: z.string().max(10_000_000).optional(),
+    attachments: z.array(z.object({ path: singleLineSchema('attachment path', 4096) }).strict()).max(100).default([]),
+    headers: z.array(headerSchema).max(100).default([]),
+  })
+  .strict()

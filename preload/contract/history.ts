@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { addressSchema, headerSchema, singleLineSchema } from './fields'
+import { addressSchema, messageSchema, singleLineSchema } from './fields'
 
 /** Runs kept in History; the oldest go first. */
 export const HISTORY_LIMIT = 500
@@ -8,19 +8,7 @@ export const RUN_ACTIONS = ['probe', 'verify', 'envelope', 'send', 'api-send', '
 export type RunAction = (typeof RUN_ACTIONS)[number]
 
 /** What the composer sends with a profile run: the message, never a secret. */
-export const composedMessageSchema = z
-  .object({
-    from: addressSchema.optional(),
-    to: z.array(addressSchema).max(1000).default([]),
-    cc: z.array(addressSchema).max(1000).default([]),
-    bcc: z.array(addressSchema).max(1000).default([]),
-    subject: singleLineSchema('subject', 998).default(''),
-    text: z.string().max(10_000_000).optional(),
-    html: z.string().max(10_000_000).optional(),
-    attachments: z.array(z.object({ path: singleLineSchema('attachment path', 4096) }).strict()).max(100).default([]),
-    headers: z.array(headerSchema).max(100).default([]),
-  })
-  .strict()
+export const composedMessageSchema = messageSchema.extend({ from: addressSchema.optional() })
 export type ComposedMessage = z.infer<typeof composedMessageSchema>
 
 /** Run a saved profile: main adds the secret from its store and records the run in History. */

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { addressSchema, headerSchema, hostSchema, singleLineSchema, timeoutSchema, tlsOptionsSchema, TlsInfoSchema } from './fields'
+import { messageSchema, headerSchema, hostSchema, timeoutSchema, tlsOptionsSchema, TlsInfoSchema } from './fields'
 import { JobResultBaseSchema } from './transcript'
 
 /** Providers with a documented HTTPS send API, plus a generic JSON/form endpoint. */
@@ -62,19 +62,7 @@ export const apiCredentialsSchema = z
   })
   .strict()
 
-export const apiMessageSchema = z
-  .object({
-    from: addressSchema,
-    to: z.array(addressSchema).max(1000).default([]),
-    cc: z.array(addressSchema).max(1000).default([]),
-    bcc: z.array(addressSchema).max(1000).default([]),
-    subject: singleLineSchema('subject', 998).default(''),
-    text: z.string().max(10_000_000).optional(),
-    html: z.string().max(10_000_000).optional(),
-    attachments: z.array(z.object({ path: singleLineSchema('attachment path', 4096) }).strict()).max(100).default([]),
-    headers: z.array(headerSchema).max(100).default([]),
-  })
-  .strict()
+export const apiMessageSchema = messageSchema
 export type ApiMessage = z.infer<typeof apiMessageSchema>
 
 export const genericEndpointSchema = z

@@ -1,7 +1,6 @@
 import { z } from 'zod'
 import {
-  addressSchema,
-  headerSchema,
+  messageSchema,
   hostSchema,
   portSchema,
   singleLineSchema,
@@ -28,19 +27,7 @@ export const smtpAuthSchema = z
   })
   .strict()
 
-export const smtpMessageSchema = z
-  .object({
-    from: addressSchema,
-    to: z.array(addressSchema).max(1000).default([]),
-    cc: z.array(addressSchema).max(1000).default([]),
-    bcc: z.array(addressSchema).max(1000).default([]),
-    subject: singleLineSchema('subject', 998).default(''),
-    text: z.string().max(10_000_000).optional(),
-    html: z.string().max(10_000_000).optional(),
-    attachments: z.array(z.object({ path: singleLineSchema('attachment path', 4096) }).strict()).max(100).default([]),
-    headers: z.array(headerSchema).max(100).default([]),
-  })
-  .strict()
+export const smtpMessageSchema = messageSchema
 export type SmtpMessage = z.infer<typeof smtpMessageSchema>
 
 const stageIndex = (s: SmtpStage) => SMTP_STAGES.indexOf(s)
