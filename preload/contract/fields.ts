@@ -3,12 +3,59 @@ import { z } from 'zod'
 /** Field validators shared by every request schema. CR/LF checks stop header and command injection at the door. */
 const noLineBreaks = (s: string) => !/[\r\n\0]/.test(s)
 
+/** What is wrong with a host name or address, in words; null when it is usable. */
+export function hostProblem(host: string): string | null {
+  let h = host
+  if (h.startsWith('[') || h.endsWith(']')) {
+    if (!(h.startsWith('[') && h.endsWith(']'))) return 'an IPv6 address in brackets needs both [ and ]'
+    h = h.slice(1, -1)
+    return looksLikeIpv6(h) ? null : `${h} is not an IPv6 address`
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(h)) return 'give only the server name (e.g. smtp.example.com), not a URL'
+  if (/[\s/@]/.test(h)) return 'host may not contain spaces, slashes or @ (give only the server name, e.g. smtp.example.com)'
+  if (h.includes(':')) {
+    if (looksLikeIpv6(h)) return null
+    return /^[^:]+:\d+$/.test(h) ? 'give the port in its own field, not as host:port' : 'host has a colon but is not an IPv6 address'
+  }
+  if (/^[\d.]+$/.test(h)) {
+    const parts = h.split('.')
+    return parts.length === 4 && parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255) ? null : `${h} is not an IPv4 address (four numbers 0–255)`
+  }
+  for (const label of h.replace(/\.$/, '').split('.')) {
+    if (!label) return 'host has an empty part (two dots in a row, or a leading dot)'
+    if (label.length > 63) return 'each dot-separated part of a host name is at most 63 characters'
+    if (!/^[A-Za-z0-9_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?$/.test(label)) return 'host may contain only letters, digits, dots and hyphens (not at the start or end of a part)'
+  }
+  return null
+}
+
+function looksLikeIpv6(h: string): boolean {
+  return /^[0-9A-Fa-f:.]+(?:%[\w.-]+)?$/.test(h) && (h.match(/:/g) ?? []).length >= 2
+}
+
+/**
+ * International (Unicode) host names become their ASCII form (xn--…), which DNS and TLS use;
+ * WHATWG URL does the conversion the same way in main and in the renderer.
+ */
+function asciiHost(h: string): string {
+  if (/^[ -~]*$/.test(h)) return h
+  try {
+    return new URL(`http://${h}/`).hostname
+  } catch {
+    return h // left as it is: the check below says what is wrong
+  }
+}
+
 export const hostSchema = z
   .string()
   .trim()
   .min(1, 'host is required')
   .max(253, 'host is longer than 253 characters')
-  .refine((h) => /^[A-Za-z0-9._:\-[\]%]+$/.test(h), 'host may contain only letters, digits, dots, hyphens and IPv6 brackets')
+  .transform(asciiHost)
+  .check((ctx) => {
+    const problem = hostProblem(ctx.value)
+    if (problem) ctx.issues.push({ code: 'custom', message: problem, input: ctx.value })
+  })
 
 export const portSchema = z.number().int('port must be a whole number').min(1, 'port must be 1–65535').max(65535, 'port must be 1–65535')
 

@@ -5,7 +5,7 @@ import { nullSink, type EventSink } from '../transcript/event-sink'
 import { JobRecorder } from '../transcript/recorder'
 import { Redactor } from '../transcript/redact'
 import { describeIssues } from '../validation'
-import { loadAttachments } from './attachments'
+import { loadAttachments, MAX_API_ATTACHMENT_BYTES } from '../message/attachments'
 import { classifyResponse, classifyThrown } from './classify'
 import { bodyForResult } from './display'
 import { ApiKeepAlive, createKeepAlive } from './keep-alive'
@@ -78,7 +78,7 @@ class ApiRun {
     try {
       if (this.opts.signal?.aborted) throw Object.assign(new Error('cancelled'), { code: 'ABORT_ERR' })
       if (job.action === 'send' && job.sandbox) this.checkSandbox()
-      const attachments = job.action === 'send' ? await loadAttachments(job.message!.attachments) : []
+      const attachments = job.action === 'send' ? await loadAttachments(job.message!.attachments, MAX_API_ATTACHMENT_BYTES) : []
       const origin = job.baseUrl ? new URL(job.baseUrl).origin : provider.defaultOrigin(job)
       const ctx: BuildContext = {
         job,

@@ -1,5 +1,5 @@
 import type { ApiAction, ApiJob, ApiMessage, ErrorCode } from '../../../preload/contract'
-import type { LoadedAttachment } from './attachments'
+import type { LoadedAttachment } from '../message/attachments'
 
 /** Everything a provider module needs to build its request. Credentials are in here and nowhere else. */
 export interface BuildContext {

@@ -5,6 +5,8 @@ import XOAuth2 from 'nodemailer/lib/xoauth2'
 import type { ClassifiedError, SmtpJob, SmtpMessage, SmtpResult, SmtpStage, TlsInfo } from '../../../preload/contract'
 import { SMTP_STAGES } from '../../../preload/contract'
 import { EngineError, fail, parseReply } from '../errors'
+import { loadAttachments, MAX_SMTP_ATTACHMENT_BYTES } from '../message/attachments'
+import { buildMessage, envelopeOf, internationalAddresses, type BuiltMessage, type Envelope } from '../message/mime'
 import { resolveHost } from '../net/resolve'
 import { ReplyReader } from '../net/reply-reader'
 import { openTcp } from '../net/tcp'
@@ -14,7 +16,6 @@ import { JobRecorder } from '../transcript/recorder'
 import { authMechanisms, hasCapability, parseEhlo } from './capabilities'
 import { classifySmtpError } from './classify'
 import { sendEnvelopeCommand } from './envelope-command'
-import { buildMessage, type BuiltMessage } from './message'
 import { PhaseTracker } from './phase-tracker'
 import { AuthMasker, createSessionLogger, explainChallenge } from './session-log'
 
@@ -78,7 +79,8 @@ export class SmtpSession {
     const { job } = this
     try {
       if (this.signal?.aborted) throw abortError()
-      const message = job.message && reached(job.stopAfter, 'send') ? await buildMessage(job.message) : null
+      // Attachments are read and the message built before connecting: a missing file fails without touching the network.
+      const message = job.message && reached(job.stopAfter, 'send') ? await compose(job.message) : null
       if (message) this.result.messageSize = message.raw.length
       const implicit = this.implicitTls()
       if (job.tls.insecure) this.warn('TLS certificate verification is OFF for this run: the server’s identity is not checked.')
@@ -145,7 +147,7 @@ export class SmtpSession {
       rec.line('info', `reusing the open session to ${this.address}:${this.job.port} (${this.secured ? 'TLS' : 'no TLS'}, ${this.authMethodUsed ? `authenticated with ${this.authMethodUsed}` : 'not authenticated'}): no connect, TLS or AUTH this time`)
       if (kind === 'send') {
         if (!message) fail('INVALID_INPUT', 'A send needs a message.')
-        const built = await buildMessage(message)
+        const built = await compose(message)
         this.result.messageSize = built.raw.length
         await this.send(built)
       } else {
@@ -373,12 +375,13 @@ export class SmtpSession {
 
   /** MAIL FROM (and RCPT TO) without DATA, then RSET: tests the envelope and delivers nothing. */
   private async envelopeOnly(stop: 'mail' | 'rcpt'): Promise<void> {
-    const m = this.job.message!
+    const envelope = envelopeOf(this.job.message!)
+    const utf8 = this.checkSmtpUtf8(envelope) ? ' SMTPUTF8' : ''
     this.command = 'MAIL FROM'
-    const mail = await this.step<string>((cb) => sendEnvelopeCommand(this.conn!, `MAIL FROM:<${m.from}>`, cb))
+    const mail = await this.step<string>((cb) => sendEnvelopeCommand(this.conn!, `MAIL FROM:<${envelope.from}>${utf8}`, cb))
     if (!mail.startsWith('2')) throw Object.assign(new Error('sender rejected'), { code: 'EENVELOPE', command: 'MAIL FROM', response: mail })
     if (stop === 'rcpt') {
-      for (const to of [...m.to, ...m.cc, ...m.bcc]) {
+      for (const to of envelope.to) {
         this.command = 'RCPT TO'
         const rcpt = await this.step<string>((cb) => sendEnvelopeCommand(this.conn!, `RCPT TO:<${to}>`, cb))
         if (rcpt.startsWith('2')) this.result.accepted.push(to)
@@ -396,6 +399,8 @@ export class SmtpSession {
   }
 
   private async send(message: BuiltMessage): Promise<void> {
+    // nodemailer adds SMTPUTF8 to MAIL FROM by itself when the server offers it; this stops the send when it does not.
+    this.checkSmtpUtf8(message.envelope)
     this.command = 'MAIL FROM'
     const info = await this.step<SMTPConnection.SentMessageInfo>((cb) => this.conn!.send(message.envelope, message.raw, (err, i) => cb(err ?? null, i)))
     this.result.messageId = message.messageId
@@ -475,6 +480,24 @@ export class SmtpSession {
     this.onSecured(socket)
     // Still inside nodemailer's secureConnect callback: destroying now means not one byte (not even EHLO) crosses an untrusted channel.
     if (this.tlsError) socket.destroy()
+  }
+
+  /**
+   * An address with a non-ASCII local part (domains already went to punycode) can travel only with
+   * SMTPUTF8 (RFC 6531). Without it a server would refuse or mangle the address, so nothing is
+   * sent and the error says which address and why. True when SMTPUTF8 is needed (and offered).
+   */
+  private checkSmtpUtf8(envelope: Envelope): boolean {
+    const intl = internationalAddresses(envelope)
+    if (!intl.length) return false
+    const list = intl.join(', ')
+    if (!hasCapability(this.currentCaps(), 'SMTPUTF8'))
+      fail(
+        'SMTPUTF8_UNAVAILABLE',
+        `${list} cannot be written in ASCII, and the server does not offer SMTPUTF8 (RFC 6531), which such addresses need. Nothing was sent: use an ASCII address with this server, or a server that offers SMTPUTF8.`,
+      )
+    this.rec.line('info', `internationalised address${intl.length > 1 ? 'es' : ''} ${list}: MAIL FROM carries SMTPUTF8, which the server offers`)
+    return true
   }
 
   private currentCaps(): string[] | null {
@@ -603,4 +626,9 @@ export class SmtpSession {
 
 function abortError(): Error {
   return Object.assign(new Error('cancelled'), { code: 'ABORT_ERR' })
+}
+
+/** Reads the attachments (once, size-capped) and builds the message. */
+async function compose(message: SmtpMessage): Promise<BuiltMessage> {
+  return buildMessage(message, await loadAttachments(message.attachments, MAX_SMTP_ATTACHMENT_BYTES))
 }

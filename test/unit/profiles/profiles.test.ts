@@ -99,7 +99,7 @@ describe('ProfileStore: create, read, update, delete', () => {
     ['a port out of range', { profile: { ...smtpFields, port: 70000 } }, /profile\.port: port must be 1–65535/],
     ['an empty name', { profile: { ...smtpFields, name: '   ' } }, /profile\.name: a profile needs a name/],
     ['a line break in the name', { profile: { ...smtpFields, name: 'a\r\nb' } }, /profile\.name: name contains a line break/],
-    ['a bad host', { profile: { ...smtpFields, host: 'smtp example' } }, /profile\.host: host may contain only/],
+    ['a bad host', { profile: { ...smtpFields, host: 'smtp example' } }, /profile\.host: host may not contain spaces/],
     ['a bad default recipient', { profile: { ...smtpFields, defaults: { to: ['not-an-address'] } } }, /profile\.defaults\.to\[0\]: address must look like name@domain/],
     ['an unknown field', { profile: { ...smtpFields, password: 'x' } } as unknown as SaveProfileInput, /profile: Unrecognized key/i],
     ['an unknown provider', { profile: { ...apiFields, provider: 'nope' } } as unknown as SaveProfileInput, /profile\.provider/],
@@ -377,7 +377,7 @@ describe('ProfileStore: damaged files', () => {
     const { store } = await open(dir)
     expect(store.list()).toEqual([])
     expect(store.issues).toHaveLength(1)
-    expect(store.issues[0]!.message).toMatch(/The profiles file is not valid JSON .*it was kept as profiles\.json\.corrupt-.*Mailprobe started without them\./)
+    expect(store.issues[0]!.message).toMatch(/The profiles file is not valid JSON .*it was kept as profiles\.json\.corrupt-.*Mailprobe started without the saved profiles\./)
     expect(await readFile(store.issues[0]!.movedTo!, 'utf8')).toBe('this is not json')
   })
 

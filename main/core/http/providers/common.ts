@@ -1,7 +1,7 @@
 // Small helpers shared by the provider modules: JSON bodies with attachments kept out of the
 // transcript, auth header forms, and tolerant readers for provider JSON.
-import type { LoadedAttachment } from '../attachments'
-import { describeAttachment } from '../attachments'
+import type { LoadedAttachment } from '../../message/attachments'
+import { describeAttachment } from '../../message/attachments'
 import type { BuiltRequest, HttpMethod } from '../types'
 
 /** Bytes that go on the wire as base64 but appear in the transcript only as a label. */

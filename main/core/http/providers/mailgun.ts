@@ -2,7 +2,7 @@
 // Success 200 {"id":"<…>","message":"Queued. Thank you."}; a bad key (or a domain of the other
 // region) answers 401 with the text/plain body "Forbidden". Test mode: o:testmode=yes (billed).
 import type { ApiJob } from '../../../../preload/contract'
-import { describeAttachment } from '../attachments'
+import { describeAttachment } from '../../message/attachments'
 import type { BuildContext, BuiltRequest, ParsedResponse, ProviderModule } from '../types'
 import { outcome } from '../types'
 import { basicAuth, dig, endpoint, getRequest, str, textExcerpt } from './common'

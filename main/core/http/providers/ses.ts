@@ -3,7 +3,7 @@
 // credentials) by the `aws4` package. Success 200 {"MessageId":…}; errors {"message":…} with the
 // type in the x-amzn-ErrorType header. No dry-run flag: the mailbox simulator is the safe target.
 import aws4 from 'aws4'
-import { buildMessage } from '../../smtp/message'
+import { buildMessage } from '../../message/mime'
 import type { BuildContext, BuiltRequest, HttpMethod, InterpretContext, ParsedResponse, ProviderModule } from '../types'
 import { outcome } from '../types'
 import { Base64Blob, compact, dig, endpoint, jsonBodies, str, textExcerpt } from './common'
@@ -86,7 +86,7 @@ async function buildSend(ctx: BuildContext): Promise<BuiltRequest> {
   let content: unknown
   if (ctx.attachments.length) {
     // Attachments go as a raw MIME message (what nodemailer's SES transport sends), composed by nodemailer.
-    const built = await buildMessage({ ...m, attachments: ctx.attachments.map((a) => ({ path: a.path })) })
+    const built = await buildMessage(m, ctx.attachments)
     const names = ctx.attachments.map((a) => `${a.filename} (${a.content.length} bytes)`).join(', ')
     content = { Raw: { Data: new Base64Blob(built.raw, `[raw MIME message, ${built.raw.length} bytes, with attachments ${names}; content not shown]`) } }
   } else {

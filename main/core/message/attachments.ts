@@ -2,7 +2,11 @@ import { readFile, stat } from 'node:fs/promises'
 import { basename, extname } from 'node:path'
 import { fail } from '../errors'
 
-/** One attachment read into memory: APIs take it whole (base64 in JSON, or a multipart part). */
+/**
+ * One attachment read into memory: APIs take it whole (base64 in JSON, or a multipart part), and
+ * SMTP composes from the same bytes. Read once, before any connection: a file that vanishes or
+ * changes between composing and sending either fails here, classified, or is sent as it was read.
+ */
 export interface LoadedAttachment {
   path: string
   filename: string
@@ -11,7 +15,9 @@ export interface LoadedAttachment {
 }
 
 /** Per file and in total: above this no provider API accepts the message anyway (Resend's 40 MB after base64 is the largest). */
-export const MAX_ATTACHMENT_BYTES = 30 * 1024 * 1024
+export const MAX_API_ATTACHMENT_BYTES = 30 * 1024 * 1024
+/** SMTP servers set their own limit (SIZE); this one only keeps a mistaken pick from filling memory. */
+export const MAX_SMTP_ATTACHMENT_BYTES = 100 * 1024 * 1024
 
 const TYPES: Record<string, string> = {
   '.txt': 'text/plain',
@@ -41,7 +47,7 @@ export function contentTypeFor(filename: string): string {
 }
 
 /** Reads every attachment before any connection is made, so a missing file fails without touching the network. */
-export async function loadAttachments(paths: readonly { path: string }[]): Promise<LoadedAttachment[]> {
+export async function loadAttachments(paths: readonly { path: string }[], limitBytes: number): Promise<LoadedAttachment[]> {
   const out: LoadedAttachment[] = []
   let total = 0
   for (const { path } of paths) {
@@ -54,15 +60,18 @@ export async function loadAttachments(paths: readonly { path: string }[]): Promi
       if (err instanceof Error && err.name === 'EngineError') throw err
       fail('INVALID_INPUT', `The attachment ${path} cannot be read (missing, moved, or no permission). Nothing was sent.`)
     }
-    total += size
-    if (size > MAX_ATTACHMENT_BYTES || total > MAX_ATTACHMENT_BYTES)
-      fail('INVALID_INPUT', `Attachments are limited to ${MAX_ATTACHMENT_BYTES / 1024 / 1024} MiB in total (${path} brings it to ${(total / 1024 / 1024).toFixed(1)} MiB). Nothing was sent.`)
+    const tooBig = (bytes: number): never =>
+      fail('INVALID_INPUT', `Attachments are limited to ${limitBytes / 1024 / 1024} MiB in total (${path} brings it to ${(bytes / 1024 / 1024).toFixed(1)} MiB). Nothing was sent.`)
+    if (total + size > limitBytes) tooBig(total + size)
     let content: Buffer
     try {
       content = await readFile(path)
     } catch {
       fail('INVALID_INPUT', `The attachment ${path} cannot be read (missing, moved, or no permission). Nothing was sent.`)
     }
+    // The file may have grown since stat().
+    total += content.length
+    if (total > limitBytes) tooBig(total)
     const filename = basename(path)
     out.push({ path, filename, contentType: contentTypeFor(filename), content })
   }

@@ -1,0 +1,55 @@
+import MailComposer from 'nodemailer/lib/mail-composer'
+import type { SmtpMessage } from '../../../preload/contract'
+import type { LoadedAttachment } from './attachments'
+
+export interface Envelope {
+  from: string
+  to: string[]
+}
+
+export interface BuiltMessage {
+  raw: Buffer
+  messageId: string
+  envelope: Envelope
+}
+
+/**
+ * Builds the RFC 5322 message with nodemailer's MIME composer. The attachments come already read
+ * (loadAttachments, before any connection), so a file that vanishes after that cannot break the
+ * send halfway. Bcc stays out of the headers.
+ */
+export async function buildMessage(m: SmtpMessage, attachments: readonly LoadedAttachment[]): Promise<BuiltMessage> {
+  const headers: Record<string, string[]> = {}
+  for (const h of m.headers) (headers[h.name] ??= []).push(h.value)
+  const node = new MailComposer({
+    from: m.from,
+    to: m.to,
+    cc: m.cc,
+    bcc: m.bcc,
+    subject: m.subject,
+    text: m.text,
+    html: m.html,
+    headers,
+    attachments: attachments.map((a) => ({ content: a.content, filename: a.filename, contentType: a.contentType })),
+  }).compile()
+  const raw = await new Promise<Buffer>((resolve, reject) => node.build((err, out) => (err ? reject(err) : resolve(out))))
+  return { raw, messageId: node.messageId(), envelope: envelopeFrom(node) }
+}
+
+/**
+ * The SMTP envelope of a message: sender and every recipient (to, cc and bcc), with international
+ * domain names in their ASCII (punycode) form, so only a non-ASCII local part needs SMTPUTF8.
+ */
+export function envelopeOf(m: Pick<SmtpMessage, 'from' | 'to' | 'cc' | 'bcc'>): Envelope {
+  return envelopeFrom(new MailComposer({ from: m.from, to: m.to, cc: m.cc, bcc: m.bcc }).compile())
+}
+
+function envelopeFrom(node: ReturnType<MailComposer['compile']>): Envelope {
+  const env = node.getEnvelope()
+  return { from: env.from || '', to: env.to }
+}
+
+/** The envelope addresses that cannot be written in ASCII: sending them needs the server's SMTPUTF8 (RFC 6531). */
+export function internationalAddresses(env: Envelope): string[] {
+  return [env.from, ...env.to].filter((a) => /[^ -~]/.test(a))
+}
