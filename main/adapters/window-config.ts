@@ -34,6 +34,7 @@ export const secureWebPreferences = {
   sandbox: true,
   nodeIntegration: false,
   nodeIntegrationInSubFrames: false,
+  nodeIntegrationInWorker: false,
   webviewTag: false,
   spellcheck: false,
   webSecurity: true,
