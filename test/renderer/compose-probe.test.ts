@@ -162,6 +162,6 @@ describe('ProbeView', () => {
     key('Enter', { ctrlKey: true })
     await flushPromises()
     expect(mounted.fake.runProbe).not.toHaveBeenCalled()
-    expect(mounted.wrapper.find('[data-testid="probe-error"]').text()).toMatch(/host may contain only/)
+    expect(mounted.wrapper.find('[data-testid="probe-error"]').text()).toMatch(/host may not contain spaces/)
   })
 })

@@ -47,12 +47,12 @@ describe('ProfileEditor', () => {
     expect(fake.saveProfile).not.toHaveBeenCalled()
     const byField = Object.fromEntries($$('[data-testid="editor-error"]').map((e) => [e.dataset.field, e.textContent]))
     expect(byField.name).toBe('a profile needs a name')
-    expect(byField.host).toMatch(/host may contain only/)
+    expect(byField.host).toMatch(/host may not contain spaces/)
     expect(byField.port).toBe('port must be 1–65535')
     expect(byField.username).toMatch(/username is required/)
     // Next to the field: inside the same form item as the input.
     const hostItem = $('[data-testid="editor-host"]')!.closest('.n-form-item')!
-    expect(hostItem.querySelector('[data-testid="editor-error"]')!.textContent).toMatch(/host may contain only/)
+    expect(hostItem.querySelector('[data-testid="editor-error"]')!.textContent).toMatch(/host may not contain spaces/)
     // Fixing a field clears its message.
     await type('editor-host', 'smtp.example.com')
     expect($$('[data-testid="editor-error"]').some((e) => e.dataset.field === 'host')).toBe(false)

@@ -215,7 +215,7 @@ describe('probe store and formatting', () => {
     const probe = useProbeStore()
     probe.host = 'bad host'
     expect(await probe.run()).toBe(false)
-    expect(probe.hostError).toMatch(/host may contain only/)
+    expect(probe.hostError).toMatch(/host may not contain spaces/)
     probe.host = 'mx.example.com'
     probe.togglePort(2525)
     expect(probe.addPort('70000')).toMatch(/1–65535/)
