@@ -125,7 +125,7 @@ describe('ProbeView', () => {
     await w.find('[data-testid="probe-host"]').setValue('mx.example.com')
     await w.find('[data-testid="probe-run"]').trigger('click')
     await flushPromises()
-    expect(mounted.fake.runProbe).toHaveBeenCalledWith({ host: 'mx.example.com', ports: [25, 465, 587, 2525] })
+    expect(mounted.fake.runProbe).toHaveBeenCalledWith({ host: 'mx.example.com', ports: [25, 465, 587, 2525], tls: { insecure: false } })
     expect(w.findAll('[data-testid="probe-row"]').map((r) => r.attributes('data-state'))).toEqual(['pending', 'pending', 'pending', 'pending'])
 
     const jobId = useUiStore().focus.probe!
@@ -153,6 +153,24 @@ describe('ProbeView', () => {
     const ui = useUiStore()
     expect(ui.editor.open).toBe(true)
     expect(ui.editor.prefill).toMatchObject({ kind: 'smtp', host: 'mx.example.com', port: 465, security: 'tls', authMethod: 'auto' })
+  })
+
+  it('probes with a private CA or without verification, and a profile made from it keeps that trust', async () => {
+    const mounted = mountWithApi(ProbeView, { attachTo: document.body })
+    wrapper = mounted.wrapper
+    const w = mounted.wrapper
+    await w.find('[data-testid="probe-host"]').setValue('mx.example.com')
+    await w.find('[data-testid="probe-ca-file"]').setValue('/etc/ssl/private-ca.pem')
+    expect(w.find('[data-testid="probe-insecure-warning"]').exists()).toBe(false)
+    await w.find('[data-testid="probe-insecure"]').trigger('click')
+    expect(w.find('[data-testid="probe-insecure-warning"]').text()).toMatch(/Certificates are not checked/)
+    await w.find('[data-testid="probe-run"]').trigger('click')
+    await flushPromises()
+    expect(mounted.fake.runProbe).toHaveBeenCalledWith({ host: 'mx.example.com', ports: [25, 465, 587, 2525], tls: { caFile: '/etc/ssl/private-ca.pem', insecure: true } })
+    mounted.fake.push([{ type: 'result', jobId: useUiStore().focus.probe!, seq: 1, result: probeResult() }])
+    await flushPromises()
+    await w.find('[data-testid="probe-create-profile"]').trigger('click')
+    expect(useUiStore().editor.prefill).toMatchObject({ tls: { caFile: '/etc/ssl/private-ca.pem', insecure: true } })
   })
 
   it('names a bad host and probes nothing', async () => {

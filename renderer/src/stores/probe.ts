@@ -17,6 +17,10 @@ export const useProbeStore = defineStore('probe', () => {
   const portError = ref<string | null>(null)
   const startError = ref<string | null>(null)
   const expanded = ref<string[]>([])
+  /** A PEM file of CAs to trust (a private CA); empty: the system's trust store. */
+  const caFile = ref('')
+  /** Probe without verifying certificates (the result says so on every port). */
+  const insecure = ref(false)
 
   const job = computed(() => (jobId.value ? (jobs.jobs.get(jobId.value) ?? null) : null))
   const running = computed(() => job.value?.status === 'running')
@@ -55,7 +59,8 @@ export const useProbeStore = defineStore('probe', () => {
   async function run(): Promise<boolean> {
     if (running.value || !validate()) return false
     startError.value = null
-    const outcome = await jobs.runProbe({ host: host.value.trim(), ports: [...ports.value] })
+    const ca = caFile.value.trim()
+    const outcome = await jobs.runProbe({ host: host.value.trim(), ports: [...ports.value], tls: { ...(ca ? { caFile: ca } : {}), insecure: insecure.value } })
     if (!outcome.ok) {
       startError.value = `${outcome.error.code}: ${outcome.error.message}`
       return false
@@ -76,7 +81,7 @@ export const useProbeStore = defineStore('probe', () => {
     if (t?.kind === 'probe') host.value = t.host
   }
 
-  return { host, ports, extraPorts, jobId, job, running, result, rows, hostError, portError, startError, expanded, togglePort, addPort, validate, run, cancel, show }
+  return { host, ports, extraPorts, caFile, insecure, jobId, job, running, result, rows, hostError, portError, startError, expanded, togglePort, addPort, validate, run, cancel, show }
 })
 
 if (import.meta.hot) import.meta.hot.accept(acceptHMRUpdate(useProbeStore, import.meta.hot))
