@@ -69,7 +69,7 @@ TLS (verified by default):
   --servername NAME        the name the certificate must match (default: the URL's host)
   --insecure               do not verify the certificate (every result then carries a warning)
 Output:
-  --timeout MS             connect and idle timeout in milliseconds
+  --timeout MS             connect timeout, and the most each part of the answer may take (ms)
   --json                   print one JSON object (the full result) instead of the transcript
   -h, --help               this help
 

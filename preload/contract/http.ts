@@ -132,7 +132,7 @@ export const apiJobSchema = z
       .object({
         /** DNS + TCP + TLS. */
         connectMs: timeoutSchema,
-        /** Longest silence while the request is written and the response read. */
+        /** Longest silence while the request is written and the response read; also the most the response head may take after the request, and the body after the head. */
         socketMs: timeoutSchema,
       })
       .partial()

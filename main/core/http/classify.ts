@@ -13,7 +13,7 @@ export function codeForStatus(status: number): ErrorCode {
   return 'HTTP_BAD_RESPONSE'
 }
 
-const looksHtml = (res: ParsedResponse) => /text\/html/i.test(res.headers['content-type'] ?? '') || /^\s*<(!doctype html|html)/i.test(res.text)
+export const looksHtml = (res: ParsedResponse) => /text\/html/i.test(res.headers['content-type'] ?? '') || /^\s*<(!doctype html|html)/i.test(res.text)
 
 /** The classified error for a response the provider module judged a failure. */
 export function classifyResponse(res: ParsedResponse, verdict: Interpretation, label: string, action: ApiAction, expectJson: boolean): ClassifiedError {

@@ -6,7 +6,7 @@ import { JobRecorder } from '../transcript/recorder'
 import { Redactor } from '../transcript/redact'
 import { describeIssues } from '../validation'
 import { loadAttachments, MAX_API_ATTACHMENT_BYTES } from '../message/attachments'
-import { classifyResponse, classifyThrown } from './classify'
+import { classifyResponse, classifyThrown, looksHtml } from './classify'
 import { bodyForResult } from './display'
 import { ApiKeepAlive, createKeepAlive } from './keep-alive'
 import { PROVIDERS } from './providers'
@@ -106,7 +106,10 @@ class ApiRun {
       for (const w of verdict.warnings) this.warn(w)
       if (raw.overflow) this.warn(`The response body was larger than 10 MiB; Mailprobe kept the first 10 MiB and closed the connection.`)
       const success = res.status >= 200 && res.status < 300
-      if (verdict.ok && success && built.expectJson && !res.isJson) error = classifyResponse(res, { ...verdict, ok: false }, provider.label, job.action, true)
+      // An HTML page is never a provider API's success, even where no JSON is documented (SendGrid's
+      // send answers 202 with no body): a 2xx page comes from a captive portal or a proxy, not the provider.
+      const htmlPage = job.provider !== 'generic' && looksHtml(res)
+      if (verdict.ok && success && !res.isJson && (built.expectJson || htmlPage)) error = classifyResponse(res, { ...verdict, ok: false }, provider.label, job.action, true)
       else if (verdict.ok) {
         this.result.messageId = verdict.messageId
         rec.line('info', job.action === 'verify' ? `${provider.label} accepted the key (${res.status})` : `${provider.label} accepted the message (${res.status})${verdict.messageId ? `; message id ${verdict.messageId}` : ''}`)
@@ -191,11 +194,36 @@ class ApiRun {
   }
 }
 
+/** Deeper than any provider's answer. */
+const MAX_JSON_DEPTH = 256
+
+/**
+ * True when brackets outside strings nest deeper than MAX_JSON_DEPTH. V8's JSON.parse spends
+ * seconds on megabytes of "[[[[…" (4.6 s for 10 MiB) and freezes the main process meanwhile, so
+ * such a body is judged "not JSON" by this linear scan instead.
+ */
+function nestsTooDeep(text: string): boolean {
+  let depth = 0
+  let inString = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (inString) {
+      if (c === 0x5c) i++
+      else if (c === 0x22) inString = false
+    } else if (c === 0x22) inString = true
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > MAX_JSON_DEPTH) return true
+    } else if (c === 0x5d || c === 0x7d) depth--
+  }
+  return false
+}
+
 function parse(raw: ExchangeResponse): ParsedResponse {
   const text = raw.body.toString('utf8')
   let json: unknown = undefined
   let isJson = false
-  if (text.trim()) {
+  // A body cut at the cap is not the JSON it started as; one nested absurdly deep is not worth seconds of CPU.
+  if (!raw.overflow && text.trim() && !nestsTooDeep(text)) {
     try {
       json = JSON.parse(text)
       isJson = true

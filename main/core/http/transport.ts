@@ -85,7 +85,8 @@ export class HttpExchange {
     const { rec, signal } = this.o
     const budget = this.o.timeouts.connectMs
     const t0 = rec.now()
-    const remaining = () => Math.max(100, budget - (rec.now() - t0))
+    // Whole milliseconds: the budget left is quoted in a handshake timeout's message ("within 1499 ms", not 1498.889).
+    const remaining = () => Math.max(100, Math.round(budget - (rec.now() - t0)))
     const resolved = await resolveHost(hostname, { timeoutMs: budget, signal })
     const t1 = rec.now()
     if (resolved.looked) {
@@ -154,21 +155,56 @@ export class HttpExchange {
       let kept = 0
       let received = 0
       let creq: http.ClientRequest | undefined
+      const { socketMs } = this.o.timeouts
+      // Any byte of the answer seen yet (so a timeout can say "no answer" only when that is true).
+      let heard = false
+      const onHeard = () => (heard = true)
+      let deadline: NodeJS.Timeout | undefined
+      // Set once the head is in: writes what arrived of the body when the response then fails.
+      let showPartial: (() => void) | null = null
 
       const done = (err: unknown, value?: ExchangeResponse) => {
         if (settled) return
         settled = true
+        clearTimeout(deadline)
+        conn.socket.off('data', onHeard)
         signal?.removeEventListener('abort', onAbort)
         if (err) {
+          showPartial?.()
           creq?.destroy()
           reject(err)
         } else resolve(value!)
       }
       const onAbort = () => done(abortError())
+      const noAnswer = () =>
+        new EngineError({
+          code: 'SOCKET_TIMEOUT',
+          message: `No answer: nothing arrived for ${socketMs} ms (Mailprobe's idle timeout). The provider may be overloaded, or something in between is holding the connection.`,
+        })
+      // socketMs on the request (below) is an idle timeout: a server that trickles its answer (a
+      // header line or a body byte now and then, or endless 1xx interim answers) resets it forever
+      // and the run never ends. So the head must also be complete within socketMs of the request
+      // being sent, and the body within socketMs of the head.
+      const armDeadline = (stage: 'head' | 'body') => {
+        clearTimeout(deadline)
+        deadline = setTimeout(() => {
+          if (!heard) return done(noAnswer())
+          done(
+            new EngineError({
+              code: 'SOCKET_TIMEOUT',
+              message:
+                stage === 'head'
+                  ? `The response head was still incomplete ${socketMs} ms after the request was sent: the server is trickling its answer (or sending only interim 1xx answers). Mailprobe stopped waiting.`
+                  : `The response body was still incomplete ${socketMs} ms after the head arrived (${received} bytes so far): the server is trickling it. Mailprobe stopped waiting.`,
+            }),
+          )
+        }, socketMs)
+      }
       const markSent = (at: number) => {
         if (sentAt !== null) return
         sentAt = at
         rec.phase({ name: 'send', startMs: t0, durationMs: round(at - t0), roundTrips: 0 })
+        armDeadline('head')
       }
 
       try {
@@ -176,19 +212,27 @@ export class HttpExchange {
       } catch (err) {
         return done(new EngineError({ code: 'INVALID_INPUT', message: `The request could not be built: ${(err as Error).message}. Nothing was sent.` }))
       }
+      // Listen only once node:http has its own 'data' listener on the socket (it is attached before
+      // 'socket' is emitted): an earlier listener would start the flow and could take bytes from it.
+      creq.once('socket', () => {
+        if (!settled) conn.socket.on('data', onHeard)
+      })
       creq.on('finish', () => markSent(rec.now()))
-      creq.setTimeout(this.o.timeouts.socketMs, () =>
+      creq.setTimeout(socketMs, () =>
         done(
-          new EngineError({
-            code: 'SOCKET_TIMEOUT',
-            message: `${headAt === null ? 'No answer' : 'The response stalled'}: nothing arrived for ${this.o.timeouts.socketMs} ms (Mailprobe's idle timeout). The provider may be overloaded, or something in between is holding the connection.`,
-          }),
+          heard
+            ? new EngineError({
+                code: 'SOCKET_TIMEOUT',
+                message: `${headAt === null ? 'The response head stalled' : 'The response stalled'}: nothing arrived for ${socketMs} ms (Mailprobe's idle timeout). The provider may be overloaded, or something in between is holding the connection.`,
+              })
+            : noAnswer(),
         ),
       )
       creq.on('error', (err: NodeJS.ErrnoException) => done(requestError(err, this.reused, headAt !== null)))
       creq.on('response', (res) => {
         headAt = rec.now()
         markSent(headAt)
+        armDeadline('body')
         rec.phase({ name: 'wait', startMs: sentAt!, durationMs: round(headAt - sentAt!), roundTrips: 1 })
         this.status = res.statusCode ?? 0
         rec.line('s', `HTTP/${res.httpVersion} ${res.statusCode} ${res.statusMessage ?? ''}`.trimEnd(), { t: headAt })
@@ -198,7 +242,14 @@ export class HttpExchange {
         const flat: Record<string, string> = {}
         for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) flat[k] = Array.isArray(v) ? v.join(', ') : v
         let overflow = false
+        showPartial = () => {
+          showPartial = null
+          const type = flat['content-type']
+          if (received > 0 && isTextual(type)) showBody(rec, 's', Buffer.concat(chunks).toString('utf8'), received, 'response')
+          rec.line('info', `${received}${flat['content-length'] ? ` of ${flat['content-length']}` : ''} bytes of the response body arrived before it failed`)
+        }
         const finishBody = () => {
+          showPartial = null
           const endAt = rec.now()
           rec.phase({ name: 'download', startMs: headAt!, durationMs: round(endAt - headAt! - overhead), roundTrips: 0 })
           const body = Buffer.concat(chunks)

@@ -74,9 +74,20 @@ export function isObject(v: unknown): v is Record<string, unknown> {
 /** A short excerpt of a non-JSON body (Mailgun's "Forbidden", a proxy's HTML title). */
 export function textExcerpt(text: string, max = 200): string | null {
   const title = /<title[^>]*>([^<]{1,200})<\/title>/i.exec(text)?.[1]
-  const plain = (title ?? text).replace(/\s+/g, ' ').trim()
+  const plain = (title ?? pageText(text)).replace(/\s+/g, ' ').trim()
   if (!plain) return null
   return plain.length > max ? `${plain.slice(0, max)}…` : plain
+}
+
+/**
+ * The start of a body as text (an excerpt needs no more than 64 KiB of a 10 MiB body). An HTML page
+ * without a title reads as its text, not its markup: an error sentence must not quote
+ * "<!DOCTYPE html><html><head><style>…". Linear regexes only (a hostile page must not make this slow).
+ */
+function pageText(text: string): string {
+  const head = text.slice(0, 64 * 1024)
+  if (!/^\s*<(!doctype|html|head|body|\?xml)\b/i.test(head)) return head
+  return head.replace(/<(script|style)\b[^>]*>[^<]*/gi, ' ').replace(/<[^>]*>?/g, ' ')
 }
 
 export function headersObject(headers: readonly { name: string; value: string }[]): Record<string, string> | undefined {
