@@ -190,7 +190,7 @@ export async function loadCompareProfiles(req: CompareRunRequest, env: NodeJS.Pr
   const { readFile } = await import('node:fs/promises')
   const { profilesExportSchema, PROFILES_VERSION } = await import('../../preload/contract')
   const { buildProfileJob } = await import('../core/runs/profile-job')
-  const { describeIssues } = await import('../core/validation')
+  const { describeIssues, describeJsonError } = await import('../core/validation')
   const path = resolve(cwd, req.profilesFile)
   let text: string
   try {
@@ -202,7 +202,8 @@ export async function loadCompareProfiles(req: CompareRunRequest, env: NodeJS.Pr
   try {
     doc = JSON.parse(text) as typeof doc
   } catch (err) {
-    throw usage(`--profiles: '${sanitize(req.profilesFile)}' is not JSON (${err instanceof Error ? err.message : 'parse error'})`)
+    // Not V8's message as it is: it quotes the text around the fault, and the file may hold an inline password or key.
+    throw usage(`--profiles: '${sanitize(req.profilesFile)}' is not JSON (${describeJsonError(err)})`)
   }
   if (!doc || typeof doc !== 'object' || doc.format !== 'mailprobe-profiles' || !Array.isArray(doc.profiles))
     throw usage(`--profiles: '${sanitize(req.profilesFile)}' is not a Mailprobe profiles export (it needs "format": "mailprobe-profiles" and a "profiles" list)`)

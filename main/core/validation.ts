@@ -24,3 +24,16 @@ function formatPath(path: readonly PropertyKey[]): string {
   }
   return out
 }
+
+/**
+ * Why a text is not JSON, without quoting the text. V8's JSON.parse message quotes the characters
+ * around an unexpected token (`Unexpected token 'h', ..."password": hunter2"... is not valid JSON`),
+ * and the texts parsed on a user's behalf — a profiles export above all — may hold inline
+ * credentials: that quote would carry the start of a password to the renderer or a log. Messages
+ * that name only the grammar and a position are kept; any other becomes a plain sentence.
+ */
+export function describeJsonError(err: unknown): string {
+  const message = err instanceof Error ? err.message : ''
+  if (message === 'Unexpected end of JSON input' || /^[\w ,'{}[\]:]+ at position \d+(?: \(line \d+ column \d+\))?$/.test(message)) return message
+  return 'an unexpected character where JSON syntax was expected'
+}

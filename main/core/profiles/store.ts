@@ -14,7 +14,7 @@ import {
 } from '../../../preload/contract'
 import { OperationError } from '../operation-error'
 import { VersionedJsonFile } from '../storage'
-import { describeIssues } from '../validation'
+import { describeIssues, describeJsonError } from '../validation'
 import type { ProfileSecret, SecretStore } from './secrets'
 
 /*
@@ -73,6 +73,7 @@ export class ProfileStore {
       version: PROFILES_VERSION,
       schema: fileSchema,
       label: 'profiles',
+      consequence: 'Mailprobe started without the saved profiles',
       now: this.now,
     })
   }
@@ -196,7 +197,8 @@ export class ProfileStore {
     try {
       doc = JSON.parse(content)
     } catch (err) {
-      throw new OperationError('INVALID_INPUT', `The file is not JSON (${err instanceof Error ? err.message : 'parse error'}); choose a file made by Export profiles.`)
+      // describeJsonError: V8's own message would quote the text around the fault, perhaps an inline password.
+      throw new OperationError('INVALID_INPUT', `The file is not JSON (${describeJsonError(err)}); choose a file made by Export profiles.`)
     }
     const head = doc as { format?: unknown; version?: unknown; profiles?: unknown } | null
     if (!head || typeof head !== 'object' || head.format !== 'mailprobe-profiles' || !Array.isArray(head.profiles)) {
