@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it, onTestFinished } from 'vitest'
 import { createApp } from 'vue'
 import { createPinia, setActivePinia } from 'pinia'
 import { provideApi } from '@renderer/bridge'
@@ -59,13 +59,24 @@ describe('profiles store', () => {
   })
 
   it('keeps what main reports about storage and the keyring', async () => {
-    setup({ keyring: { protected: false, backend: 'basic_text', note: 'not protected by a keyring' }, issues: [{ file: 'profiles.json', movedTo: 'profiles.json.bad', message: 'Unexpected token' }] })
+    onTestFinished(() => window.sessionStorage.clear())
+    const seed = (): Parameters<typeof createFakeApi>[0] => ({
+      keyring: { protected: false, backend: 'basic_text', note: 'not protected by a keyring' },
+      issues: [{ file: 'profiles.json', movedTo: 'profiles.json.bad', message: 'Unexpected token' }],
+    })
+    setup(seed())
     const store = useProfilesStore()
     await store.load()
     expect(store.keyring?.protected).toBe(false)
     expect(store.issues).toHaveLength(1)
     store.dismissIssue(0)
     expect(store.issues).toHaveLength(0)
+    // Main keeps reporting it (until it restarts); dismissed, it stays dismissed — after an import, or a reload.
+    await store.load()
+    expect(store.issues).toHaveLength(0)
+    setup(seed())
+    await useProfilesStore().load()
+    expect(useProfilesStore().issues).toHaveLength(0)
   })
 
   it('exports through saveFile and imports pasted JSON', async () => {

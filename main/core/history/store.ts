@@ -12,7 +12,7 @@ import {
   type SmtpStage,
   type StorageIssue,
 } from '../../../preload/contract'
-import { VersionedJsonFile } from '../storage'
+import { removeStaleTempFilesIn, VersionedJsonFile } from '../storage'
 import { exportEntry } from './export'
 
 /*
@@ -112,6 +112,9 @@ export class HistoryStore {
     const store = new HistoryStore(opts)
     const { data, issue } = await store.index.load()
     if (issue) store.issues.push(issue)
+    // A run file's write cut short by a crash leaves its temp file in runs/; no run file is loaded at
+    // start (only those missing from the index), so the index's clean-up would never reach them.
+    await removeStaleTempFilesIn(store.runsDir, (name) => name.endsWith('.json') && SAFE_ID.test(name.slice(0, -'.json'.length)))
     let files: string[] = []
     try {
       files = (await readdir(store.runsDir)).filter((n) => n.endsWith('.json'))

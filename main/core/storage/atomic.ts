@@ -105,17 +105,27 @@ async function writeAndRename(tmp: string, path: string, content: string | Uint8
  * Removes temporary files a crashed writer left next to `path` (those of a process that is gone;
  * a write in progress, here or in another live process, is left alone). Returns how many were removed.
  */
-export async function removeStaleTempFiles(path: string): Promise<number> {
+export function removeStaleTempFiles(path: string): Promise<number> {
+  const target = basename(path)
+  return removeStaleTempFilesIn(dirname(path), (name) => name === target)
+}
+
+/**
+ * Removes, from `dir`, the temporary files a crashed writer left for any file whose name `isTarget`
+ * accepts: for a folder of many files (History's runs/), where no single file is loaded at start.
+ */
+export async function removeStaleTempFilesIn(dir: string, isTarget: (name: string) => boolean): Promise<number> {
   let names: string[]
   try {
-    names = await readdir(dirname(path))
+    names = await readdir(dir)
   } catch {
     return 0
   }
   let removed = 0
   for (const name of names) {
-    const full = join(dirname(path), name)
-    if (!isTempFileOf(name, path) || !writerIsGone(name, full)) continue
+    const target = /^(.+)\.\d+-[0-9a-f]{12}\.tmp$/.exec(name)?.[1]
+    const full = join(dir, name)
+    if (target === undefined || !isTarget(target) || !writerIsGone(name, full)) continue
     try {
       await unlink(full)
       removed++

@@ -1,2 +1,2 @@
-export { writeFileAtomic, removeStaleTempFiles, isTempFileOf } from './atomic'
+export { writeFileAtomic, removeStaleTempFiles, removeStaleTempFilesIn, isTempFileOf } from './atomic'
 export { VersionedJsonFile, fileStamp, type LoadResult, type VersionedFileOptions } from './json-file'

@@ -2,7 +2,7 @@ import { readFile, rename, stat } from 'node:fs/promises'
 import { basename } from 'node:path'
 import type { z } from 'zod'
 import type { StorageIssue } from '../../../preload/contract'
-import { describeIssues } from '../validation'
+import { describeIssues, describeJsonError } from '../validation'
 import { removeStaleTempFiles, writeFileAtomic } from './atomic'
 
 /*
@@ -46,6 +46,17 @@ export function fileStamp(date: Date): string {
   return date.toISOString().replace(/[:.]/g, '-')
 }
 
+/**
+ * Why a file is not JSON, said to a person: a file of zero bytes or of binary garbage (what a lost
+ * write can leave) in plain words; otherwise the parser's reason without quoting the text
+ * (describeJsonError: a quote could carry what the file holds into the interface or a log).
+ */
+function whyNotJson(text: string, err: unknown): string {
+  if (!text.trim()) return 'is empty'
+  if (text.includes('\u0000')) return 'is not valid JSON (it holds binary data, not text)'
+  return `is not valid JSON (${describeJsonError(err)})`
+}
+
 export class VersionedJsonFile<T> {
   readonly path: string
   private tail: Promise<void> = Promise.resolve()
@@ -75,7 +86,7 @@ export class VersionedJsonFile<T> {
     try {
       doc = JSON.parse(text)
     } catch (err) {
-      return { data: null, issue: await this.setAside(`The ${label} file is not valid JSON (${err instanceof Error ? err.message : 'parse error'})`) }
+      return { data: null, issue: await this.setAside(`The ${label} file ${whyNotJson(text, err)}`) }
     }
     const head = doc as { format?: unknown; version?: unknown; data?: unknown } | null
     if (!head || typeof head !== 'object' || Array.isArray(head) || head.format !== format) {

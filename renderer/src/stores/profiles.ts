@@ -2,7 +2,21 @@ import { acceptHMRUpdate, defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
 import type { KeyringStatus, OperationOutputs, Preset, Profile, SaveProfileInput, StorageIssue } from '@contract'
 import { useApi } from '@renderer/bridge'
+import { sessionGet, sessionSet } from '@renderer/bridge/session'
 import { settle, type OpError, type Outcome } from '@renderer/composables/envelope'
+
+/** Where the storage issues the user dismissed are remembered: for this window's session, across reloads. */
+const DISMISSED_KEY = 'mailprobe.dismissedStorageIssues'
+const issueKey = (i: StorageIssue): string => `${i.file}\n${i.movedTo ?? ''}`
+
+function readDismissed(): Set<string> {
+  try {
+    const saved: unknown = JSON.parse(sessionGet(DISMISSED_KEY) ?? '[]')
+    return new Set(Array.isArray(saved) ? saved.filter((k): k is string => typeof k === 'string') : [])
+  } catch {
+    return new Set()
+  }
+}
 
 /**
  * Saved profiles as main reports them. Secrets are write-only: save() hands one to main and
@@ -13,6 +27,8 @@ export const useProfilesStore = defineStore('profiles', () => {
   const profiles = shallowRef<Profile[]>([])
   const keyring = ref<KeyringStatus | null>(null)
   const issues = ref<StorageIssue[]>([])
+  /** Main reports the files it set aside at start on every listing: one the user dismissed stays dismissed. */
+  const dismissed = readDismissed()
   const presets = shallowRef<Preset[]>([])
   const loaded = ref(false)
   const loading = ref(false)
@@ -33,7 +49,7 @@ export const useProfilesStore = defineStore('profiles', () => {
     error.value = null
     profiles.value = answer.value.profiles
     keyring.value = answer.value.keyring
-    issues.value = answer.value.issues
+    issues.value = answer.value.issues.filter((i) => !dismissed.has(issueKey(i)))
     loaded.value = true
   }
 
@@ -91,6 +107,10 @@ export const useProfilesStore = defineStore('profiles', () => {
   }
 
   function dismissIssue(index: number): void {
+    const issue = issues.value[index]
+    if (!issue) return
+    dismissed.add(issueKey(issue))
+    sessionSet(DISMISSED_KEY, JSON.stringify([...dismissed]))
     issues.value = issues.value.filter((_, i) => i !== index)
   }
 

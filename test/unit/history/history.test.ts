@@ -237,6 +237,22 @@ describe('HistoryStore', () => {
     expect(again.list().entries.map((e) => e.jobId)).toEqual(['job-3', 'job-2'])
   })
 
+  it('removes the temp file of a run file write that a crash cut short, and nothing else', async () => {
+    const dir = await tempDir()
+    const h = await HistoryStore.open({ dir })
+    const e = entry(1)
+    await h.record(e.summary, e.result)
+    await h.flush()
+    // Pid 2147483646 is no running process: its temp files are a dead writer's leftovers.
+    const runs = join(dir, 'runs')
+    await writeFile(join(runs, 'run-99999-9.json.2147483646-0123456789ab.tmp'), '{"half')
+    await writeFile(join(runs, 'notes.txt.2147483646-0123456789ab.tmp'), 'not a run file: left alone')
+    const again = await HistoryStore.open({ dir })
+    expect(again.issues).toEqual([])
+    expect(again.list().entries.map((x) => x.id)).toEqual([e.summary.id])
+    expect((await readdir(runs)).sort()).toEqual(['notes.txt.2147483646-0123456789ab.tmp', `${e.summary.id}.json`])
+  })
+
   it('keeps a damaged run file aside, reports it, and drops the run from the list', async () => {
     const dir = await tempDir()
     const h = await HistoryStore.open({ dir })

@@ -105,6 +105,21 @@ describe('VersionedJsonFile', () => {
     expect((await file(dir).load()).data).toEqual(data(2))
   })
 
+  it.each([
+    ['an empty file', '  \n', /^The things file is empty; it was kept as /],
+    ['zero bytes of a lost write', '\u0000'.repeat(4096), /^The things file is not valid JSON \(it holds binary data, not text\); /],
+    ['text that is not JSON', 'sandbox=on\npassword=hunter2\u0007\n', /^The things file is not valid JSON \(an unexpected character where JSON syntax was expected\); /],
+    ['torn JSON', '{"items":[{"n":1,"pad":"ab', /^The things file is not valid JSON \(Unterminated string in JSON at position 26( \(line 1 column 27\))?\); /],
+  ])('says in plain words why %s is not JSON, without quoting what the file holds', async (_what, content, says) => {
+    const dir = await tempDir()
+    const f = file(dir)
+    await writeFile(f.path, content)
+    const { issue } = await f.load()
+    expect(issue!.message).toMatch(says)
+    expect(issue!.message).not.toMatch(/sandbox=|hunter2/)
+    expect(await readFile(issue!.movedTo!, 'utf8')).toBe(content)
+  })
+
   it('does not overwrite an earlier corrupt copy made in the same millisecond', async () => {
     const dir = await tempDir()
     const f = file(dir)
