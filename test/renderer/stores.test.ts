@@ -232,7 +232,7 @@ describe('probe store and formatting', () => {
     expect(probe.addPort('70000')).toMatch(/1–65535/)
     expect(probe.addPort('8025')).toBeNull()
     expect(await probe.run()).toBe(true)
-    expect(fake.runProbe).toHaveBeenCalledWith({ host: 'mx.example.com', ports: [25, 465, 587, 8025] })
+    expect(fake.runProbe).toHaveBeenCalledWith({ host: 'mx.example.com', ports: [25, 465, 587, 8025], tls: { insecure: false } })
     expect(probe.rows.map((r) => r.state)).toEqual(['pending', 'pending', 'pending', 'pending'])
     fake.push([{ type: 'result', jobId: probe.jobId!, seq: 1, result: probeResult() }])
     expect(probe.running).toBe(false)
