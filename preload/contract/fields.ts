@@ -8,8 +8,9 @@ export function hostProblem(host: string): string | null {
   let h = host
   if (h.startsWith('[') || h.endsWith(']')) {
     if (!(h.startsWith('[') && h.endsWith(']'))) return 'an IPv6 address in brackets needs both [ and ]'
+    // An address literal, as in EHLO [192.0.2.1] or [2001:db8::1].
     h = h.slice(1, -1)
-    return looksLikeIpv6(h) ? null : `${h} is not an IPv6 address`
+    return looksLikeIpv6(h) || isIpv4(h) ? null : `[${h}] is not an IP address in brackets`
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(h)) return 'give only the server name (e.g. smtp.example.com), not a URL'
   if (/[\s/@]/.test(h)) return 'host may not contain spaces, slashes or @ (give only the server name, e.g. smtp.example.com)'
@@ -17,16 +18,18 @@ export function hostProblem(host: string): string | null {
     if (looksLikeIpv6(h)) return null
     return /^[^:]+:\d+$/.test(h) ? 'give the port in its own field, not as host:port' : 'host has a colon but is not an IPv6 address'
   }
-  if (/^[\d.]+$/.test(h)) {
-    const parts = h.split('.')
-    return parts.length === 4 && parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255) ? null : `${h} is not an IPv4 address (four numbers 0–255)`
-  }
+  if (/^[\d.]+$/.test(h)) return isIpv4(h) ? null : `${h} is not an IPv4 address (four numbers 0–255)`
   for (const label of h.replace(/\.$/, '').split('.')) {
     if (!label) return 'host has an empty part (two dots in a row, or a leading dot)'
     if (label.length > 63) return 'each dot-separated part of a host name is at most 63 characters'
     if (!/^[A-Za-z0-9_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?$/.test(label)) return 'host may contain only letters, digits, dots and hyphens (not at the start or end of a part)'
   }
   return null
+}
+
+function isIpv4(h: string): boolean {
+  const parts = h.split('.')
+  return parts.length === 4 && parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255)
 }
 
 function looksLikeIpv6(h: string): boolean {

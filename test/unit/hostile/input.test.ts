@@ -124,7 +124,8 @@ describe('ports and host names', () => {
     ['256.0.0.1', /not an IPv4 address/],
     ['10.0.0', /not an IPv4 address/],
     ['[::1', /needs both \[ and \]/],
-    ['[127.0.0.1]', /not an IPv6 address/],
+    ['[mail.example.com]', /is not an IP address in brackets/],
+    ['[300.1.1.1]', /is not an IP address in brackets/],
     ['smtp.example.com\r\nMAIL FROM:<x@y>', /may not contain spaces/],
   ]
   it.each(badHosts)('host %j: INVALID_INPUT (%s) for SMTP and the probe', async (host, why) => {
@@ -144,6 +145,7 @@ describe('ports and host names', () => {
     ['127.0.0.1', '127.0.0.1'],
     ['::1', '::1'],
     ['[::1]', '[::1]'],
+    ['[192.0.2.1]', '[192.0.2.1]'],
     ['fe80::1%eth0', 'fe80::1%eth0'],
     // International names go out in their ASCII form: what DNS and certificates use.
     ['smtp.bücher.example', 'smtp.xn--bcher-kva.example'],
