@@ -32,10 +32,15 @@ function writerIsGone(name: string, full: string): boolean {
   }
 }
 
+/** The file a temporary file of writeFileAtomic was for (`<target>.<pid>-<12 hex>.tmp`), or null when `name` is not one. */
+function tempFileTarget(name: string): string | null {
+  if (!name.endsWith(TMP_SUFFIX)) return null
+  return /^(.+)\.\d+-[0-9a-f]{12}$/.exec(name.slice(0, -TMP_SUFFIX.length))?.[1] ?? null
+}
+
 /** True when `name` is a temporary file that writeFileAtomic made for `target` (left behind by a crash). */
 export function isTempFileOf(name: string, target: string): boolean {
-  const base = basename(target)
-  return name.startsWith(`${base}.`) && name.endsWith(TMP_SUFFIX) && /^\d+-[0-9a-f]{12}$/.test(name.slice(base.length + 1, -TMP_SUFFIX.length))
+  return tempFileTarget(name) === basename(target)
 }
 
 /** Windows refuses a rename while another process (an antivirus, an indexer) holds the file: try again briefly. */
@@ -123,9 +128,9 @@ export async function removeStaleTempFilesIn(dir: string, isTarget: (name: strin
   }
   let removed = 0
   for (const name of names) {
-    const target = /^(.+)\.\d+-[0-9a-f]{12}\.tmp$/.exec(name)?.[1]
+    const target = tempFileTarget(name)
     const full = join(dir, name)
-    if (target === undefined || !isTarget(target) || !writerIsGone(name, full)) continue
+    if (target === null || !isTarget(target) || !writerIsGone(name, full)) continue
     try {
       await unlink(full)
       removed++
