@@ -7,7 +7,8 @@ import { settle, type OpError, type Outcome } from '@renderer/composables/envelo
 
 /** Where the storage issues the user dismissed are remembered: for this window's session, across reloads. */
 const DISMISSED_KEY = 'mailprobe.dismissedStorageIssues'
-const issueKey = (i: StorageIssue): string => `${i.file}\n${i.movedTo ?? ''}`
+/** One storage issue, as the notice list and the dismissed set know it. */
+export const issueKey = (i: StorageIssue): string => `${i.file}\n${i.movedTo ?? ''}`
 
 function readDismissed(): Set<string> {
   try {
