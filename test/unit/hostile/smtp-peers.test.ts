@@ -12,7 +12,7 @@ import { runProbe } from '../../../main/core/probe'
 import { runSmtp } from '../../../main/core/smtp'
 import { ArraySink } from '../../../main/core/transcript/event-sink'
 import { getTestCerts, type TestCerts } from '../../fixtures/certs'
-import { greetsThenSilent, neverGreets, scriptedSmtp, type ScriptSession } from '../../fixtures/raw-peers'
+import { drip, flood, greetsThenSilent, neverGreets, scriptedSmtp, type ScriptSession } from '../../fixtures/raw-peers'
 import { expectNoLeaks } from '../../fixtures/secret-scan'
 import { startSmtpPeer, type SmtpPeerOptions } from '../../fixtures/smtp-peers'
 
@@ -129,28 +129,6 @@ function starttlsThen(afterGo: (socket: net.Socket) => void) {
   })
 }
 
-/** Writes `chunk` for as long as the client reads (bounded at `maxBytes` so a broken client cannot fill memory here either). */
-function flood(socket: net.Socket, chunk: string, maxBytes: number): void {
-  let sent = 0
-  const pump = (): void => {
-    while (sent < maxBytes && !socket.destroyed) {
-      sent += chunk.length
-      if (!socket.write(chunk)) return void socket.once('drain', pump)
-    }
-  }
-  pump()
-}
-
-/** Writes `data` one byte every `everyMs` (a tarpit), until done or the client goes. */
-function drip(socket: net.Socket, data: string, everyMs: number): void {
-  let i = 0
-  const timer = setInterval(() => {
-    if (socket.destroyed || i >= data.length) return clearInterval(timer)
-    socket.write(data[i++]!)
-  }, everyMs)
-  socket.once('close', () => clearInterval(timer))
-}
-
 describe('hostile SMTP peers: the engine', () => {
   it('never greets → GREETING_TIMEOUT within greetingMs', async () => {
     const p = await keep(neverGreets())
@@ -248,7 +226,7 @@ describe('hostile SMTP peers: the engine', () => {
   })
 
   it('a greeting at one byte per 100 ms (a tarpit) → GREETING_TIMEOUT within greetingMs', async () => {
-    const p = await keep(rawPeer((socket) => drip(socket, '220 ' + 'slow '.repeat(200) + '\r\n', 100)))
+    const p = await keep(rawPeer((socket) => drip(socket, [...('220 ' + 'slow '.repeat(200) + '\r\n')], 100)))
     const { result, elapsed } = await engine({ port: p.port, security: 'none', stopAfter: 'ehlo' }, T.greetingMs * 3)
     expect(result.error!.code).toBe('GREETING_TIMEOUT')
     expect(elapsed).toBeLessThan(T.greetingMs * 3)
@@ -258,7 +236,7 @@ describe('hostile SMTP peers: the engine', () => {
     const p = await keep(
       rawPeer((socket) => {
         socket.write('220 hostile.mailprobe.test ESMTP\r\n')
-        socket.once('data', () => drip(socket, '250-hostile.mailprobe.test ' + 'slow '.repeat(400) + '\r\n250 8BITMIME\r\n', 100))
+        socket.once('data', () => drip(socket, [...('250-hostile.mailprobe.test ' + 'slow '.repeat(400) + '\r\n250 8BITMIME\r\n')], 100))
       }),
     )
     const { result, elapsed } = await engine({ port: p.port, security: 'none', stopAfter: 'ehlo' }, (T.greetingMs + T.socketMs) * 3)
@@ -439,7 +417,7 @@ describe('hostile SMTP peers: the probe', () => {
   })
 
   it('a greeting at one byte per 100 ms → GREETING_TIMEOUT within the timeout', async () => {
-    const p = await keep(rawPeer((socket) => drip(socket, '220 ' + 'slow '.repeat(200) + '\r\n', 100)))
+    const p = await keep(rawPeer((socket) => drip(socket, [...('220 ' + 'slow '.repeat(200) + '\r\n')], 100)))
     const r = await probe(p.port, bound)
     expect(r.ports[0]).toMatchObject({ speaks: 'smtp', banner: null, usable: false, error: { code: 'GREETING_TIMEOUT' } })
     expect(r.totalMs).toBeLessThan(PROBE_TIMEOUT * 3)
