@@ -1,24 +1,14 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { flushPromises, type VueWrapper } from '@vue/test-utils'
 import App from '@renderer/App.vue'
 import { useUiStore } from '@renderer/stores/ui'
-import { mountWithApi } from './mount'
+import { mountWithApi, unmountAfterEach } from './mount'
 import { apiProfile, createFakeApi, smtpProfile, summary } from './fake-api'
 import { line, phase, result, smtpResult } from './events'
-import { stubLayout } from './layout'
+import { stubLayoutForFile } from './layout'
 
-let restoreLayout: () => void
-beforeAll(() => {
-  restoreLayout = stubLayout()
-})
-afterAll(() => restoreLayout())
-
-let wrapper: VueWrapper | null = null
-afterEach(() => {
-  wrapper?.unmount()
-  wrapper = null
-  document.body.innerHTML = ''
-})
+stubLayoutForFile()
+unmountAfterEach()
 
 function seeded() {
   return createFakeApi({
@@ -31,7 +21,6 @@ function seeded() {
 
 async function mountApp() {
   const mounted = mountWithApi(App, { attachTo: document.body }, seeded())
-  wrapper = mounted.wrapper
   await flushPromises()
   return mounted
 }

@@ -1,5 +1,5 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { flushPromises, type VueWrapper } from '@vue/test-utils'
+import { describe, expect, it } from 'vitest'
+import { flushPromises } from '@vue/test-utils'
 import ComposeView from '@renderer/components/composer/ComposeView.vue'
 import ProbeView from '@renderer/components/probe/ProbeView.vue'
 import { useComposerStore } from '@renderer/stores/composer'
@@ -7,29 +7,18 @@ import { useJobsStore } from '@renderer/stores/jobs'
 import { useProfilesStore } from '@renderer/stores/profiles'
 import { useUiStore } from '@renderer/stores/ui'
 import { apiProfile, createFakeApi, smtpProfile } from './fake-api'
-import { mountWithApi } from './mount'
+import { mountWithApi, unmountAfterEach } from './mount'
 import { probeResult } from './probe-data'
-import { stubLayout } from './layout'
+import { stubLayoutForFile } from './layout'
 
-let restoreLayout: () => void
-beforeAll(() => {
-  restoreLayout = stubLayout()
-})
-afterAll(() => restoreLayout())
-
-let wrapper: VueWrapper | null = null
-afterEach(() => {
-  wrapper?.unmount() // removes the window key listeners
-  wrapper = null
-  document.body.innerHTML = ''
-})
+stubLayoutForFile()
+unmountAfterEach()
 
 const key = (k: string, mods: KeyboardEventInit = {}) => window.dispatchEvent(new KeyboardEvent('keydown', { key: k, ...mods }))
 
 async function compose(profileId: string) {
   const fake = createFakeApi({ profiles: [smtpProfile({ id: 'smtp1' }), apiProfile({ id: 'api1', provider: 'mailgun', domain: 'mg.example.com' }), apiProfile({ id: 'gen', provider: 'generic', name: 'Hook' })] })
   const mounted = mountWithApi(ComposeView, { attachTo: document.body }, fake)
-  wrapper = mounted.wrapper
   await useProfilesStore().load()
   useUiStore().selectProfile(profileId)
   await flushPromises()
@@ -39,7 +28,6 @@ async function compose(profileId: string) {
 describe('ComposeView', () => {
   it('teaches when no profile is chosen', () => {
     const { wrapper: w } = mountWithApi(ComposeView)
-    wrapper = w
     expect(w.find('[data-testid="compose-empty"]').text()).toContain('Pick a profile')
   })
 
@@ -56,7 +44,7 @@ describe('ComposeView', () => {
   })
 
   it('Ctrl+Enter runs the primary action (Send) through runProfile; Esc cancels it', async () => {
-    const { fake } = await compose('smtp1')
+    const { wrapper: w, fake } = await compose('smtp1')
     const subject = useComposerStore().subject
     key('Enter', { ctrlKey: true })
     await flushPromises()
@@ -67,7 +55,7 @@ describe('ComposeView', () => {
     expect(useComposerStore().subject).not.toBe(subject)
     const jobId = useUiStore().focus.compose!
     expect(useJobsStore().jobs.get(jobId)?.status).toBe('running')
-    expect(wrapper!.find('[data-testid="action-cancel"]').exists()).toBe(true)
+    expect(w.find('[data-testid="action-cancel"]').exists()).toBe(true)
 
     key('Escape')
     await flushPromises()
@@ -119,7 +107,6 @@ describe('ComposeView', () => {
 describe('ProbeView', () => {
   it('probes the host on the chosen ports and shows the table and the recommendation', async () => {
     const mounted = mountWithApi(ProbeView, { attachTo: document.body })
-    wrapper = mounted.wrapper
     const w = mounted.wrapper
     expect(w.find('[data-testid="probe-empty"]').exists()).toBe(true)
     await w.find('[data-testid="probe-host"]').setValue('mx.example.com')
@@ -157,7 +144,6 @@ describe('ProbeView', () => {
 
   it('probes with a private CA or without verification, and a profile made from it keeps that trust', async () => {
     const mounted = mountWithApi(ProbeView, { attachTo: document.body })
-    wrapper = mounted.wrapper
     const w = mounted.wrapper
     await w.find('[data-testid="probe-host"]').setValue('mx.example.com')
     await w.find('[data-testid="probe-ca-file"]').setValue('/etc/ssl/private-ca.pem')
@@ -175,7 +161,6 @@ describe('ProbeView', () => {
 
   it('names a bad host and probes nothing', async () => {
     const mounted = mountWithApi(ProbeView, { attachTo: document.body })
-    wrapper = mounted.wrapper
     await mounted.wrapper.find('[data-testid="probe-host"]').setValue('no such host!')
     key('Enter', { ctrlKey: true })
     await flushPromises()

@@ -1,3 +1,5 @@
+import { afterAll, beforeAll } from 'vitest'
+
 /**
  * happy-dom does no layout: every element is 0×0, so a virtual list would show nothing. This gives
  * elements a viewport-sized client box (and lets a test set scrollHeight) for the duration of a test file.
@@ -13,4 +15,13 @@ export function stubLayout(size = { width: 800, height: 600 }): () => void {
       else delete (proto as unknown as Record<string, unknown>)[k]
     }
   }
+}
+
+/** stubLayout for every test of the file that calls it. */
+export function stubLayoutForFile(size?: { width: number; height: number }): void {
+  let restore = () => {}
+  beforeAll(() => {
+    restore = stubLayout(size)
+  })
+  afterAll(() => restore())
 }

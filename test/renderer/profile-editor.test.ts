@@ -1,17 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest'
-import { flushPromises, type VueWrapper } from '@vue/test-utils'
+import { describe, expect, it } from 'vitest'
+import { flushPromises } from '@vue/test-utils'
 import ProfileEditor from '@renderer/components/profiles/ProfileEditor.vue'
 import { useProfilesStore } from '@renderer/stores/profiles'
 import { useUiStore } from '@renderer/stores/ui'
 import { createFakeApi, smtpProfile } from './fake-api'
-import { mountWithApi } from './mount'
+import { mountWithApi, unmountAfterEach } from './mount'
 
-let wrapper: VueWrapper | null = null
-afterEach(() => {
-  wrapper?.unmount()
-  wrapper = null
-  document.body.innerHTML = ''
-})
+unmountAfterEach()
 
 const $ = <E extends Element = HTMLElement>(sel: string) => document.body.querySelector<E>(sel)
 const $$ = (sel: string) => [...document.body.querySelectorAll<HTMLElement>(sel)]
@@ -30,7 +25,6 @@ const click = async (testid: string) => {
 
 async function open(seed = createFakeApi(), profileId: string | null = null) {
   const mounted = mountWithApi(ProfileEditor, { attachTo: document.body }, seed)
-  wrapper = mounted.wrapper
   await useProfilesStore().load()
   useUiStore().openEditor(profileId)
   await flushPromises()

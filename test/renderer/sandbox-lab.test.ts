@@ -1,5 +1,5 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { flushPromises, type VueWrapper } from '@vue/test-utils'
+import { describe, expect, it } from 'vitest'
+import { flushPromises } from '@vue/test-utils'
 import type { AnyJobResult, CompareResult, CompareSample, JobEvent } from '@contract'
 import App from '@renderer/App.vue'
 import InboxView from '@renderer/components/inbox/InboxView.vue'
@@ -12,21 +12,11 @@ import { useSandboxStore } from '@renderer/stores/sandbox'
 import { useUiStore } from '@renderer/stores/ui'
 import { apiProfile, createFakeApi, inboxMessage, sandboxStatus, smtpProfile } from './fake-api'
 import { result, smtpResult } from './events'
-import { stubLayout } from './layout'
-import { mountWithApi } from './mount'
+import { stubLayoutForFile } from './layout'
+import { mountWithApi, unmountAfterEach } from './mount'
 
-let restoreLayout: () => void
-beforeAll(() => {
-  restoreLayout = stubLayout()
-})
-afterAll(() => restoreLayout())
-
-let wrapper: VueWrapper | null = null
-afterEach(() => {
-  wrapper?.unmount()
-  wrapper = null
-  document.body.innerHTML = ''
-})
+stubLayoutForFile()
+unmountAfterEach()
 
 const SB_PROFILES = [
   smtpProfile({ id: 'sb-starttls', name: 'Sandbox — STARTTLS', port: 40587, preset: 'sandbox' }),
@@ -98,7 +88,7 @@ const progressLine = (jobId: string, seq: number, done: number, total: number): 
 describe('the sandbox pill', () => {
   it('shows the sandbox on with its ports; turning it off calls main and the pill follows', async () => {
     const mounted = mountWithApi(App, { attachTo: document.body }, fake())
-    wrapper = mounted.wrapper
+    const wrapper = mounted.wrapper
     await flushPromises()
     const pill = wrapper.find('[data-testid="sandbox-pill"]')
     expect(pill.attributes('data-state')).toBe('on')
@@ -118,7 +108,7 @@ describe('the sandbox pill', () => {
 
   it('follows the status main pushes (a failed start shows as a problem), and reloads profiles when the sandbox restarts', async () => {
     const mounted = mountWithApi(App, { attachTo: document.body }, fake())
-    wrapper = mounted.wrapper
+    const wrapper = mounted.wrapper
     await flushPromises()
     mounted.fake.pushSandbox({ type: 'status', status: sandboxStatus({ running: false, info: null, problem: 'The sandbox could not listen on 127.0.0.1:2587: the port is in use.' }) })
     await flushPromises()
@@ -135,7 +125,7 @@ describe('the sandbox pill', () => {
 
   it('sends the latency settings (debounced) and reports a refusal', async () => {
     const mounted = mountWithApi(App, { attachTo: document.body }, fake())
-    wrapper = mounted.wrapper
+    const wrapper = mounted.wrapper
     await flushPromises()
     const answer = await useSandboxStore().setLatency({ rttMs: 40 })
     expect(answer.ok).toBe(true)
@@ -149,7 +139,7 @@ describe('the Inbox', () => {
   it('teaches when empty; lists what arrives live, newest first; opens a message with envelope, headers and raw source', async () => {
     const f = fake()
     const mounted = mountWithApi(InboxView, { attachTo: document.body }, f)
-    wrapper = mounted.wrapper
+    const wrapper = mounted.wrapper
     await flushPromises()
     expect(wrapper.find('[data-testid="inbox-empty"]').text()).toMatch(/Sandbox.*profile.*Send/)
     f.receive(inboxMessage({ id: 'Q1', seq: 1, subject: 'First' }))
@@ -170,7 +160,7 @@ describe('the Inbox', () => {
 
   it('an id the sandbox no longer has gets a sentence, not a blank pane', async () => {
     const mounted = mountWithApi(InboxView, { attachTo: document.body }, fake())
-    wrapper = mounted.wrapper
+    const wrapper = mounted.wrapper
     await flushPromises()
     const answer = await useInboxStore().open('GONE')
     expect(answer).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } })
@@ -180,7 +170,7 @@ describe('the Inbox', () => {
 
   it('says the sandbox is off when it is', async () => {
     const mounted = mountWithApi(InboxView, { attachTo: document.body }, fake({ sandbox: sandboxStatus({ running: false, enabled: false, info: null }) }))
-    wrapper = mounted.wrapper
+    const wrapper = mounted.wrapper
     await useSandboxStore().load()
     await flushPromises()
     expect(wrapper.find('[data-testid="inbox-empty"]').text()).toContain('The sandbox is off')
@@ -191,7 +181,7 @@ describe('the verdict links a sandbox send to its Inbox message', () => {
   it('"view in Inbox" opens the Inbox tab on the message the result names; a send elsewhere has no link', async () => {
     const f = fake({ inbox: [inboxMessage({ id: '0001ABCD', subject: 'Linked' })] })
     const mounted = mountWithApi(App, { attachTo: document.body }, f)
-    wrapper = mounted.wrapper
+    const wrapper = mounted.wrapper
     await flushPromises()
     const ui = useUiStore()
     ui.selectProfile('sb-starttls')
@@ -251,7 +241,7 @@ describe('the Lab', () => {
   it('the view: pick, run, progress with ETA and Cancel, then the table with the winner, the chart, the strip, and exports', async () => {
     const f = fake()
     const mounted = mountWithApi(LabView, { attachTo: document.body }, f)
-    wrapper = mounted.wrapper
+    const wrapper = mounted.wrapper
     await useProfilesStore().load()
     await useSandboxStore().load()
     await flushPromises()
@@ -305,7 +295,7 @@ describe('the Lab', () => {
   it('a comparison that cannot start says why', async () => {
     const f = fake()
     const mounted = mountWithApi(LabView, { attachTo: document.body }, f)
-    wrapper = mounted.wrapper
+    const wrapper = mounted.wrapper
     await useProfilesStore().load()
     useLabStore().selected = ['sb-starttls', 'sb-api']
     await useLabStore().run()

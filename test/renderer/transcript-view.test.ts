@@ -1,16 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { flushPromises, mount } from '@vue/test-utils'
 import type { TranscriptLine } from '@contract'
 import TranscriptView from '@renderer/components/transcript/TranscriptView.vue'
-import { lineTone, linesToText, splitRedactions } from '@renderer/components/transcript/line-format'
+import { lineTone, linesToText } from '@renderer/components/transcript/line-format'
 import { TranscriptIndex, segments } from '@renderer/components/transcript/transcript-model'
-import { stubLayout } from './layout'
+import { stubLayoutForFile } from './layout'
 
-let restoreLayout: () => void
-beforeAll(() => {
-  restoreLayout = stubLayout()
-})
-afterAll(() => restoreLayout())
+stubLayoutForFile()
 
 const ROW_PX = 22
 const indexes = (w: ReturnType<typeof mount>) =>
@@ -190,11 +186,11 @@ describe('line formatting', () => {
   })
 
   it('splits every redaction marker out', () => {
-    expect(splitRedactions('a [redacted] b [redacted]')).toEqual([
-      { text: 'a ', redacted: false },
-      { text: '[redacted]', redacted: true },
-      { text: ' b ', redacted: false },
-      { text: '[redacted]', redacted: true },
+    expect(segments('a [redacted] b [redacted]')).toEqual([
+      { text: 'a ', kind: 'text' },
+      { text: '[redacted]', kind: 'redacted' },
+      { text: ' b ', kind: 'text' },
+      { text: '[redacted]', kind: 'redacted' },
     ])
   })
 

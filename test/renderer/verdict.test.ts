@@ -1,30 +1,14 @@
 import { describe, expect, it } from 'vitest'
 import { mount } from '@vue/test-utils'
-import { markRaw, shallowReactive } from 'vue'
 import type { ApiResult, ProbeResult } from '@contract'
 import VerdictLine from '@renderer/components/result/VerdictLine.vue'
 import PhaseWaterfall from '@renderer/components/result/PhaseWaterfall.vue'
-import type { Job } from '@renderer/stores/jobs'
+import { newJob, type Job } from '@renderer/stores/jobs'
 import { smtpResult } from './events'
 import { probeResult } from './probe-data'
 
 function job(partial: Partial<Job>): Job {
-  return shallowReactive<Job>({
-    id: 'j',
-    status: 'done',
-    target: { kind: 'smtp', host: 'localhost', port: 2525, stopAfter: 'auth' },
-    lines: markRaw([]),
-    lineCount: 0,
-    droppedLines: 0,
-    phases: [],
-    result: null,
-    progress: null,
-    lastSeq: 0,
-    source: 'live',
-    historyId: null,
-    startedAt: 0,
-    ...partial,
-  })
+  return Object.assign(newJob('j', { kind: 'smtp', host: 'localhost', port: 2525, stopAfter: 'auth' }), { status: 'done', startedAt: 0, ...partial })
 }
 
 const apiResult = (over: Partial<ApiResult> = {}): ApiResult => ({

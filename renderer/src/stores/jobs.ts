@@ -63,7 +63,8 @@ export interface Job {
 
 export type StartOutcome = { ok: true; jobId: string } | { ok: false; error: { code: string; message: string } }
 
-function newJob(id: string, target: JobTarget | null): Job {
+/** A job as it starts: running, nothing received yet. */
+export function newJob(id: string, target: JobTarget | null): Job {
   return shallowReactive<Job>({
     id,
     status: 'running',

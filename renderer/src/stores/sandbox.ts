@@ -1,6 +1,6 @@
 import { acceptHMRUpdate, defineStore } from 'pinia'
 import { computed, onScopeDispose, ref, shallowRef, watch } from 'vue'
-import type { AppSandboxStatus } from '@contract'
+import { SANDBOX_INBOX_LIMIT, type AppSandboxStatus, type Envelope } from '@contract'
 import { useApi } from '@renderer/bridge'
 import { settle, type OpError, type Outcome } from '@renderer/composables/envelope'
 import { useProfilesStore } from './profiles'
@@ -34,18 +34,8 @@ export const useSandboxStore = defineStore('sandbox', () => {
     if (before && (restarted || restored)) void profiles.load()
   }
 
-  async function load(): Promise<void> {
-    const answer = await settle(() => api.getSandboxStatus({}))
-    if (answer.ok) {
-      apply(answer.value)
-      error.value = null
-    } else error.value = answer.error
-  }
-
-  async function change(call: () => Promise<Outcome<AppSandboxStatus>>): Promise<Outcome<AppSandboxStatus>> {
-    busy.value = true
-    const answer = await call()
-    busy.value = false
+  /** Main's answer: the status it reports, or the error. */
+  function record(answer: Outcome<AppSandboxStatus>): Outcome<AppSandboxStatus> {
     if (answer.ok) {
       apply(answer.value)
       error.value = null
@@ -53,9 +43,20 @@ export const useSandboxStore = defineStore('sandbox', () => {
     return answer
   }
 
-  const setEnabled = (enabled: boolean) => change(() => settle(() => api.setSandboxEnabled({ enabled })))
-  const setLatency = (input: { rttMs?: number; thinkMs?: number }) => change(() => settle(() => api.setSandboxLatency(input)))
-  const restoreProfiles = () => change(() => settle(() => api.restoreSandboxProfiles({})))
+  async function load(): Promise<void> {
+    record(await settle(() => api.getSandboxStatus({})))
+  }
+
+  async function change(call: () => Promise<Envelope<AppSandboxStatus>>): Promise<Outcome<AppSandboxStatus>> {
+    busy.value = true
+    const answer = await settle(call)
+    busy.value = false
+    return record(answer)
+  }
+
+  const setEnabled = (enabled: boolean) => change(() => api.setSandboxEnabled({ enabled }))
+  const setLatency = (input: { rttMs?: number; thinkMs?: number }) => change(() => api.setSandboxLatency(input))
+  const restoreProfiles = () => change(() => api.restoreSandboxProfiles({}))
 
   /** True when a send's target is this sandbox (so its result can link to the Inbox). */
   function isSandboxTarget(target: { host?: string; port?: number; url?: string } | null | undefined): boolean {
@@ -77,7 +78,7 @@ export const useSandboxStore = defineStore('sandbox', () => {
     if (event.type === 'status') apply(event.status)
     else if (event.type === 'inbox' && status.value) {
       const s = status.value
-      status.value = { ...s, inbox: { kept: Math.min(s.inbox.kept + 1, 200), received: s.inbox.received + 1 } }
+      status.value = { ...s, inbox: { kept: Math.min(s.inbox.kept + 1, SANDBOX_INBOX_LIMIT), received: s.inbox.received + 1 } }
     } else if (event.type === 'inbox-cleared' && status.value) status.value = { ...status.value, inbox: { ...status.value.inbox, kept: 0 } }
   })
   onScopeDispose(stop)

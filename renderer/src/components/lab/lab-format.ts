@@ -1,7 +1,7 @@
 import type { CompareProfileStats, CompareResult } from '@contract'
 import { phaseKind, type PhaseKind } from '@renderer/components/result/phase-kind'
 
-/** Milliseconds for the tables: 2 decimals under 10, 1 under 100, whole above. */
+/** Milliseconds for the tables and the waterfall: 2 decimals under 10, 1 under 100, whole above. */
 export function fmtMs(ms: number | null | undefined): string {
   if (ms === null || ms === undefined || !Number.isFinite(ms)) return '–'
   return ms < 10 ? ms.toFixed(2) : ms < 100 ? ms.toFixed(1) : Math.round(ms).toLocaleString('en-US')

@@ -8,7 +8,7 @@ export function phaseKind(name: string): PhaseKind {
   return 'network'
 }
 
-/** The CSS colour of a phase kind (the same variables the waterfall uses). */
+/** The CSS colour of a phase kind: the waterfall's bars, the Lab's stacked bars, their legend. */
 export const PHASE_COLOURS: Record<PhaseKind, string> = {
   network: 'var(--mp-phase-network, #2f7de1)',
   tls: 'var(--mp-tone-tls, #8a5cf5)',

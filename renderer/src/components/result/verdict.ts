@@ -29,7 +29,7 @@ function probeMessage(r: ProbeResult): string {
 }
 
 function compareMessage(r: CompareResult): string {
-  const done = `${r.completed.toLocaleString('en-US')} run${r.completed === 1 ? '' : 's'}`
+  const done = plural(r.completed, 'run')
   const win = r.profiles.find((p) => p.name === r.winner)
   if (!win || win.totalMs.median === null) return `Compared ${r.profiles.map((p) => p.name).join(' vs ')} · ${done}`
   const slowest = r.profiles.reduce((m, p) => (p.ratio !== null && p.ratio > (m?.ratio ?? 0) ? p : m), null as CompareResult['profiles'][number] | null)

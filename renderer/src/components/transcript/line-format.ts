@@ -1,25 +1,5 @@
 import type { Direction, TranscriptLine } from '@contract'
 
-/** The marker the engines put where a secret was; shown as a pill, never as text to trust. */
-export const REDACTED = '[redacted]'
-
-export interface TextSegment {
-  text: string
-  redacted: boolean
-}
-
-/** Splits a line into plain text and redaction markers. */
-export function splitRedactions(text: string): TextSegment[] {
-  if (!text.includes(REDACTED)) return [{ text, redacted: false }]
-  const out: TextSegment[] = []
-  const parts = text.split(REDACTED)
-  parts.forEach((part, i) => {
-    if (part) out.push({ text: part, redacted: false })
-    if (i < parts.length - 1) out.push({ text: REDACTED, redacted: true })
-  })
-  return out
-}
-
 /** Colour role of a line's gutter: server replies are judged by their code (4xx amber, 5xx red). */
 export type Tone = 'client' | 'server' | 'warn' | 'error' | 'tls' | 'info'
 
