@@ -25,8 +25,11 @@ export function parseReply(response: unknown): ServerReply | undefined {
   return { code: Number(m[1]), text }
 }
 
-export function isCancelled(signal: AbortSignal | undefined): boolean {
-  return !!signal?.aborted
+/** What a wait rejects with when its signal aborts (the code Node's own AbortError carries); every engine classifies it as CANCELLED. */
+export function abortError(): Error {
+  return Object.assign(new Error('cancelled'), { code: 'ABORT_ERR' })
 }
 
-export const CANCELLED: ClassifiedError = { code: 'CANCELLED', message: 'Cancelled before it finished; nothing more was sent.' }
+export function isAbort(err: unknown): boolean {
+  return (err as { code?: string } | null)?.code === 'ABORT_ERR'
+}

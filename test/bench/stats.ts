@@ -1,15 +1,13 @@
 /** Small helpers for the benchmark scripts: robust summaries and plain-text tables. */
+import { percentile as labPercentile } from '../../main/core/lab/stats'
+
 export function median(xs: number[]): number {
   return percentile(xs, 50)
 }
 
+/** The lab's percentile (the same figures the app shows), NaN when there is no sample. */
 export function percentile(xs: number[], p: number): number {
-  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b)
-  if (!s.length) return NaN
-  const rank = (p / 100) * (s.length - 1)
-  const lo = Math.floor(rank)
-  const hi = Math.ceil(rank)
-  return s[lo]! + (s[hi]! - s[lo]!) * (rank - lo)
+  return labPercentile(xs, p) ?? NaN
 }
 
 export function table(head: string[], rows: string[][]): string {

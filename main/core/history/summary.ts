@@ -1,4 +1,6 @@
 import type { AnyJobResult, ApiProvider, ApiResult, CompareResult, HistorySummary, ProbeResult, RunAction, SmtpResult, SmtpStage } from '../../../preload/contract'
+import { API_PROVIDER_LABELS } from '../report/api'
+import { plural } from '../report/text'
 
 /** What the runner knows about a run besides its result. */
 export interface RunMeta {
@@ -15,17 +17,8 @@ export interface RunMeta {
   fallbackTarget?: string
 }
 
-export const PROVIDER_LABELS: Record<ApiProvider, string> = {
-  mailgun: 'Mailgun',
-  sendgrid: 'SendGrid',
-  postmark: 'Postmark',
-  ses: 'Amazon SES',
-  resend: 'Resend',
-  mailjet: 'Mailjet',
-  sparkpost: 'SparkPost',
-  brevo: 'Brevo',
-  generic: 'Generic endpoint',
-}
+/** Provider names as History shows them (a run's target): the reports' names, the generic one named as a kind of target. */
+export const PROVIDER_LABELS: Record<ApiProvider, string> = { ...API_PROVIDER_LABELS, generic: 'Generic endpoint' }
 
 /** Summary lines are one line, and short: the full story is in the entry. */
 const MAX_SUMMARY = 300
@@ -35,8 +28,6 @@ function oneLine(text: string): string {
   const flat = text.replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/\s+/g, ' ').trim()
   return flat.length > MAX_SUMMARY ? `${flat.slice(0, MAX_SUMMARY - 1)}…` : flat
 }
-
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`
 
 /** The SMTP stage an action stops after. */
 export function stageOf(action: RunAction): SmtpStage {
@@ -107,11 +98,11 @@ function compareTarget(r: CompareResult, meta: RunMeta): string {
 const ms = (n: number | null) => (n === null ? '–' : n < 100 ? `${n.toFixed(1)} ms` : `${Math.round(n)} ms`)
 
 function compareSuccess(r: CompareResult): string {
-  const how = `${r.runs} run${r.runs === 1 ? '' : 's'} each, ${r.mode}, ${r.action}`
+  const how = `${plural(r.runs, 'run')} each, ${r.mode}, ${r.action}`
   const figures = r.profiles.map((p) => `${p.name} ${ms(p.totalMs.median)}${p.ratio !== null && p.name !== r.winner ? ` (×${p.ratio.toFixed(2)})` : ''}`).join(' · ')
   const failed = r.profiles.reduce((n, p) => n + p.runs - p.runsOk, 0)
   const head = r.winner ? `fastest: ${r.winner}` : 'no profile had a successful run'
-  return `${head} — median ${figures} · ${how}${failed ? ` · ${failed} failed run${failed === 1 ? '' : 's'}` : ''}`
+  return `${head} — median ${figures} · ${how}${failed ? ` · ${plural(failed, 'failed run')}` : ''}`
 }
 
 /** The one-line verdict History shows: the success in a few words, or "CODE — sentence". */

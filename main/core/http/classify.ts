@@ -1,7 +1,7 @@
 // What an HTTP answer (or a failure to get one) means, as a stable code and a sentence a person
 // can act on, with the provider's own words attached.
 import type { ApiAction, ClassifiedError, ErrorCode } from '../../../preload/contract'
-import { EngineError } from '../errors'
+import { EngineError, isAbort } from '../errors'
 import { textExcerpt } from './providers/common'
 import type { Interpretation, ParsedResponse } from './types'
 
@@ -71,7 +71,6 @@ export function classifyResponse(res: ParsedResponse, verdict: Interpretation, l
 /** Anything thrown during a run, as a classified error. */
 export function classifyThrown(err: unknown): ClassifiedError {
   if (err instanceof EngineError) return err.info
-  const code = (err as { code?: string } | null)?.code
-  if (code === 'ABORT_ERR') return { code: 'CANCELLED', message: 'Cancelled before it finished; if the request had already been written, the provider may still have processed it.' }
+  if (isAbort(err)) return { code: 'CANCELLED', message: 'Cancelled before it finished; if the request had already been written, the provider may still have processed it.' }
   return { code: 'INTERNAL', message: `Unexpected failure: ${err instanceof Error ? err.message : String(err)}` }
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { API_ACTIONS, API_PROVIDERS, apiJobSchema, type ApiJob, type ApiResult, type ClassifiedError } from '../../../preload/contract'
-import { fail } from '../errors'
-import { nullSink, type EventSink } from '../transcript/event-sink'
+import { abortError, fail } from '../errors'
+import { nullSink, type JobOptions } from '../transcript/event-sink'
 import { JobRecorder } from '../transcript/recorder'
 import { Redactor } from '../transcript/redact'
 import { describeIssues } from '../validation'
@@ -18,10 +18,7 @@ export { signV4, type SigV4Request, type AwsCredentials } from './providers/ses'
 
 export const DEFAULT_API_TIMEOUTS = { connectMs: 10_000, socketMs: 30_000 }
 
-export interface ApiRunOptions {
-  jobId?: string
-  sink?: EventSink
-  signal?: AbortSignal
+export interface ApiRunOptions extends JobOptions {
   /**
    * Reuse one keep-alive connection across runs (warm). Without it every run opens a fresh
    * connection and closes it (cold). Close it with `keepAlive.close()` when done.
@@ -76,7 +73,7 @@ class ApiRun {
     const { job, rec, provider } = this
     let error: ClassifiedError | null = null
     try {
-      if (this.opts.signal?.aborted) throw Object.assign(new Error('cancelled'), { code: 'ABORT_ERR' })
+      if (this.opts.signal?.aborted) throw abortError()
       if (job.action === 'send' && job.sandbox) this.checkSandbox()
       const attachments = job.action === 'send' ? await loadAttachments(job.message!.attachments, MAX_API_ATTACHMENT_BYTES) : []
       const origin = job.baseUrl ? new URL(job.baseUrl).origin : provider.defaultOrigin(job)
@@ -132,8 +129,8 @@ class ApiRun {
     if (sb.kind === 'flag') {
       rec.line('info', `sandbox: ${sb.where}${sb.note ? ` — ${sb.note}` : ''}`)
       if (sb.warning) this.warn(sb.warning)
-      if (job.provider === 'sparkpost' && !/@sparkpostbox\.com$/i.test(job.message!.from))
-        this.warn('SparkPost sandbox sends must come from an address at sparkpostbox.com; this From will probably be refused.')
+      const problem = sb.check?.(job.message!)
+      if (problem) this.warn(problem)
       return
     }
     if (sb.kind === 'recipients') {

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto'
 import http from 'node:http'
 import type tls from 'node:tls'
 import type { TlsInfo, TlsOptions } from '../../../preload/contract'
-import { EngineError, fail } from '../errors'
+import { abortError, EngineError, fail } from '../errors'
 import { resolveHost } from '../net/resolve'
 import { openTcp } from '../net/tcp'
 import { buildTlsOptions, describeTls, handshakeRoundTrips, startTls, tlsInfo, verificationError } from '../net/tls'
@@ -39,8 +39,6 @@ export interface ExchangeResponse {
   bodyBytes: number
   overflow: boolean
 }
-
-const abortError = () => Object.assign(new Error('cancelled'), { code: 'ABORT_ERR' })
 
 export class HttpExchange {
   tls: TlsInfo | null = null

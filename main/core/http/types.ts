@@ -67,8 +67,8 @@ export interface InterpretContext {
 }
 
 export type SandboxSupport =
-  /** A request switch the provider honours; `warning` is shown on every sandbox run, `note` is informational. */
-  | { kind: 'flag'; where: string; warning?: string; note?: string }
+  /** A request switch the provider honours; `warning` is shown on every sandbox run, `note` is informational, `check` warns about this message. */
+  | { kind: 'flag'; where: string; warning?: string; note?: string; check?: (message: ApiMessage) => string | null }
   /** No switch: a no-delivery test means sending to the provider's test recipients only. */
   | { kind: 'recipients'; accepts: (address: string, ctx: { key: string }) => boolean; suggestion: string }
   | { kind: 'none' }

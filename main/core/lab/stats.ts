@@ -5,7 +5,7 @@
  */
 import type { CompareProfileStats, CompareSample } from '../../../preload/contract'
 
-/** Linear interpolation between closest ranks (the same definition the benchmarks use). */
+/** Linear interpolation between closest ranks (test/bench uses it too). */
 export function percentile(xs: readonly number[], p: number): number | null {
   const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b)
   if (!s.length) return null

@@ -7,6 +7,12 @@ export interface Envelope {
   to: string[]
 }
 
+/** What a message is composed from: a job's message, or what the sandbox read from a provider request (which names its Message-ID). */
+export type MessageFields = Pick<SmtpMessage, 'from' | 'to' | 'cc' | 'bcc' | 'subject' | 'text' | 'html' | 'headers'> & { messageId?: string }
+
+/** An attachment's bytes and names (a LoadedAttachment, or one the sandbox received without a type). */
+export type MessageAttachment = Pick<LoadedAttachment, 'filename' | 'content'> & { contentType?: string }
+
 export interface BuiltMessage {
   raw: Buffer
   messageId: string
@@ -18,7 +24,7 @@ export interface BuiltMessage {
  * (loadAttachments, before any connection), so a file that vanishes after that cannot break the
  * send halfway. Bcc stays out of the headers.
  */
-export async function buildMessage(m: SmtpMessage, attachments: readonly LoadedAttachment[]): Promise<BuiltMessage> {
+export async function buildMessage(m: MessageFields, attachments: readonly MessageAttachment[]): Promise<BuiltMessage> {
   const headers: Record<string, string[]> = {}
   for (const h of m.headers) (headers[h.name] ??= []).push(h.value)
   const node = new MailComposer({
@@ -31,6 +37,7 @@ export async function buildMessage(m: SmtpMessage, attachments: readonly LoadedA
     html: m.html,
     headers,
     attachments: attachments.map((a) => ({ content: a.content, filename: a.filename, contentType: a.contentType })),
+    ...(m.messageId ? { messageId: m.messageId } : {}),
   }).compile()
   const raw = await new Promise<Buffer>((resolve, reject) => node.build((err, out) => (err ? reject(err) : resolve(out))))
   return { raw, messageId: node.messageId(), envelope: envelopeFrom(node) }

@@ -1,5 +1,5 @@
 import type net from 'node:net'
-import { EngineError } from '../errors'
+import { abortError, EngineError } from '../errors'
 
 export interface SmtpReply {
   code: number
@@ -50,7 +50,7 @@ export class ReplyReader {
       }
       const onAbort = () => {
         finish()
-        reject(Object.assign(new Error('cancelled'), { code: 'ABORT_ERR' }))
+        reject(abortError())
       }
       const timer = setTimeout(() => {
         finish()

@@ -1,6 +1,6 @@
 import { promises as dns } from 'node:dns'
 import net from 'node:net'
-import { fail } from '../errors'
+import { abortError, fail, isAbort } from '../errors'
 
 export type Family = 'auto' | 4 | 6
 
@@ -28,7 +28,7 @@ export async function resolveHost(host: string, opts: { family?: Family; timeout
     timer = setTimeout(() => reject(Object.assign(new Error('DNS lookup timed out'), { code: 'ETIMEOUT' })), opts.timeoutMs)
   })
   const aborted = new Promise<never>((_, reject) => {
-    opts.signal?.addEventListener('abort', () => reject(Object.assign(new Error('cancelled'), { code: 'ABORT_ERR' })), { once: true })
+    opts.signal?.addEventListener('abort', () => reject(abortError()), { once: true })
   })
   try {
     const found = await Promise.race([dns.lookup(bare, { all: true, family, verbatim: true }), timeout, aborted])
@@ -36,8 +36,8 @@ export async function resolveHost(host: string, opts: { family?: Family; timeout
     if (!addresses.length) fail('DNS_FAILED', `${bare} has no ${family ? `IPv${family} ` : ''}address.`)
     return { addresses, looked: true }
   } catch (err) {
+    if (isAbort(err)) throw err
     const code = (err as NodeJS.ErrnoException).code
-    if (code === 'ABORT_ERR') throw err
     if (err instanceof Error && err.name === 'EngineError') throw err
     const why =
       code === 'ENOTFOUND'

@@ -1,5 +1,5 @@
 import net from 'node:net'
-import { fail } from '../errors'
+import { abortError, fail } from '../errors'
 import type { Resolved } from './resolve'
 
 export interface TcpOptions {
@@ -64,7 +64,7 @@ export function openTcp(opts: TcpOptions): Promise<net.Socket> {
         return done(catchFail(() => fail('CONNECT_REFUSED', `${target} is unreachable from this network (${inner}).`, { detail: inner })))
       done(catchFail(() => fail('CONNECTION_LOST', `Could not connect to ${target}: ${err.message}.`, { detail: inner })))
     }
-    const onAbort = () => done(Object.assign(new Error('cancelled'), { code: 'ABORT_ERR' }))
+    const onAbort = () => done(abortError())
     const timer = setTimeout(
       () => done(catchFail(() => fail('CONNECT_TIMEOUT', `No TCP answer from ${opts.host}:${opts.port} within ${opts.timeoutMs} ms: the port is probably filtered (blocked) on the way; port 25 often is.`))),
       opts.timeoutMs,

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises'
 import type { Duplex } from 'node:stream'
 import tls from 'node:tls'
 import type { ClassifiedError, TlsInfo, TlsOptions } from '../../../preload/contract'
-import { fail } from '../errors'
+import { abortError, fail } from '../errors'
 
 /**
  * tls.connect options from a profile's TLS settings. Verification is decided by us after the
@@ -54,7 +54,7 @@ export function startTls(socket: Duplex, options: tls.ConnectionOptions, timeout
       } else resolve(secure)
     }
     const onError = (err: NodeJS.ErrnoException) => done(tlsHandshakeError(err))
-    const onAbort = () => done(Object.assign(new Error('cancelled'), { code: 'ABORT_ERR' }))
+    const onAbort = () => done(abortError())
     const timer = setTimeout(() => done(tlsHandshakeError(Object.assign(new Error('handshake timed out'), { code: 'ETIMEDOUT' }), timeoutMs)), timeoutMs)
     secure.once('secureConnect', () => done())
     secure.on('error', onError)

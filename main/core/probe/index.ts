@@ -12,15 +12,15 @@ import {
   type ProbeRecommendation,
   type ProbeResult,
 } from '../../../preload/contract'
-import { EngineError } from '../errors'
+import { EngineError, isAbort } from '../errors'
 import { resolveHost, type Family, type Resolved } from '../net/resolve'
 import { buildTlsOptions, isIpLiteral } from '../net/tls'
-import { nullSink, type EventSink } from '../transcript/event-sink'
+import { nullSink, type JobOptions } from '../transcript/event-sink'
 import { JobRecorder } from '../transcript/recorder'
 import { describeIssues } from '../validation'
 import { lookupMx, mapLimit, MX_CONCURRENCY, systemResolveMx, type ResolveMx } from './mx'
 import { blank, complete, probePort } from './port'
-import { PortLog, isAbort } from './port-log'
+import { PortLog } from './port-log'
 import { recommend } from './recommend'
 
 export { diagnose } from './diagnose'
@@ -36,10 +36,7 @@ export interface ProbeDns {
   lookup?: (host: string, opts: { family: Family; timeoutMs: number; signal?: AbortSignal }) => Promise<Resolved>
 }
 
-export interface RunProbeOptions {
-  jobId?: string
-  sink?: EventSink
-  signal?: AbortSignal
+export interface RunProbeOptions extends JobOptions {
   dns?: ProbeDns
 }
 

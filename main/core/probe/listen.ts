@@ -5,12 +5,14 @@ import { ReplyReader, type SmtpReply } from '../net/reply-reader'
 import type { Resolved } from '../net/resolve'
 import { openTcp } from '../net/tcp'
 import { startTls } from '../net/tls'
-import { isAbort, probeError, type PortLog } from './port-log'
+import { isAbort } from '../errors'
+import { probeError, type PortLog } from './port-log'
 import { printable, SNIFF_LIMIT, sniffFirstBytes, type Sniff } from './sniff'
 import { Tap } from './tap'
 
 export interface ListenContext {
   log: PortLog
+  /** The host probed (name or IP); certificates are checked against `servername`. */
   host: string
   resolved: Resolved
   port: number

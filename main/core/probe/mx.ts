@@ -1,6 +1,5 @@
 import { promises as dns } from 'node:dns'
-import { fail } from '../errors'
-import { abortError } from './port-log'
+import { abortError, fail, isAbort } from '../errors'
 
 export interface MxRecord {
   exchange: string
@@ -33,8 +32,8 @@ export async function lookupMx(domain: string, resolve: ResolveMx, timeoutMs: nu
   try {
     records = await bounded(resolve(bare), timeoutMs, signal)
   } catch (err) {
+    if (isAbort(err)) throw err
     const code = (err as NodeJS.ErrnoException).code
-    if (code === 'ABORT_ERR') throw err
     if (code === 'ENODATA') return { records: [{ exchange: bare, priority: 0 }], implicit: true, nullMx: false, dropped: 0 }
     const why =
       code === 'ENOTFOUND' ? 'the domain does not exist (check the spelling)' : code === 'ETIMEOUT' ? `no answer within ${timeoutMs} ms` : `the resolver said ${code ?? String(err)}`

@@ -1,5 +1,5 @@
 import type { ClassifiedError, Direction } from '../../../preload/contract'
-import { EngineError } from '../errors'
+import { EngineError, isAbort } from '../errors'
 import type { SmtpReply } from '../net/reply-reader'
 import type { JobRecorder } from '../transcript/recorder'
 
@@ -36,15 +36,11 @@ export class PortLog {
   }
 }
 
-export const abortError = () => Object.assign(new Error('cancelled'), { code: 'ABORT_ERR' })
-
-export const isAbort = (err: unknown) => (err as { code?: string } | null)?.code === 'ABORT_ERR'
-
 /** Any failure inside the probe as a classified error; `what` names what we were waiting for. */
 export function probeError(err: unknown, what: string, timeoutMs: number): ClassifiedError {
   if (err instanceof EngineError) return err.info
+  if (isAbort(err)) return { code: 'CANCELLED', message: 'Cancelled before the probe finished.' }
   const code = (err as { code?: string } | null)?.code
-  if (code === 'ABORT_ERR') return { code: 'CANCELLED', message: 'Cancelled before the probe finished.' }
   if (code === 'REPLY_TIMEOUT') {
     // The reader says "no a reply to EHLO within 1000 ms"; make it a sentence.
     const said = err instanceof Error ? err.message.replace(/^no an? /, 'no ') : `no ${what} within ${timeoutMs} ms`

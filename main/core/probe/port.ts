@@ -2,7 +2,6 @@ import type net from 'node:net'
 import type tls from 'node:tls'
 import type { ClassifiedError, ProbePort } from '../../../preload/contract'
 import type { ReplyReader, SmtpReply } from '../net/reply-reader'
-import type { Resolved } from '../net/resolve'
 import { openTcp } from '../net/tcp'
 import { handshakeRoundTrips } from '../net/tls'
 import { diagnose, type PortFacts } from './diagnose'
@@ -14,16 +13,8 @@ import { isUsable, securityOf } from './recommend'
 import { overTls } from './sniff'
 import { logTls, probeTls } from './tls-facts'
 
-export interface PortContext {
-  log: PortLog
-  /** The host probed (name or IP); certificates are checked against `servername`. */
-  host: string
-  resolved: Resolved
-  port: number
-  timeoutMs: number
-  signal: AbortSignal
-  tlsOptions: tls.ConnectionOptions
-  servername: string
+/** One port's probe: what listening takes (bar the per-connection parts), the dialogue's options and the verdict's mode. */
+export interface PortContext extends Omit<ListenContext, 'track' | 'tlsAfterMs'> {
   insecure: boolean
   ehloName?: string
   mode: 'host' | 'mx'

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { PresetSchema, type Preset } from '../../../preload/contract'
+import { PresetSchema, type ApiProvider, type Preset } from '../../../preload/contract'
 
 /*
  * Starting points for new profiles. Hosts, ports, usernames and notes follow the providers' own
@@ -30,7 +30,7 @@ const api = (
   id: string,
   group: string,
   label: string,
-  fields: { provider: 'mailgun' | 'sendgrid' | 'postmark' | 'ses' | 'resend' | 'mailjet' | 'sparkpost' | 'brevo'; region?: string },
+  fields: { provider: Exclude<ApiProvider, 'generic'>; region?: string },
   note: string,
 ): PresetInput => ({
   id,

@@ -1,6 +1,6 @@
 // Text output for HTTPS API results (the CLI's `mailprobe api` and History's .txt export).
 import type { ApiProvider, ApiResult } from '../../../preload/contract'
-import { formatPhaseTable, formatWarnings, sanitize } from './text'
+import { formatPhaseTable, formatWarnings, paint, plural, sanitize, SGR, type Style } from './text'
 
 export const API_PROVIDER_LABELS: Record<ApiProvider, string> = {
   mailgun: 'Mailgun',
@@ -14,25 +14,21 @@ export const API_PROVIDER_LABELS: Record<ApiProvider, string> = {
   generic: 'The endpoint',
 }
 
-const SGR = { reset: '\x1b[0m', bold: '\x1b[1m', red: '\x1b[31m', green: '\x1b[32m' }
-const paint = (text: string, codes: string, color: boolean) => (color ? `${codes}${text}${SGR.reset}` : text)
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`
-
 /** `OK — SendGrid accepted the message (202) · message id X · 12.3 ms · 3 round trips` or `FAILED <CODE> — <message>`. */
-export function formatApiVerdict(r: ApiResult, style: { color: boolean }): string {
+export function formatApiVerdict(r: ApiResult, style: Style): string {
   const label = API_PROVIDER_LABELS[r.provider]
   if (r.ok || !r.error) {
     const what = r.action === 'verify' ? `${label} accepted the key` : `${label} accepted the message`
     const id = r.result.messageId ? ` · message id ${r.result.messageId}` : ''
-    return paint(sanitize(`OK — ${what} (${r.result.status ?? '?'})${id} · ${r.totalMs.toFixed(1)} ms · ${plural(r.roundTrips, 'round trip')}`), SGR.green + SGR.bold, style.color)
+    return paint(sanitize(`OK — ${what} (${r.result.status ?? '?'})${id} · ${r.totalMs.toFixed(1)} ms · ${plural(r.roundTrips, 'round trip')}`), SGR.green + SGR.bold, style)
   }
-  const lines = [paint(`FAILED ${r.error.code} — ${sanitize(r.error.message)}`, SGR.red + SGR.bold, style.color)]
+  const lines = [paint(`FAILED ${r.error.code} — ${sanitize(r.error.message)}`, SGR.red + SGR.bold, style)]
   if (r.error.reply) lines.push(`  provider replied: ${r.error.reply.code} ${sanitize(r.error.reply.text)}`)
   return lines.join('\n')
 }
 
 /** Everything printed after the transcript: the phase table, the verdict and the warnings. */
-export function formatApiSummary(r: ApiResult, style: { color: boolean }): string {
+export function formatApiSummary(r: ApiResult, style: Style): string {
   const table = formatPhaseTable(r.phases, r, style)
   const warnings = formatWarnings(r.warnings, style)
   return ['', ...(table ? [table, ''] : []), formatApiVerdict(r, style), ...(warnings ? [warnings] : [])].join('\n') + '\n'

@@ -74,7 +74,7 @@ export function formatPhaseTable(phases: readonly Phase[], totals: { totalMs: nu
 
 export type VerdictResult = Pick<SmtpResult, 'ok' | 'error' | 'totalMs' | 'roundTrips' | 'tls' | 'authMethodUsed' | 'target' | 'result'>
 
-function plural(n: number, word: string): string {
+export function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`
 }
 

@@ -26,9 +26,9 @@ import type { JobContext, JobManager } from '../jobs/job-manager'
 import { OperationError } from '../operation-error'
 import { SecretUnavailableError, type ProfileSecret, type SecretStore } from '../profiles/secrets'
 import type { ProfileStore } from '../profiles/store'
-import type { EventSink } from '../transcript/event-sink'
+import type { EventSink, JobOptions } from '../transcript/event-sink'
 import { failApiJob, failCompareJob, failSmtpJob } from './failures'
-import { actionMismatch, buildProfileJob, profileTarget, type ProfileAction } from './profile-job'
+import { actionMismatch, buildProfileJob, profileTarget, type BuiltJob, type ProfileAction } from './profile-job'
 
 export { buildProfileJob, actionMismatch, profileTarget, type BuiltJob, type ProfileAction } from './profile-job'
 
@@ -38,11 +38,8 @@ export { buildProfileJob, actionMismatch, profileTarget, type BuiltJob, type Pro
  * before the caller sees that event, so a History query made on seeing the result finds the run.
  */
 
-export interface EngineOptions {
-  jobId: string
-  sink: EventSink
-  signal: AbortSignal
-}
+/** A runner always gives the engines all three. */
+export type EngineOptions = Required<JobOptions>
 
 /** The engines (substitutable in tests and in the sandbox). */
 export interface Engines {
@@ -151,15 +148,7 @@ export class Runner {
 
     return jobs.start(async (ctx) => {
       const opts = this.options(ctx, meta)
-      let secret: ProfileSecret | null = null
-      let problem: string | null = null
-      try {
-        secret = await this.deps.secrets.get(profile.id)
-      } catch (err) {
-        if (!(err instanceof SecretUnavailableError)) throw err
-        problem = `The saved secret of profile "${profile.name}" cannot be used: ${err.message}. Enter it again in the profile editor.`
-      }
-      const built = problem ? { kind: profile.kind, problem } : buildProfileJob(profile, input.action, message, secret)
+      const built = await this.buildWithSecret(profile, input.action, message)
       if ('problem' in built) {
         const error = { code: 'INVALID_INPUT' as const, message: built.problem }
         if (profile.kind === 'smtp') return failSmtpJob(ctx.jobId, opts.sink, error, { host: profile.host, port: profile.port, security: profile.security })
@@ -196,15 +185,7 @@ export class Runner {
       const opts = this.options(ctx, meta)
       const specs: CompareProfileSpec[] = []
       for (const [i, profile] of chosen.entries()) {
-        let secret: ProfileSecret | null = null
-        let problem: string | null = null
-        try {
-          secret = await this.deps.secrets.get(profile.id)
-        } catch (err) {
-          if (!(err instanceof SecretUnavailableError)) throw err
-          problem = `The saved secret of profile "${profile.name}" cannot be used: ${err.message}. Enter it again in the profile editor.`
-        }
-        const built = problem ? { kind: profile.kind, problem } : buildProfileJob(profile, labActionFor(profile, input.action, input.apiSandbox), message, secret)
+        const built = await this.buildWithSecret(profile, labActionFor(profile, input.action, input.apiSandbox), message)
         if ('problem' in built) {
           return failCompareJob(ctx.jobId, opts.sink, { code: 'INVALID_INPUT', message: built.problem }, { mode: input.mode, action: input.action, runs: input.runs, concurrency: input.concurrency })
         }
@@ -212,6 +193,18 @@ export class Runner {
       }
       return engine({ profiles: specs, runs: input.runs, mode: input.mode, concurrency: input.concurrency, action: input.action }, opts)
     })
+  }
+
+  /** buildProfileJob with the profile's secret, decrypted here (inside the job); a saved secret that cannot be used is a problem like a missing one. */
+  private async buildWithSecret(profile: Profile, action: ProfileAction, message: ComposedMessage | undefined): Promise<BuiltJob> {
+    let secret: ProfileSecret | null
+    try {
+      secret = await this.deps.secrets.get(profile.id)
+    } catch (err) {
+      if (!(err instanceof SecretUnavailableError)) throw err
+      return { kind: profile.kind, problem: `The saved secret of profile "${profile.name}" cannot be used: ${err.message}. Enter it again in the profile editor.` }
+    }
+    return buildProfileJob(profile, action, message, secret)
   }
 
   private meta(kind: RunMeta['kind'], action: RunMeta['action'], profile: { id: string; name: string } | null, extra: Partial<RunMeta>): RunMeta {

@@ -21,8 +21,9 @@ import { randomBytes, randomUUID } from 'node:crypto'
 import https from 'node:https'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type net from 'node:net'
-import MailComposer from 'nodemailer/lib/mail-composer'
 import type { InboxChannel } from '../../../preload/contract'
+import { buildMessage, type MessageAttachment, type MessageFields } from '../message/mime'
+import { listenOn } from '../net/serve'
 import type { KeyAndCert } from './certs'
 import type { Inbox } from './inbox'
 
@@ -54,25 +55,8 @@ const json = (status: number, value: unknown, headers: Record<string, string> = 
   body: JSON.stringify(value),
 })
 
-interface Attachment {
-  filename: string
-  content: Buffer
-  contentType?: string
-}
-
 /** A message as the providers' fields describe it, before it becomes MIME. */
-interface Fields {
-  from: string
-  to: string[]
-  cc: string[]
-  bcc: string[]
-  subject: string
-  text?: string
-  html?: string
-  headers: { name: string; value: string }[]
-  attachments: Attachment[]
-  messageId?: string
-}
+type Fields = MessageFields & { attachments: MessageAttachment[] }
 
 /** "a@x, Name <b@y>" → ['a@x', 'b@y'] */
 function addresses(list: string[]): string[] {
@@ -81,24 +65,6 @@ function addresses(list: string[]): string[] {
     .map((s) => s.trim())
     .filter(Boolean)
     .map((s) => /<([^>]+)>/.exec(s)?.[1] ?? s)
-}
-
-async function toMime(f: Fields): Promise<Buffer> {
-  const headers: Record<string, string[]> = {}
-  for (const h of f.headers) (headers[h.name] ??= []).push(h.value)
-  const composer = new MailComposer({
-    from: f.from,
-    to: f.to,
-    cc: f.cc,
-    bcc: f.bcc,
-    subject: f.subject,
-    text: f.text,
-    html: f.html,
-    headers,
-    attachments: f.attachments,
-    ...(f.messageId ? { messageId: f.messageId } : {}),
-  })
-  return new Promise<Buffer>((resolve, reject) => composer.compile().build((err, out) => (err ? reject(err) : resolve(out))))
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined)
@@ -199,7 +165,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
   }
 
   async function accept(channel: InboxChannel, id: string, f: Fields, testMode: boolean): Promise<void> {
-    const raw = await toMime(f)
+    const { raw } = await buildMessage(f, f.attachments)
     o.inbox.add({
       id,
       via: 'api',
@@ -224,7 +190,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
     if (!mailgunAuthorized(header)) return answer(res, mailgunForbidden())
     const ct = header('content-type')
     const fields: Record<string, string[]> = {}
-    const attachments: Attachment[] = []
+    const attachments: MessageAttachment[] = []
     try {
       if (!/^multipart\/form-data|^application\/x-www-form-urlencoded/i.test(ct)) throw new Error('unsupported content type')
       const fd = await new Request('https://sandbox.invalid/', { method: 'POST', headers: { 'content-type': ct }, body }).formData()
@@ -358,20 +324,12 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
     later(res, json(200, { To: to, SubmittedAt: new Date().toISOString(), MessageID: id, ErrorCode: 0, Message: 'OK' }))
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject)
-      resolve()
-    })
-  })
+  const port = await listenOn(server, 'sandbox API')
   server.on('error', () => {})
-  const address = server.address()
-  if (address === null || typeof address === 'string') throw new Error('sandbox API: no TCP address')
 
   let closed: Promise<void> | undefined
   return {
-    port: address.port,
+    port,
     get connections() {
       return connections
     },

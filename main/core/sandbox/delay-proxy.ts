@@ -18,6 +18,7 @@
  */
 import net from 'node:net'
 import { performance } from 'node:perf_hooks'
+import { listenOn } from '../net/serve'
 
 export interface DelayProxyOptions {
   targetHost: string
@@ -277,22 +278,14 @@ export async function startDelayProxy(options: DelayProxyOptions): Promise<Delay
   })
 
   const listenHost = options.listenHost ?? '127.0.0.1'
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(options.listenPort ?? 0, listenHost, () => {
-      server.off('error', reject)
-      resolve()
-    })
-  })
+  const port = await listenOn(server, 'delay proxy', options.listenPort ?? 0, listenHost)
   // A listener error after startup (rare: EMFILE on accept) must not crash the process.
   server.on('error', () => {})
-  const address = server.address()
-  if (address === null || typeof address === 'string') throw new Error('delay proxy: no TCP address')
 
   let closed: Promise<void> | undefined
   return {
     host: listenHost,
-    port: address.port,
+    port,
     get delayMs() {
       return delayMs
     },

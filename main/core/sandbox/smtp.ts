@@ -12,6 +12,7 @@
 import type { SMTPServerAuthentication, SMTPServerAuthenticationResponse, SMTPServerError, SMTPServerOptions, SMTPServerSession } from 'smtp-server'
 import type { InboxChannel } from '../../../preload/contract'
 import type { KeyAndCert } from './certs'
+import { listenOn } from '../net/serve'
 import type { Inbox } from './inbox'
 import { PromptSmtpServer } from './prompt-smtp-server'
 
@@ -169,16 +170,7 @@ export async function startSmtpListeners(o: SmtpListenersOptions): Promise<SmtpL
       // Client resets and failed handshakes are the client's business, not a crash.
       server.on('error', () => {})
       server.server.on('connection', () => connections[name]++)
-      await new Promise<void>((resolve, reject) => {
-        server.server.once('error', reject)
-        server.listen(0, '127.0.0.1', () => {
-          server.server.off('error', reject)
-          resolve()
-        })
-      })
-      const address = server.server.address()
-      if (address === null || typeof address === 'string') throw new Error('sandbox SMTP: no TCP address')
-      ports[name] = address.port
+      ports[name] = await listenOn(server.server, 'sandbox SMTP')
     }
   } catch (err) {
     await close()

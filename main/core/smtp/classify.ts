@@ -1,5 +1,5 @@
 import type { ClassifiedError, SmtpSecurity } from '../../../preload/contract'
-import { EngineError, parseReply } from '../errors'
+import { EngineError, isAbort, parseReply } from '../errors'
 import { tlsHandshakeError } from '../net/tls'
 
 export interface SmtpErrorContext {
@@ -27,7 +27,7 @@ interface NodemailerError extends Error {
 export function classifySmtpError(err: unknown, ctx: SmtpErrorContext): ClassifiedError {
   if (err instanceof EngineError) return err.info
   const e = (err ?? {}) as NodemailerError
-  if ((e as { code?: string }).code === 'ABORT_ERR' || e.code === 'EABORT')
+  if (isAbort(e) || e.code === 'EABORT')
     return { code: 'CANCELLED', message: 'Cancelled before it finished; nothing more was sent.' }
   const reply = parseReply(e.response)
   const withReply = (c: ClassifiedError): ClassifiedError => (reply ? { ...c, reply } : c)

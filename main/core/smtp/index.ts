@@ -1,23 +1,17 @@
 import { randomUUID } from 'node:crypto'
-import { smtpJobSchema, type SmtpResult } from '../../../preload/contract'
+import { smtpJobSchema, type SmtpJob, type SmtpResult } from '../../../preload/contract'
 import { describeIssues } from '../validation'
-import { nullSink, type EventSink } from '../transcript/event-sink'
+import { nullSink, type JobOptions } from '../transcript/event-sink'
 import { JobRecorder } from '../transcript/recorder'
 import { Redactor } from '../transcript/redact'
 import { SmtpSession } from './session'
-
-export interface RunOptions {
-  jobId?: string
-  sink?: EventSink
-  signal?: AbortSignal
-}
 
 /**
  * Runs one SMTP session described by `input` (validated with the contract's smtpJobSchema).
  * Never throws: every failure, invalid input included, is a result with a classified error.
  * Emits transcript, phase and finally one result event to `opts.sink`.
  */
-export async function runSmtp(input: unknown, opts: RunOptions = {}): Promise<SmtpResult> {
+export async function runSmtp(input: unknown, opts: JobOptions = {}): Promise<SmtpResult> {
   const jobId = opts.jobId ?? randomUUID()
   const sink = opts.sink ?? nullSink
   const parsed = smtpJobSchema.safeParse(input)
@@ -28,9 +22,14 @@ export async function runSmtp(input: unknown, opts: RunOptions = {}): Promise<Sm
     return rec.finish(invalidResult(input, message, rec))
   }
   const job = parsed.data
-  const rec = new JobRecorder(jobId, sink, new Redactor(job.auth ? [job.auth.secret] : [], job.auth && !job.showUsername ? [job.auth.user] : []))
+  const rec = new JobRecorder(jobId, sink, jobRedactor(job))
   const result = await new SmtpSession(job, rec, opts.signal).run()
   return rec.finish(result)
+}
+
+/** A valid job's redactor: the secret always, the username too unless the job asks to show it. */
+export function jobRedactor(job: SmtpJob): Redactor {
+  return new Redactor(job.auth ? [job.auth.secret] : [], job.auth && !job.showUsername ? [job.auth.user] : [])
 }
 
 /** Even rejected input may carry a secret: redact it from whatever we echo. */

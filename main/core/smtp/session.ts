@@ -4,7 +4,7 @@ import SMTPConnection from 'nodemailer/lib/smtp-connection'
 import XOAuth2 from 'nodemailer/lib/xoauth2'
 import type { ClassifiedError, SmtpJob, SmtpMessage, SmtpResult, SmtpStage, TlsInfo } from '../../../preload/contract'
 import { SMTP_STAGES } from '../../../preload/contract'
-import { EngineError, fail, parseReply } from '../errors'
+import { abortError, EngineError, fail, parseReply } from '../errors'
 import { loadAttachments, MAX_SMTP_ATTACHMENT_BYTES } from '../message/attachments'
 import { buildMessage, envelopeOf, internationalAddresses, type BuiltMessage, type Envelope } from '../message/mime'
 import { resolveHost } from '../net/resolve'
@@ -622,10 +622,6 @@ export class SmtpSession {
       result: this.result,
     }
   }
-}
-
-function abortError(): Error {
-  return Object.assign(new Error('cancelled'), { code: 'ABORT_ERR' })
 }
 
 /** Reads the attachments (once, size-capped) and builds the message. */

@@ -16,11 +16,11 @@
  */
 import { randomUUID } from 'node:crypto'
 import { smtpJobSchema, smtpMessageSchema, type SmtpJob, type SmtpResult } from '../../../preload/contract'
-import { nullSink } from '../transcript/event-sink'
+import { nullSink, type JobOptions } from '../transcript/event-sink'
 import { JobRecorder } from '../transcript/recorder'
-import { Redactor } from '../transcript/redact'
+import type { Redactor } from '../transcript/redact'
 import { describeIssues } from '../validation'
-import { invalidResult, redactorFor, type RunOptions } from './index'
+import { invalidResult, jobRedactor, redactorFor } from './index'
 import { SmtpSession } from './session'
 
 export interface WarmSmtpOpen {
@@ -43,7 +43,7 @@ export class WarmSmtpSession {
    * Runs `input` (an SMTP job, validated like runSmtp's) up to AUTH and keeps the session open.
    * Its `stopAfter` and `message` are ignored: messages come with each `send`.
    */
-  static async open(input: unknown, opts: RunOptions = {}): Promise<WarmSmtpOpen> {
+  static async open(input: unknown, opts: JobOptions = {}): Promise<WarmSmtpOpen> {
     const jobId = opts.jobId ?? randomUUID()
     const sink = opts.sink ?? nullSink
     const raw = input && typeof input === 'object' ? { ...(input as Record<string, unknown>), stopAfter: 'auth', message: undefined } : input
@@ -55,7 +55,7 @@ export class WarmSmtpSession {
       return { result: rec.finish(invalidResult(input, message, rec)), session: null }
     }
     const job = parsed.data
-    const redactor = new Redactor(job.auth ? [job.auth.secret] : [], job.auth && !job.showUsername ? [job.auth.user] : [])
+    const redactor = jobRedactor(job)
     const rec = new JobRecorder(jobId, sink, redactor)
     const inner = new SmtpSession(job, rec, opts.signal, true)
     const result = rec.finish(await inner.run())
@@ -68,12 +68,12 @@ export class WarmSmtpSession {
   }
 
   /** One message (SMTP message fields, validated like a job's `message`) on the open session. */
-  send(message: unknown, opts: RunOptions = {}): Promise<SmtpResult> {
+  send(message: unknown, opts: JobOptions = {}): Promise<SmtpResult> {
     return this.transaction('send', message, opts)
   }
 
   /** One NOOP on the open session: the warm counterpart of a verify. */
-  noop(opts: RunOptions = {}): Promise<SmtpResult> {
+  noop(opts: JobOptions = {}): Promise<SmtpResult> {
     return this.transaction('noop', null, opts)
   }
 
@@ -82,7 +82,7 @@ export class WarmSmtpSession {
     return this.inner.close()
   }
 
-  private async transaction(kind: 'send' | 'noop', message: unknown, opts: RunOptions): Promise<SmtpResult> {
+  private async transaction(kind: 'send' | 'noop', message: unknown, opts: JobOptions): Promise<SmtpResult> {
     const rec = new JobRecorder(opts.jobId ?? randomUUID(), opts.sink ?? nullSink, this.redactor)
     const refuse = (text: string) => {
       rec.line('err', `INVALID_INPUT: ${text}`)

@@ -5,6 +5,13 @@ export interface EventSink {
   emit(event: JobEvent): void
 }
 
+/** What every engine entry point (runSmtp, runApi, runProbe) takes besides its input: the job's id, where its events go, and its cancel signal. */
+export interface JobOptions {
+  jobId?: string
+  sink?: EventSink
+  signal?: AbortSignal
+}
+
 export class ArraySink implements EventSink {
   readonly events: JobEvent[] = []
   emit(event: JobEvent): void {

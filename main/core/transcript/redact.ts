@@ -17,7 +17,8 @@ const B64_RUN = /[A-Za-z0-9+/_-]{4,}={0,2}/g
 
 export class Redactor {
   private readonly needles: string[]
-  private readonly decodedNeedles: string[]
+  /** Each value to find in decoded base64, with its UTF-8 bytes read as latin1 (how it shows in a latin1 decoding). */
+  private readonly decodedNeedles: { text: string; latin1: string }[]
 
   /**
    * @param secrets values that must never appear (passwords, tokens, API keys)
@@ -42,7 +43,7 @@ export class Redactor {
     }
     // Longest first, so a secret that contains another is removed whole.
     this.needles = [...forms].filter((f) => f.length >= MIN_LITERAL).sort((a, b) => b.length - a.length)
-    this.decodedNeedles = all
+    this.decodedNeedles = all.map((text) => ({ text, latin1: Buffer.from(text, 'utf8').toString('latin1') }))
   }
 
   get active(): boolean {
@@ -62,10 +63,11 @@ export class Redactor {
     if (run.length < MIN_B64_RUN) return false
     const clean = run.replace(/-/g, '+').replace(/_/g, '/')
     for (let offset = 0; offset < 4 && clean.length - offset >= MIN_B64_RUN; offset++) {
-      const decoded = Buffer.from(clean.slice(offset), 'base64').toString('latin1')
-      const utf8 = Buffer.from(clean.slice(offset), 'base64').toString('utf8')
+      const bytes = Buffer.from(clean.slice(offset), 'base64')
+      const decoded = bytes.toString('latin1')
+      const utf8 = bytes.toString('utf8')
       for (const n of this.decodedNeedles) {
-        if (decoded.includes(n) || utf8.includes(n) || decoded.includes(Buffer.from(n, 'utf8').toString('latin1'))) return true
+        if (decoded.includes(n.text) || utf8.includes(n.text) || decoded.includes(n.latin1)) return true
       }
     }
     return false

@@ -77,6 +77,7 @@ export const sparkpost: ProviderModule = {
     kind: 'flag',
     where: 'options.sandbox = true',
     warning: 'SparkPost allows only 5 sandbox messages over the account’s whole lifetime, and they must come from a sparkpostbox.com address.',
+    check: (m) => (/@sparkpostbox\.com$/i.test(m.from) ? null : 'SparkPost sandbox sends must come from an address at sparkpostbox.com; this From will probably be refused.'),
   },
   buildSend,
   buildVerify: (ctx) => getRequest(endpoint(ctx.origin, '/api/v1/account'), { Authorization: ctx.credentials.key }),
