@@ -2,13 +2,13 @@
 // dispatcher calls parseApiArgs(argv after the command word) and runApiCommand(request, io).
 // Keys come from environment variables only, never argv. Nothing here loads zod or the engine
 // at start-up: the engine is imported when the command runs.
-import { accessSync, constants, readFileSync } from 'node:fs'
-import { parseArgs } from 'node:util'
-import type { ApiJobInput, ApiProvider, ApiResult } from '../../preload/contract'
-import { UsageError } from './args'
-import { cancelOnInterrupt } from './interrupt'
+import { readFileSync } from 'node:fs'
+import type { ApiJobInput, ApiProvider } from '../../preload/contract'
+import { ENV_NAME, parseCommand, parseHeader, parseTimeout, testMessage, UsageError, type ParseOptions } from './args'
+import { requireReadable, runJob } from './job'
 import { formatApiSummary } from '../core/report/api'
-import { formatJson, PrintingSink, sanitize, useColor } from './print'
+import { sanitize } from './print'
+import { helpHint } from './usage'
 export { formatApiSummary, formatApiVerdict } from '../core/report/api'
 
 // Copies of the contract's lists (importing them would load zod at start-up); a unit test keeps them equal.
@@ -17,8 +17,6 @@ export const API_REGION_NAMES: Partial<Record<ApiProvider, readonly string[]>> =
 const GENERIC_METHOD_NAMES = ['GET', 'POST', 'PUT', 'PATCH'] as const
 const GENERIC_AUTH_NAMES = ['bearer', 'basic', 'header', 'none'] as const
 
-
-export const API_USAGE_HINT = "Try 'mailprobe api --help'."
 
 export const API_HELP = `Usage: mailprobe api --provider P --key-env VAR [options] --from ADDR --to ADDR
        mailprobe api --provider P --key-env VAR --verify [options]
@@ -124,8 +122,6 @@ const GENERIC_FLAGS = ['url', 'method', 'header', 'auth', 'auth-header', 'body-t
 const SECRET_FLAG =
   /^--?(key|api-key|apikey|api_key|secret|secret-key|secret-access-key|access-key|access-key-id|session-token|token|server-token|password|pass|passwd|pwd|private-key|auth-token|bearer)$/i
 
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
-
 export interface ApiRunRequest {
   action: 'run'
   json: boolean
@@ -144,39 +140,13 @@ export interface ApiRunRequest {
 
 export type ApiCliRequest = { action: 'help' } | ApiRunRequest
 
-export interface ApiParseOptions {
-  /** For reproducible tests: the time and token of the default subject. */
-  now?: Date
-  token?: string
-}
-
-function optionName(token: string): string {
-  const eq = token.indexOf('=')
-  return eq === -1 ? token : token.slice(0, eq)
-}
-
 /**
  * Parses the arguments after `mailprobe api` (a leading "api" is tolerated). Pure: no I/O, no
  * secrets. Throws UsageError (exit status 2) for bad usage, before anything else for a key in argv.
  */
-export function parseApiArgs(argv: readonly string[], opts: ApiParseOptions = {}): ApiCliRequest {
-  const args = argv[0] === 'api' ? argv.slice(1) : [...argv]
-  for (const token of args) {
-    if (token === '--') break
-    if (token.startsWith('-') && SECRET_FLAG.test(optionName(token))) throw new UsageError(KEY_IN_ARGV, 'api')
-  }
-  for (const a of args) {
-    if (a === '--') break
-    if (a === '--help' || a === '-h') return { action: 'help' }
-  }
-  let parsed
-  try {
-    parsed = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: true })
-  } catch (err) {
-    const e = err as { code?: string; message?: string }
-    const msg = String(e.message ?? err).split('\n')[0]!
-    throw new UsageError(e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? `unknown option '${/'([^']+)'/.exec(msg)?.[1] ?? '?'}'` : msg.charAt(0).toLowerCase() + msg.slice(1), 'api')
-  }
+export function parseApiArgs(argv: readonly string[], opts: ParseOptions = {}): ApiCliRequest {
+  const parsed = parseCommand(argv[0] === 'api' ? argv.slice(1) : argv, OPTIONS, { command: 'api', refuseSecrets: { flag: SECRET_FLAG, message: KEY_IN_ARGV } })
+  if (parsed === 'help') return { action: 'help' }
   const { values: v, positionals } = parsed
   const fail = (message: string): never => {
     throw new UsageError(message, 'api')
@@ -223,8 +193,7 @@ export function parseApiArgs(argv: readonly string[], opts: ApiParseOptions = {}
     if (v.ca !== undefined) files.push({ option: '--ca', path: v.ca })
   }
   if (v.timeout !== undefined) {
-    const ms = /^\d{1,7}$/.test(v.timeout) ? Number(v.timeout) : NaN
-    if (!(ms >= 100 && ms <= 600_000)) fail(`--timeout takes milliseconds from 100 to 600000 (got '${sanitize(v.timeout)}')`)
+    const ms = parseTimeout(v.timeout, fail)
     job.timeouts = { connectMs: ms, socketMs: ms }
   }
 
@@ -262,30 +231,10 @@ export function parseApiArgs(argv: readonly string[], opts: ApiParseOptions = {}
     const from = v.from ?? fail('--from ADDR is required')
     const recipients = (v.to?.length ?? 0) + (v.cc?.length ?? 0) + (v.bcc?.length ?? 0)
     if (!recipients) fail('at least one recipient is required: --to ADDR (or --cc / --bcc)')
-    const token = opts.token ?? globalThis.crypto.randomUUID().slice(0, 8)
-    const when = (opts.now ?? new Date()).toISOString()
-    const noBody = v.text === undefined && v.html === undefined
-    job.message = {
-      from,
-      to: v.to ?? [],
-      cc: v.cc ?? [],
-      bcc: v.bcc ?? [],
-      subject: v.subject ?? `Mailprobe test ${token} ${when}`,
-      ...(v.text !== undefined && { text: v.text }),
-      ...(v.html !== undefined && { html: v.html }),
-      ...(noBody && { text: `Test message ${token} sent by Mailprobe, a mail-submission tester.` }),
-      attachments: (v.attach ?? []).map((path) => ({ path })),
-    }
+    job.message = testMessage(from, v, opts)
     for (const path of v.attach ?? []) files.push({ option: '--attach', path })
   }
   return { action: 'run', json: v.json ?? false, job, keyEnv, secretEnv, sessionTokenEnv, bodyTemplateFile, files, notes }
-}
-
-function parseHeader(raw: string, fail: (m: string) => never): { name: string; value: string } {
-  const colon = raw.indexOf(':')
-  const name = colon > 0 ? raw.slice(0, colon).trim() : ''
-  if (!name || /\s/.test(name)) fail('--header must look like "Name: value"')
-  return { name, value: raw.slice(colon + 1).trim() }
 }
 
 export interface ApiIO {
@@ -309,7 +258,7 @@ export async function runApiCommand(req: ApiCliRequest, io: ApiIO): Promise<numb
     return await run(req, io)
   } catch (err) {
     if (err instanceof UsageError) {
-      io.stderr.write(`mailprobe api: ${err.message}\n${API_USAGE_HINT}\n`)
+      io.stderr.write(`mailprobe api: ${err.message}\n${helpHint('api')}\n`)
       return 2
     }
     io.stderr.write(`mailprobe api: internal error: ${err instanceof Error ? err.message : String(err)}\n`)
@@ -319,13 +268,7 @@ export async function runApiCommand(req: ApiCliRequest, io: ApiIO): Promise<numb
 
 async function run(req: ApiRunRequest, io: ApiIO): Promise<number> {
   for (const note of req.notes) io.stderr.write(`mailprobe api: note: ${note}\n`)
-  for (const f of req.files) {
-    try {
-      accessSync(f.path, constants.R_OK)
-    } catch (err) {
-      throw new UsageError(`cannot read ${f.option} file '${f.path}' (${(err as NodeJS.ErrnoException).code ?? 'error'})`, 'api')
-    }
-  }
+  requireReadable(req.files, 'api')
   // The variables' names are not echoed: by mistake one might be a key.
   const read = (option: string, name: string | null): string | undefined => {
     if (name === null) return undefined
@@ -339,20 +282,13 @@ async function run(req: ApiRunRequest, io: ApiIO): Promise<number> {
   const job: ApiJobInput = { ...req.job, credentials: { key, ...(secret && { secret }), ...(sessionToken && { sessionToken }) } }
   if (req.bodyTemplateFile && job.generic) job.generic = { ...job.generic, bodyTemplate: readFileSync(req.bodyTemplateFile, 'utf8') }
 
-  const color = useColor(io.stdout, io.env)
-  const sink = req.json ? undefined : new PrintingSink((text) => io.stdout.write(text), { color })
-  const interrupt = cancelOnInterrupt(io, () => io.stderr.write('\nmailprobe: cancelling (press Ctrl-C again to quit at once)\n'))
-  let result: ApiResult
-  try {
-    const { runApi } = await import('../core/http/index')
-    result = await runApi(job, { sink, signal: interrupt.signal })
-  } finally {
-    interrupt.dispose()
-  }
-
-  if (req.json) io.stdout.write(formatJson(result, Boolean(io.stdout.isTTY)))
-  // Input the engine refused is bad usage too (exit 2); with --json the result above still went out.
-  if (result.error?.code === 'INVALID_INPUT') throw new UsageError(result.error.message, 'api')
-  if (!req.json) io.stdout.write(formatApiSummary(result, { color }))
-  return result.ok ? 0 : 1
+  return runJob(io, {
+    command: 'api',
+    json: req.json,
+    start: async (opts) => {
+      const { runApi } = await import('../core/http/index')
+      return runApi(job, opts)
+    },
+    summary: formatApiSummary,
+  })
 }

@@ -1,8 +1,10 @@
 // The command line → a plain request. Pure: no I/O, no secrets (the password is read later, by
-// secrets.ts, from the source named here). Only node:util at run time (crypto is loaded on use), so that
-// `mailprobe --version` and `--help` stay cheap; the contract is imported for its types only.
-import { parseArgs } from 'node:util'
+// secrets.ts, from the source named here). Also the start every command's parser shares (parseCommand).
+// Only node:util and print.ts at run time (crypto is loaded on use), so that `mailprobe --version` and
+// `--help` stay cheap; the contract is imported for its types only.
+import { parseArgs, type ParseArgsConfig } from 'node:util'
 import type { SmtpAuthMethod, SmtpJobInput, SmtpSecurity, SmtpStage } from '../../preload/contract'
+import { sanitize } from './print'
 
 // Copies of the contract's lists (importing them would load zod at start-up); a unit test keeps them equal.
 export const SECURITY_MODES = ['none', 'starttls', 'tls', 'auto'] as const satisfies readonly SmtpSecurity[]
@@ -107,18 +109,20 @@ const MESSAGE_OPTIONS = {
 } as const
 
 const OPTIONS = { ...CONNECTION_OPTIONS, ...MESSAGE_OPTIONS }
-const OPTION_NAMES = Object.keys(OPTIONS)
 
 /** Option names under which people try to pass a password or token. */
 const SECRET_FLAG = /^--?(pass|password|passwd|pwd|pw|secret|token|access-token|api-key|apikey|auth-password|auth-pass)$/i
+
+/** What a variable named by --password-env, --key-env … must look like. */
+export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
 
 export function parseCli(argv: readonly string[], opts: ParseOptions = {}): CliRequest {
   const [first, ...rest] = argv
   if (first === undefined) throw new UsageError('no command given', undefined, true)
   const command = first === 'send' || first === 'verify' ? first : undefined
   const moduleCommand = MODULE_COMMANDS.find((c) => c === first)
-  refusePasswordInArgv(argv, command ?? moduleCommand)
-  if (command) return parseCommand(command, rest, opts)
+  refuseSecretFlags(argv, { flag: SECRET_FLAG, message: PASSWORD_IN_ARGV }, command ?? moduleCommand)
+  if (command) return parseSmtpCommand(command, rest, opts)
   if (moduleCommand) return { action: 'module', command: moduleCommand, argv: rest }
   if (first === '--help' || first === '-h') return { action: 'help', topic: 'main' }
   if (first === 'help') {
@@ -130,7 +134,7 @@ export function parseCli(argv: readonly string[], opts: ParseOptions = {}): CliR
     throw new UsageError(`no help for '${topic}': the commands are ${COMMAND_LIST}`)
   }
   if (first === '--version' || first === '-v' || first === '-V') return { action: 'version' }
-  if (first.startsWith('-')) throw new UsageError(`unknown option '${optionName(first)}' (a command comes first: mailprobe send …, mailprobe verify …)`)
+  if (first.startsWith('-')) throw new UsageError(`unknown option '${sanitize(optionName(first))}' (a command comes first: mailprobe send …, mailprobe verify …)`)
   throw new UsageError(`unknown command '${first}': the commands are ${COMMAND_LIST}`)
 }
 
@@ -139,32 +143,48 @@ function optionName(token: string): string {
   return eq === -1 ? token : token.slice(0, eq)
 }
 
-/** A password-looking option, or a value glued to --password-stdin, is refused before anything else. */
-function refusePasswordInArgv(argv: readonly string[], command?: Command): void {
-  for (const token of argv) {
+/** An option `secrets.flag` matches (by its name: --key=value is --key), or a value glued to --password-stdin, is refused. */
+function refuseSecretFlags(args: readonly string[], secrets: { flag: RegExp; message: string }, command?: Command): void {
+  for (const token of args) {
     if (token === '--') break
     if (!token.startsWith('-')) continue
     const name = optionName(token)
-    if (SECRET_FLAG.test(name) || (name === '--password-stdin' && token.includes('='))) throw new UsageError(PASSWORD_IN_ARGV, command)
+    if (secrets.flag.test(name) || (name === '--password-stdin' && token.includes('='))) throw new UsageError(secrets.message, command)
   }
 }
 
-function wantsHelp(args: readonly string[]): boolean {
+type OptionTable = NonNullable<ParseArgsConfig['options']>
+/** What parseArgs makes of a command's words with its option table (strict, positionals allowed). */
+type Parsed<T extends OptionTable> = ReturnType<typeof parseArgs<{ args: string[]; options: T; strict: true; allowPositionals: true }>>
+
+export interface CommandSpec {
+  command: Command
+  /** The command's own secret-looking options (beyond the passwords parseCli refuses for every command) and what to say instead. */
+  refuseSecrets?: { flag: RegExp; message: string }
+}
+
+/**
+ * The start every command's parser shares: a secret-looking option is refused before anything else,
+ * then --help or -h anywhere before `--` wins ('help'), then node's parseArgs (strict, positionals
+ * allowed) whose errors become one-line usage errors: an unknown option by its name (made safe to
+ * print) and, when one is close, the option it may have meant.
+ */
+export function parseCommand<T extends OptionTable>(args: readonly string[], options: T, spec: CommandSpec): 'help' | Parsed<T> {
+  if (spec.refuseSecrets) refuseSecretFlags(args, spec.refuseSecrets, spec.command)
   for (const a of args) {
-    if (a === '--') return false
-    if (a === '--help' || a === '-h') return true
+    if (a === '--') break
+    if (a === '--help' || a === '-h') return 'help'
   }
-  return false
+  try {
+    return parseArgs({ args: [...args], options, strict: true, allowPositionals: true })
+  } catch (err) {
+    throw new UsageError(describeParseError(err, Object.keys(options)), spec.command)
+  }
 }
 
-function parseCommand(command: SmtpCommand, args: readonly string[], opts: ParseOptions): CliRequest {
-  if (wantsHelp(args)) return { action: 'help', topic: command }
-  let parsed
-  try {
-    parsed = parseArgs({ args: [...args], options: OPTIONS, strict: true, allowPositionals: true })
-  } catch (err) {
-    throw new UsageError(describeParseError(err), command)
-  }
+function parseSmtpCommand(command: SmtpCommand, args: readonly string[], opts: ParseOptions): CliRequest {
+  const parsed = parseCommand(args, OPTIONS, { command })
+  if (parsed === 'help') return { action: 'help', topic: command }
   const { values: v, positionals } = parsed
   if (positionals.length > 0)
     // Not echoed: a stray word is as likely to be a password as a typo.
@@ -212,7 +232,7 @@ function parseCommand(command: SmtpCommand, args: readonly string[], opts: Parse
   const envName = v['password-env']
   const fromStdin = v['password-stdin'] ?? false
   if (envName !== undefined && fromStdin) fail('use either --password-env or --password-stdin, not both')
-  if (envName !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(envName))
+  if (envName !== undefined && !ENV_NAME.test(envName))
     fail('--password-env takes the NAME of an environment variable (letters, digits and _), never the password itself')
   const secretSource: SecretSource | null = envName !== undefined ? { kind: 'env', name: envName } : fromStdin ? { kind: 'stdin' } : null
   let auth: RunRequest['auth'] = null
@@ -238,21 +258,7 @@ function parseCommand(command: SmtpCommand, args: readonly string[], opts: Parse
     if (stage >= STAGE_ORDER.indexOf('mail') && v.from === undefined) fail('--from ADDR is required (the envelope sender)')
     if (stage >= STAGE_ORDER.indexOf('rcpt') && recipients === 0) fail('at least one recipient is required: --to ADDR (or --cc / --bcc)')
     if (v.from !== undefined) {
-      const token = opts.token ?? globalThis.crypto.randomUUID().slice(0, 8)
-      const when = (opts.now ?? new Date()).toISOString()
-      const noBody = v.text === undefined && v.html === undefined
-      job.message = {
-        from: v.from,
-        to: v.to ?? [],
-        cc: v.cc ?? [],
-        bcc: v.bcc ?? [],
-        subject: v.subject ?? `Mailprobe test ${token} ${when}`,
-        ...(v.text !== undefined && { text: v.text }),
-        ...(v.html !== undefined && { html: v.html }),
-        ...(noBody && { text: `Test message ${token} sent by Mailprobe, a mail-submission tester.` }),
-        attachments: (v.attach ?? []).map((path) => ({ path })),
-        headers: (v.header ?? []).map((h) => parseHeader(h, fail)),
-      }
+      job.message = { ...testMessage(v.from, v, opts), headers: (v.header ?? []).map((h) => parseHeader(h, fail)) }
       for (const path of v.attach ?? []) files.push({ option: '--attach', path })
     } else if (messageFlags.length) {
       notes.push(`stopping after ${stopAfter} without --from: ignoring ${messageFlags.map((f) => `--${f}`).join(', ')}`)
@@ -275,36 +281,59 @@ function parsePort(value: string, fail: (m: string) => never): number {
   return n
 }
 
-function parseTimeout(value: string, fail: (m: string) => never): number {
+/** --timeout MS as every engine takes it (the contract's one timeout range). */
+export function parseTimeout(value: string, fail: (m: string) => never): number {
   const n = /^\d{1,7}$/.test(value) ? Number(value) : NaN
-  if (!(n >= 100 && n <= 600_000)) fail(`--timeout takes milliseconds from 100 to 600000, e.g. --timeout 10000 (got '${value}')`)
+  if (!(n >= 100 && n <= 600_000)) fail(`--timeout takes milliseconds from 100 to 600000, e.g. --timeout 10000 (got '${sanitize(value)}')`)
   return n
 }
 
-function parseHeader(raw: string, fail: (m: string) => never): { name: string; value: string } {
+export function parseHeader(raw: string, fail: (m: string) => never): { name: string; value: string } {
   const colon = raw.indexOf(':')
   const name = colon > 0 ? raw.slice(0, colon).trim() : ''
   if (!name || /\s/.test(name)) fail('--header must look like "Name: value"')
   return { name, value: raw.slice(colon + 1).trim() }
 }
 
+/** The test message send and api build from --from, --to … --attach: unless given, a subject and a text that name a token. */
+export function testMessage(
+  from: string,
+  v: { to?: string[]; cc?: string[]; bcc?: string[]; subject?: string; text?: string; html?: string; attach?: string[] },
+  opts: ParseOptions,
+): NonNullable<SmtpJobInput['message']> {
+  const token = opts.token ?? globalThis.crypto.randomUUID().slice(0, 8)
+  const when = (opts.now ?? new Date()).toISOString()
+  const noBody = v.text === undefined && v.html === undefined
+  return {
+    from,
+    to: v.to ?? [],
+    cc: v.cc ?? [],
+    bcc: v.bcc ?? [],
+    subject: v.subject ?? `Mailprobe test ${token} ${when}`,
+    ...(v.text !== undefined && { text: v.text }),
+    ...(v.html !== undefined && { html: v.html }),
+    ...(noBody && { text: `Test message ${token} sent by Mailprobe, a mail-submission tester.` }),
+    attachments: (v.attach ?? []).map((path) => ({ path })),
+  }
+}
+
 /** parseArgs errors as one line, with a suggestion for a misspelt option. */
-function describeParseError(err: unknown): string {
+function describeParseError(err: unknown, optionNames: readonly string[]): string {
   const e = err as { code?: string; message?: string }
   const message = String(e.message ?? err)
   if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
     const name = /Unknown option '([^']+)'/.exec(message)?.[1] ?? 'option'
-    const near = suggest(name.replace(/^-+/, ''))
-    return `unknown option '${name}'${near ? ` (did you mean --${near}?)` : ''}`
+    const near = suggest(name.replace(/^-+/, ''), optionNames)
+    return `unknown option '${sanitize(name)}'${near ? ` (did you mean --${near}?)` : ''}`
   }
   const line = message.split('\n').join(' ')
   return line.charAt(0).toLowerCase() + line.slice(1)
 }
 
-function suggest(name: string): string | undefined {
+function suggest(name: string, candidates: readonly string[]): string | undefined {
   let best: string | undefined
   let bestDistance = 3
-  for (const candidate of OPTION_NAMES) {
+  for (const candidate of candidates) {
     const d = distance(name, candidate)
     if (d < bestDistance) [best, bestDistance] = [candidate, d]
   }

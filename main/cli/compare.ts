@@ -5,9 +5,8 @@
 // from argv. Nothing here loads zod or the engines at start-up.
 import { randomBytes } from 'node:crypto'
 import { resolve } from 'node:path'
-import { parseArgs } from 'node:util'
 import type { CompareProfileSpec, CompareResult, ComposedMessage, JobEvent, Profile } from '../../preload/contract'
-import { UsageError, type Command } from './args'
+import { parseCommand, UsageError, type Command } from './args'
 import { cancelOnInterrupt } from './interrupt'
 import { formatCompareSummary } from '../core/report/compare'
 import { formatJson, paint, sanitize, SGR, useColor, type Style } from './print'
@@ -124,23 +123,8 @@ export interface CompareParseOptions {
 
 /** The words after `mailprobe compare` → a request. Pure; bad usage throws UsageError (exit status 2). */
 export function parseCompareArgs(argv: readonly string[], opts: CompareParseOptions = {}): CompareCliRequest {
-  const args = argv[0] === 'compare' ? argv.slice(1) : [...argv]
-  for (const a of args) {
-    if (a === '--') break
-    if (a.startsWith('-') && SECRET_FLAG.test(a.split('=')[0]!)) throw usage(SECRET_IN_ARGV)
-  }
-  for (const a of args) {
-    if (a === '--') break
-    if (a === '--help' || a === '-h') return { action: 'help' }
-  }
-  let parsed
-  try {
-    parsed = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: true })
-  } catch (err) {
-    const e = err as { code?: string; message?: string }
-    const msg = String(e.message ?? err).split('\n')[0]!
-    throw usage(e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? `unknown option '${sanitize(/'([^']+)'/.exec(msg)?.[1] ?? '?')}' (see mailprobe compare --help)` : msg.charAt(0).toLowerCase() + msg.slice(1))
-  }
+  const parsed = parseCommand(argv[0] === 'compare' ? argv.slice(1) : argv, OPTIONS, { command: COMMAND, refuseSecrets: { flag: SECRET_FLAG, message: SECRET_IN_ARGV } })
+  if (parsed === 'help') return { action: 'help' }
   const { values: v, positionals } = parsed
   if (positionals.length) throw usage(`unexpected argument (${positionals.length === 1 ? 'one word' : `${positionals.length} words`} not attached to an option); name profiles with --profile NAME`)
   if (!v.profiles?.trim()) throw usage('--profiles FILE is required (a profiles export, e.g. from mailprobe sandbox --profiles-out FILE)')

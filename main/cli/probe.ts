@@ -1,13 +1,11 @@
 // `mailprobe probe HOST …`: which ports and modes work from here. Self-contained: help text, argument
 // parsing, the run (engine imported lazily, so start-up stays cheap) and the human output.
-// Runtime imports: node:util and node:fs, plus args.ts (UsageError) and print.ts, which import no more.
-import { accessSync, constants } from 'node:fs'
-import { parseArgs } from 'node:util'
+// Runtime imports: args.ts (the shared parsing start), job.ts (the shared run, node:fs) and print.ts.
 import type { ProbeJobInput, ProbeResult } from '../../preload/contract'
-import { UsageError } from './args'
-import { cancelOnInterrupt } from './interrupt'
+import { parseCommand, UsageError } from './args'
+import { requireReadable, runJob } from './job'
 import { formatProbeSummary } from '../core/report/probe'
-import { formatJson, PrintingSink, sanitize, useColor } from './print'
+import { sanitize } from './print'
 export { formatProbeSummary, formatProbeTable, tlsCell } from '../core/report/probe'
 
 // Copies of the contract's values (importing them would load zod at start-up); a unit test keeps them equal.
@@ -70,16 +68,8 @@ const OPTIONS = {
 
 /** The words after `mailprobe probe` → a request. Pure; bad usage throws UsageError (exit status 2). */
 export function parseProbeArgs(argv: readonly string[]): ProbeCliRequest {
-  for (const a of argv) {
-    if (a === '--') break
-    if (a === '--help' || a === '-h') return { action: 'help', topic: 'probe' }
-  }
-  let parsed
-  try {
-    parsed = parseArgs({ args: [...argv], options: OPTIONS, strict: true, allowPositionals: true })
-  } catch (err) {
-    throw usage(describeParseError(err))
-  }
+  const parsed = parseCommand(argv, OPTIONS, { command: 'probe' })
+  if (parsed === 'help') return { action: 'help', topic: 'probe' }
   const { values: v, positionals } = parsed
   if (positionals.length === 0) throw usage('a host is required: mailprobe probe HOST (e.g. mailprobe probe smtp.example.com)')
   if (positionals.length > 1) throw usage(`one host at a time (got ${positionals.length} words); options start with --, e.g. --ports 465,587`)
@@ -131,16 +121,6 @@ function usage(message: string): UsageError {
   return new UsageError(message, 'probe')
 }
 
-function describeParseError(err: unknown): string {
-  const e = err as { code?: string; message?: string }
-  const message = String(e.message ?? err).split('\n')[0]!
-  if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
-    const name = /Unknown option '([^']+)'/.exec(message)?.[1] ?? 'option'
-    return `unknown option '${sanitize(name)}' (see mailprobe probe --help)`
-  }
-  return message.charAt(0).toLowerCase() + message.slice(1)
-}
-
 /** Where the command writes and listens; process.stdout/stderr/env and process itself in real use. */
 export interface ProbeIO {
   stdout: { write(text: string): unknown; isTTY?: boolean }
@@ -155,29 +135,20 @@ export async function runProbeCommand(req: ProbeCliRequest, io: ProbeIO): Promis
     io.stdout.write(PROBE_HELP)
     return 0
   }
-  for (const f of req.files) {
-    try {
-      accessSync(f.path, constants.R_OK)
-    } catch (err) {
-      throw usage(`cannot read ${f.option} file '${f.path}' (${(err as NodeJS.ErrnoException).code ?? 'error'})`)
-    }
-  }
-  const color = useColor(io.stdout, io.env)
-  const sink = req.json ? undefined : new PrintingSink((text) => io.stdout.write(text), { color })
-  const interrupt = cancelOnInterrupt(io, () => io.stderr.write('\nmailprobe: cancelling (press Ctrl-C again to quit at once)\n'))
-  let result: ProbeResult
-  try {
-    const { runProbe } = await import('../core/probe/index')
-    result = await runProbe(req.job, { sink, signal: interrupt.signal })
-  } catch (err) {
-    result = internalFailure(req, err)
-  } finally {
-    interrupt.dispose()
-  }
-  if (req.json) io.stdout.write(formatJson(result, Boolean(io.stdout.isTTY)))
-  if (result.error?.code === 'INVALID_INPUT') throw usage(result.error.message)
-  if (!req.json) io.stdout.write(formatProbeSummary(result, { color }))
-  return result.ok ? 0 : 1
+  requireReadable(req.files, 'probe')
+  return runJob(io, {
+    command: 'probe',
+    json: req.json,
+    start: async (opts) => {
+      try {
+        const { runProbe } = await import('../core/probe/index')
+        return await runProbe(req.job, opts)
+      } catch (err) {
+        return internalFailure(req, err)
+      }
+    },
+    summary: formatProbeSummary,
+  })
 }
 
 function internalFailure(req: ProbeRunRequest, err: unknown): ProbeResult {

@@ -1,12 +1,11 @@
 // `mailprobe sandbox`: the embedded sandbox in the foreground until interrupted. Self-contained:
 // the dispatcher calls parseSandboxArgs(argv after the command word) and runSandboxCommand(request, io).
-// Runtime imports at start-up: node:util, node:path and node:os, plus args.ts and print.ts; the
-// sandbox itself is imported when the command runs.
+// Runtime imports at start-up: node:path and node:os, plus args.ts and print.ts; the sandbox itself
+// is imported when the command runs.
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { parseArgs } from 'node:util'
 import type { InboxSummary } from '../../preload/contract'
-import { UsageError, type Command } from './args'
+import { parseCommand, UsageError, type Command } from './args'
 import { paint, sanitize, SGR, useColor, type Style } from './print'
 
 // Copies of the contract's limits (importing them would load zod at start-up); a unit test keeps them equal.
@@ -94,19 +93,8 @@ function parseMs(option: string, value: string, max: number): number {
 
 /** The words after `mailprobe sandbox` → a request. Pure; bad usage throws UsageError (exit status 2). */
 export function parseSandboxArgs(argv: readonly string[]): SandboxCliRequest {
-  const args = argv[0] === 'sandbox' ? argv.slice(1) : [...argv]
-  for (const a of args) {
-    if (a === '--') break
-    if (a === '--help' || a === '-h') return { action: 'help' }
-  }
-  let parsed
-  try {
-    parsed = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: true })
-  } catch (err) {
-    const e = err as { code?: string; message?: string }
-    const msg = String(e.message ?? err).split('\n')[0]!
-    throw usage(e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? `unknown option '${sanitize(/'([^']+)'/.exec(msg)?.[1] ?? '?')}' (see mailprobe sandbox --help)` : msg.charAt(0).toLowerCase() + msg.slice(1))
-  }
+  const parsed = parseCommand(argv[0] === 'sandbox' ? argv.slice(1) : argv, OPTIONS, { command: COMMAND })
+  if (parsed === 'help') return { action: 'help' }
   const { values: v, positionals } = parsed
   if (positionals.length) throw usage(`unexpected argument '${sanitize(positionals[0]!.slice(0, 40))}'; every value follows its option`)
   let ports: SandboxRunRequest['ports'] = null

@@ -35,6 +35,7 @@ import {
   type SmtpJob,
   type SmtpResult,
 } from '../../../preload/contract'
+import { compareFailure } from '../runs/failures'
 import { nullSink, type EventSink } from '../transcript/event-sink'
 import { JobRecorder } from '../transcript/recorder'
 import { Redactor } from '../transcript/redact'
@@ -265,23 +266,14 @@ function secretsIn(input: unknown): string[] {
 function failed(rec: JobRecorder, input: unknown, error: ClassifiedError): CompareResult {
   rec.line('err', `${error.code}: ${error.message}`)
   const i = (input ?? {}) as { mode?: unknown; action?: unknown; runs?: unknown; concurrency?: unknown }
-  return {
-    ok: false,
-    kind: 'compare',
+  return compareFailure(
     error,
-    warnings: [],
-    phases: [],
-    totalMs: rec.now(),
-    roundTrips: 0,
-    transcript: rec.lines,
-    mode: i.mode === 'warm' ? 'warm' : 'cold',
-    action: i.action === 'verify' ? 'verify' : 'send',
-    runs: typeof i.runs === 'number' ? i.runs : 0,
-    concurrency: typeof i.concurrency === 'number' ? i.concurrency : 1,
-    completed: 0,
-    cancelled: false,
-    profiles: [],
-    winner: null,
-    samples: [],
-  }
+    {
+      mode: i.mode === 'warm' ? 'warm' : 'cold',
+      action: i.action === 'verify' ? 'verify' : 'send',
+      runs: typeof i.runs === 'number' ? i.runs : 0,
+      concurrency: typeof i.concurrency === 'number' ? i.concurrency : 1,
+    },
+    rec,
+  )
 }

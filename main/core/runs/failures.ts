@@ -14,17 +14,24 @@ function recorded(jobId: string, sink: EventSink, error: ClassifiedError): JobRe
   return rec
 }
 
-export function failSmtpJob(jobId: string, sink: EventSink, error: ClassifiedError, target: { host: string; port: number; security: SmtpResult['target']['security'] }): SmtpResult {
+type SmtpTarget = Omit<SmtpResult['target'], 'address'>
+
+export function failSmtpJob(jobId: string, sink: EventSink, error: ClassifiedError, target: SmtpTarget): SmtpResult {
   const rec = recorded(jobId, sink, error)
-  return rec.finish<SmtpResult>({
+  return rec.finish(smtpFailure(error, target, rec))
+}
+
+/** The SmtpResult of a session that never started: the error, and `rec`'s transcript when there is one (the CLI's has none). */
+export function smtpFailure(error: ClassifiedError, target: SmtpTarget, rec?: JobRecorder): SmtpResult {
+  return {
     ok: false,
     kind: 'smtp',
     error,
     warnings: [],
     phases: [],
-    totalMs: rec.now(),
+    totalMs: rec?.now() ?? 0,
     roundTrips: 0,
-    transcript: rec.lines,
+    transcript: rec?.lines ?? [],
     target: { ...target, address: null },
     tls: null,
     capabilities: { before: null, after: null },
@@ -32,7 +39,7 @@ export function failSmtpJob(jobId: string, sink: EventSink, error: ClassifiedErr
     authMethodUsed: null,
     bytes: { sent: 0, received: 0 },
     result: { messageId: null, response: null, accepted: [], rejected: [], messageSize: null },
-  })
+  }
 }
 
 export function failApiJob(jobId: string, sink: EventSink, error: ClassifiedError, provider: ApiProvider, action: ApiResult['action']): ApiResult {
@@ -55,15 +62,17 @@ export function failApiJob(jobId: string, sink: EventSink, error: ClassifiedErro
   })
 }
 
+type CompareRequest = Pick<CompareResult, 'mode' | 'action' | 'runs' | 'concurrency'>
+
 /** A comparison that cannot start (a profile without its secret, or without a sender). */
-export function failCompareJob(
-  jobId: string,
-  sink: EventSink,
-  error: ClassifiedError,
-  req: { mode: CompareResult['mode']; action: CompareResult['action']; runs: number; concurrency: number },
-): CompareResult {
+export function failCompareJob(jobId: string, sink: EventSink, error: ClassifiedError, req: CompareRequest): CompareResult {
   const rec = recorded(jobId, sink, error)
-  return rec.finish<CompareResult>({
+  return rec.finish(compareFailure(error, req, rec))
+}
+
+/** The CompareResult of a comparison that never started (also the lab's, for input it refuses); `rec` holds the error line. */
+export function compareFailure(error: ClassifiedError, req: CompareRequest, rec: JobRecorder): CompareResult {
+  return {
     ok: false,
     kind: 'compare',
     error,
@@ -78,5 +87,5 @@ export function failCompareJob(
     profiles: [],
     winner: null,
     samples: [],
-  })
+  }
 }
