@@ -1,7 +1,7 @@
 // Runs one send/verify request: reads the secret, starts the engine (loaded only now: it pulls in
 // nodemailer and zod), streams the transcript, prints the summary or the JSON, and picks the exit status.
 import type { SmtpResult } from '../../preload/contract'
-import { smtpFailure } from '../core/runs/failures'
+import { smtpFailure } from '../core/smtp/result'
 import { withSecret, type RunRequest } from './args'
 import { requireReadable, runJob } from './job'
 import { formatSummary } from './print'

@@ -1,4 +1,5 @@
 import type { ApiProvider, ApiResult, ClassifiedError, CompareResult, SmtpResult } from '../../../preload/contract'
+import { smtpFailure, type SmtpFailureTarget } from '../smtp/result'
 import type { EventSink } from '../transcript/event-sink'
 import { JobRecorder } from '../transcript/recorder'
 
@@ -14,32 +15,9 @@ function recorded(jobId: string, sink: EventSink, error: ClassifiedError): JobRe
   return rec
 }
 
-type SmtpTarget = Omit<SmtpResult['target'], 'address'>
-
-export function failSmtpJob(jobId: string, sink: EventSink, error: ClassifiedError, target: SmtpTarget): SmtpResult {
+export function failSmtpJob(jobId: string, sink: EventSink, error: ClassifiedError, target: SmtpFailureTarget): SmtpResult {
   const rec = recorded(jobId, sink, error)
   return rec.finish(smtpFailure(error, target, rec))
-}
-
-/** The SmtpResult of a session that never started: the error, and `rec`'s transcript when there is one (the CLI's has none). */
-export function smtpFailure(error: ClassifiedError, target: SmtpTarget, rec?: JobRecorder): SmtpResult {
-  return {
-    ok: false,
-    kind: 'smtp',
-    error,
-    warnings: [],
-    phases: [],
-    totalMs: rec?.now() ?? 0,
-    roundTrips: 0,
-    transcript: rec?.lines ?? [],
-    target: { ...target, address: null },
-    tls: null,
-    capabilities: { before: null, after: null },
-    authMechanisms: [],
-    authMethodUsed: null,
-    bytes: { sent: 0, received: 0 },
-    result: { messageId: null, response: null, accepted: [], rejected: [], messageSize: null },
-  }
 }
 
 export function failApiJob(jobId: string, sink: EventSink, error: ClassifiedError, provider: ApiProvider, action: ApiResult['action']): ApiResult {

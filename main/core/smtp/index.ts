@@ -4,6 +4,7 @@ import { describeIssues } from '../validation'
 import { nullSink, type JobOptions } from '../transcript/event-sink'
 import { JobRecorder } from '../transcript/recorder'
 import { Redactor } from '../transcript/redact'
+import { smtpFailure } from './result'
 import { SmtpSession } from './session'
 
 /**
@@ -41,21 +42,6 @@ export function redactorFor(input: unknown): Redactor {
 /** The result of a job that never started: its input did not validate (also used by warm sessions). */
 export function invalidResult(input: unknown, message: string, rec: JobRecorder): SmtpResult {
   const i = (input ?? {}) as { host?: unknown; port?: unknown }
-  return {
-    ok: false,
-    kind: 'smtp',
-    error: { code: 'INVALID_INPUT', message: rec.redactor.redact(message) },
-    warnings: [],
-    target: { host: typeof i.host === 'string' ? i.host : '', port: typeof i.port === 'number' ? i.port : 0, security: 'auto', address: null },
-    phases: [],
-    totalMs: rec.now(),
-    roundTrips: 0,
-    tls: null,
-    capabilities: { before: null, after: null },
-    authMechanisms: [],
-    authMethodUsed: null,
-    bytes: { sent: 0, received: 0 },
-    transcript: rec.lines,
-    result: { messageId: null, response: null, accepted: [], rejected: [], messageSize: null },
-  }
+  const target = { host: typeof i.host === 'string' ? i.host : '', port: typeof i.port === 'number' ? i.port : 0, security: 'auto' as const }
+  return smtpFailure({ code: 'INVALID_INPUT', message: rec.redactor.redact(message) }, target, rec)
 }

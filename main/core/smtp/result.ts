@@ -1,0 +1,29 @@
+import type { ClassifiedError, SmtpResult } from '../../../preload/contract'
+import type { JobRecorder } from '../transcript/recorder'
+
+export type SmtpFailureTarget = Omit<SmtpResult['target'], 'address'>
+
+/**
+ * The SmtpResult of a session that never started (invalid input, a profile that cannot run, a
+ * crash): the error, and `rec`'s transcript when there is one. Apart from index.ts, which loads
+ * nodemailer, so the CLI can build its crash result without loading the engine.
+ */
+export function smtpFailure(error: ClassifiedError, target: SmtpFailureTarget, rec?: JobRecorder): SmtpResult {
+  return {
+    ok: false,
+    kind: 'smtp',
+    error,
+    warnings: [],
+    phases: [],
+    totalMs: rec?.now() ?? 0,
+    roundTrips: 0,
+    transcript: rec?.lines ?? [],
+    target: { ...target, address: null },
+    tls: null,
+    capabilities: { before: null, after: null },
+    authMechanisms: [],
+    authMethodUsed: null,
+    bytes: { sent: 0, received: 0 },
+    result: { messageId: null, response: null, accepted: [], rejected: [], messageSize: null },
+  }
+}
