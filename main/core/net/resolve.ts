@@ -27,9 +27,10 @@ export async function resolveHost(host: string, opts: { family?: Family; timeout
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(Object.assign(new Error('DNS lookup timed out'), { code: 'ETIMEOUT' })), opts.timeoutMs)
   })
-  const aborted = new Promise<never>((_, reject) => {
-    opts.signal?.addEventListener('abort', () => reject(abortError()), { once: true })
-  })
+  let rejectAborted: (err: Error) => void = () => {}
+  const aborted = new Promise<never>((_, reject) => (rejectAborted = reject))
+  const onAbort = () => rejectAborted(abortError())
+  opts.signal?.addEventListener('abort', onAbort, { once: true })
   try {
     const found = await Promise.race([dns.lookup(bare, { all: true, family, verbatim: true }), timeout, aborted])
     const addresses = found.filter((a) => a.family === 4 || a.family === 6).map((a) => ({ address: a.address, family: a.family as 4 | 6 }))
@@ -45,8 +46,10 @@ export async function resolveHost(host: string, opts: { family?: Family; timeout
         : code === 'ETIMEOUT'
           ? `no answer within ${opts.timeoutMs} ms`
           : `the resolver said ${code ?? String(err)}`
-    fail('DNS_FAILED', `Could not resolve ${bare}: ${why}.`, { detail: String(code ?? err) })
+    return fail('DNS_FAILED', `Could not resolve ${bare}: ${why}.`, { detail: String(code ?? err) })
   } finally {
     clearTimeout(timer)
+    // One signal may cover many lookups (a Lab comparison, an MX probe): do not leave a listener per lookup on it.
+    opts.signal?.removeEventListener('abort', onAbort)
   }
 }
