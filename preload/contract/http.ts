@@ -5,6 +5,17 @@ import { JobResultBaseSchema } from './transcript'
 /** Providers with a documented HTTPS send API, plus a generic JSON/form endpoint. */
 export const API_PROVIDERS = ['mailgun', 'sendgrid', 'postmark', 'ses', 'resend', 'mailjet', 'sparkpost', 'brevo', 'generic'] as const
 export type ApiProvider = (typeof API_PROVIDERS)[number]
+/** Each provider's name as people know it (the generic endpoint is worded per place: "The endpoint", "Generic HTTP"). */
+export const API_PROVIDER_NAMES: Record<Exclude<ApiProvider, 'generic'>, string> = {
+  mailgun: 'Mailgun',
+  sendgrid: 'SendGrid',
+  postmark: 'Postmark',
+  ses: 'Amazon SES',
+  resend: 'Resend',
+  mailjet: 'Mailjet',
+  sparkpost: 'SparkPost',
+  brevo: 'Brevo',
+}
 export const API_ACTIONS = ['send', 'verify'] as const
 export type ApiAction = (typeof API_ACTIONS)[number]
 export const GENERIC_METHODS = ['GET', 'POST', 'PUT', 'PATCH'] as const

@@ -1,5 +1,4 @@
-import type { AnyJobResult, ApiProvider, ApiResult, CompareResult, HistorySummary, ProbeResult, RunAction, SmtpResult, SmtpStage } from '../../../preload/contract'
-import { API_PROVIDER_LABELS } from '../report/api'
+import { API_PROVIDER_NAMES, type AnyJobResult, type ApiProvider, type ApiResult, type CompareResult, type HistorySummary, type ProbeResult, type RunAction, type SmtpResult, type SmtpStage } from '../../../preload/contract'
 import { plural } from '../report/text'
 
 /** What the runner knows about a run besides its result. */
@@ -18,7 +17,7 @@ export interface RunMeta {
 }
 
 /** Provider names as History shows them (a run's target): the reports' names, the generic one named as a kind of target. */
-export const PROVIDER_LABELS: Record<ApiProvider, string> = { ...API_PROVIDER_LABELS, generic: 'Generic endpoint' }
+export const PROVIDER_LABELS: Record<ApiProvider, string> = { ...API_PROVIDER_NAMES, generic: 'Generic endpoint' }
 
 /** Summary lines are one line, and short: the full story is in the entry. */
 const MAX_SUMMARY = 300

@@ -36,7 +36,7 @@ import {
   type SmtpResult,
 } from '../../../preload/contract'
 import { compareFailure } from '../runs/failures'
-import { nullSink, type EventSink } from '../transcript/event-sink'
+import { nullSink, type EventSink, type JobOptions } from '../transcript/event-sink'
 import { JobRecorder } from '../transcript/recorder'
 import { Redactor } from '../transcript/redact'
 import { describeIssues } from '../validation'
@@ -46,11 +46,7 @@ import { profileStats, rank } from './stats'
 export { compareToCsv, compareToJson, COMPARE_EXPORT_FORMAT, COMPARE_EXPORT_VERSION } from './export'
 export { percentile, median } from './stats'
 
-export interface CompareOptions {
-  jobId?: string
-  sink?: EventSink
-  signal?: AbortSignal
-}
+export type CompareOptions = JobOptions
 
 type Prepared = { name: string; kind: 'smtp'; job: SmtpJob; target: string } | { name: string; kind: 'api'; job: ApiJob; target: string }
 

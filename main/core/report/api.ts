@@ -1,18 +1,8 @@
 // Text output for HTTPS API results (the CLI's `mailprobe api` and History's .txt export).
-import type { ApiProvider, ApiResult } from '../../../preload/contract'
+import { API_PROVIDER_NAMES, type ApiProvider, type ApiResult } from '../../../preload/contract'
 import { formatPhaseTable, formatWarnings, paint, plural, sanitize, SGR, type Style } from './text'
 
-export const API_PROVIDER_LABELS: Record<ApiProvider, string> = {
-  mailgun: 'Mailgun',
-  sendgrid: 'SendGrid',
-  postmark: 'Postmark',
-  ses: 'Amazon SES',
-  resend: 'Resend',
-  mailjet: 'Mailjet',
-  sparkpost: 'SparkPost',
-  brevo: 'Brevo',
-  generic: 'The endpoint',
-}
+export const API_PROVIDER_LABELS: Record<ApiProvider, string> = { ...API_PROVIDER_NAMES, generic: 'The endpoint' }
 
 /** `OK — SendGrid accepted the message (202) · message id X · 12.3 ms · 3 round trips` or `FAILED <CODE> — <message>`. */
 export function formatApiVerdict(r: ApiResult, style: Style): string {

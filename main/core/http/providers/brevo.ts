@@ -1,6 +1,7 @@
 // Brevo: POST https://api.brevo.com/v3/smtp/email, JSON, header api-key. Success 201
 // {"messageId":"<…@smtp-relay.mailin.fr>"}; errors {"code":"…","message":"…"}. The sandbox is a
 // header INSIDE the JSON body: "headers": {"X-Sib-Sandbox": "drop"} (201, nothing sent, no logs).
+import { API_PROVIDER_NAMES } from '../../../../preload/contract'
 import { Base64Blob, compact, dig, endpoint, getRequest, headersObject, jsonRequest, str, textExcerpt } from './common'
 import type { BuildContext, BuiltRequest, InterpretContext, ParsedResponse, ProviderModule } from '../types'
 import { outcome } from '../types'
@@ -42,7 +43,7 @@ function interpret(res: ParsedResponse, ctx: InterpretContext) {
 }
 
 export const brevo: ProviderModule = {
-  label: 'Brevo',
+  label: API_PROVIDER_NAMES.brevo,
   defaultOrigin: () => 'https://api.brevo.com',
   sandbox: { kind: 'flag', where: 'headers["X-Sib-Sandbox"] = "drop" inside the JSON body', note: 'Brevo sandbox (X-Sib-Sandbox: drop) answers 201 with a messageId and sends nothing.' },
   buildSend,

@@ -1,7 +1,7 @@
 // Mailgun: POST {origin}/v3/{domain}/messages, multipart/form-data, HTTP Basic api:KEY.
 // Success 200 {"id":"<…>","message":"Queued. Thank you."}; a bad key (or a domain of the other
 // region) answers 401 with the text/plain body "Forbidden". Test mode: o:testmode=yes (billed).
-import type { ApiJob } from '../../../../preload/contract'
+import { API_PROVIDER_NAMES, type ApiJob } from '../../../../preload/contract'
 import { describeAttachment } from '../../message/attachments'
 import type { BuildContext, BuiltRequest, ParsedResponse, ProviderModule } from '../types'
 import { outcome } from '../types'
@@ -75,7 +75,7 @@ function interpret(res: ParsedResponse, ctx: { action: 'send' | 'verify'; job: A
 }
 
 export const mailgun: ProviderModule = {
-  label: 'Mailgun',
+  label: API_PROVIDER_NAMES.mailgun,
   defaultOrigin: (job) => ORIGINS[(job.region as 'us' | 'eu' | undefined) ?? 'us'],
   sandbox: {
     kind: 'flag',

@@ -2,6 +2,7 @@
 // SandboxMode:true sits at the ROOT of the payload (not per message): full validation, no delivery,
 // and the normal answer minus MessageID/MessageUUID. Errors are per message (Status "error",
 // Errors[] with ErrorCode/ErrorMessage/ErrorRelatedTo); a bad key is a top-level 401 ErrorMessage.
+import { API_PROVIDER_NAMES } from '../../../../preload/contract'
 import { Base64Blob, basicAuth, compact, dig, endpoint, getRequest, headersObject, jsonRequest, str, textExcerpt } from './common'
 import type { BuildContext, BuiltRequest, InterpretContext, ParsedResponse, ProviderModule } from '../types'
 import { outcome } from '../types'
@@ -69,7 +70,7 @@ function interpret(res: ParsedResponse, ctx: InterpretContext) {
 }
 
 export const mailjet: ProviderModule = {
-  label: 'Mailjet',
+  label: API_PROVIDER_NAMES.mailjet,
   defaultOrigin: () => 'https://api.mailjet.com',
   sandbox: { kind: 'flag', where: 'SandboxMode: true at the root of the payload', note: 'Mailjet SandboxMode validates the message fully and delivers nothing.' },
   buildSend,

@@ -1,6 +1,7 @@
 // Postmark: POST https://api.postmarkapp.com/email, JSON, X-Postmark-Server-Token. Success 200
 // {"MessageID":…,"ErrorCode":0,"Message":"OK"}; errors {"ErrorCode":n,"Message":"…"} (401 bad token,
 // 422 invalid request). No sandbox flag on the API: the POSTMARK_API_TEST token validates the payload only.
+import { API_PROVIDER_NAMES } from '../../../../preload/contract'
 import { Base64Blob, compact, dig, endpoint, getRequest, jsonRequest, str, textExcerpt } from './common'
 import type { BuildContext, BuiltRequest, InterpretContext, ParsedResponse, ProviderModule } from '../types'
 import { outcome } from '../types'
@@ -60,7 +61,7 @@ function interpret(res: ParsedResponse, ctx: InterpretContext) {
 }
 
 export const postmark: ProviderModule = {
-  label: 'Postmark',
+  label: API_PROVIDER_NAMES.postmark,
   defaultOrigin: () => 'https://api.postmarkapp.com',
   sandbox: {
     kind: 'recipients',

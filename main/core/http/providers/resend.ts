@@ -2,6 +2,7 @@
 // errors {"statusCode":…,"name":"…","message":"…"} — the docs disagree on 401 vs 403 for a bad key,
 // so the name decides. No sandbox flag: test recipients at resend.dev. Key check: GET /domains, where
 // a sending-only key gets 401 restricted_api_key, which still proves the key exists.
+import { API_PROVIDER_NAMES } from '../../../../preload/contract'
 import { Base64Blob, compact, dig, endpoint, getRequest, headersObject, jsonRequest, str, textExcerpt } from './common'
 import type { BuildContext, BuiltRequest, InterpretContext, ParsedResponse, ProviderModule } from '../types'
 import { outcome } from '../types'
@@ -60,7 +61,7 @@ function interpret(res: ParsedResponse, ctx: InterpretContext) {
 }
 
 export const resend: ProviderModule = {
-  label: 'Resend',
+  label: API_PROVIDER_NAMES.resend,
   defaultOrigin: () => 'https://api.resend.com',
   sandbox: {
     kind: 'recipients',

@@ -1,6 +1,7 @@
 // SendGrid v3: POST {origin}/v3/mail/send, JSON, Authorization: Bearer KEY. Success is 202 with an
 // empty body and the id in the X-Message-Id header; with mail_settings.sandbox_mode.enable=true
 // (a real boolean) a valid request answers 200 and nothing is sent. Errors: {"errors":[{message,field,help}]}.
+import { API_PROVIDER_NAMES } from '../../../../preload/contract'
 import { Base64Blob, compact, dig, endpoint, getRequest, isObject, jsonRequest, str, textExcerpt, headersObject } from './common'
 import type { BuildContext, BuiltRequest, InterpretContext, ParsedResponse, ProviderModule } from '../types'
 import { outcome } from '../types'
@@ -73,7 +74,7 @@ function interpret(res: ParsedResponse, ctx: InterpretContext) {
 }
 
 export const sendgrid: ProviderModule = {
-  label: 'SendGrid',
+  label: API_PROVIDER_NAMES.sendgrid,
   defaultOrigin: (job) => ORIGINS[(job.region as 'global' | 'eu' | undefined) ?? 'global'],
   sandbox: {
     kind: 'flag',

@@ -2,6 +2,7 @@
 // with AWS Signature Version 4 (service "ses", region-scoped; X-Amz-Security-Token for temporary
 // credentials) by the `aws4` package. Success 200 {"MessageId":…}; errors {"message":…} with the
 // type in the x-amzn-ErrorType header. No dry-run flag: the mailbox simulator is the safe target.
+import { API_PROVIDER_NAMES } from '../../../../preload/contract'
 import aws4 from 'aws4'
 import { buildMessage } from '../../message/mime'
 import type { BuildContext, BuiltRequest, HttpMethod, InterpretContext, ParsedResponse, ProviderModule } from '../types'
@@ -159,7 +160,7 @@ function interpret(res: ParsedResponse, ctx: InterpretContext) {
 }
 
 export const ses: ProviderModule = {
-  label: 'Amazon SES',
+  label: API_PROVIDER_NAMES.ses,
   defaultOrigin: (job) => `https://email.${job.region ?? SES_DEFAULT_REGION}.amazonaws.com`,
   sandbox: {
     kind: 'recipients',

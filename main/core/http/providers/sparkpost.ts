@@ -2,6 +2,7 @@
 // "Bearer"). Success 200 {"results":{"total_rejected_recipients":0,"total_accepted_recipients":1,"id":…}};
 // errors {"errors":[{"message","description","code"}]}. options.sandbox:true allows only FIVE
 // messages over the account's lifetime, from a sparkpostbox.com address.
+import { API_PROVIDER_NAMES } from '../../../../preload/contract'
 import { Base64Blob, compact, dig, endpoint, getRequest, headersObject, jsonRequest, str, textExcerpt } from './common'
 import type { BuildContext, BuiltRequest, InterpretContext, ParsedResponse, ProviderModule } from '../types'
 import { outcome } from '../types'
@@ -71,7 +72,7 @@ function interpret(res: ParsedResponse, ctx: InterpretContext) {
 }
 
 export const sparkpost: ProviderModule = {
-  label: 'SparkPost',
+  label: API_PROVIDER_NAMES.sparkpost,
   defaultOrigin: (job) => ORIGINS[(job.region as 'us' | 'eu' | undefined) ?? 'us'],
   sandbox: {
     kind: 'flag',

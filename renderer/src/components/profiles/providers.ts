@@ -1,4 +1,4 @@
-import { API_REGIONS, type ApiProvider, type Profile } from '@contract'
+import { API_PROVIDER_NAMES, API_REGIONS, type ApiProvider, type Profile } from '@contract'
 
 export interface ProviderInfo {
   label: string
@@ -18,7 +18,7 @@ export interface ProviderInfo {
 
 export const PROVIDERS: Record<ApiProvider, ProviderInfo> = {
   mailgun: {
-    label: 'Mailgun',
+    label: API_PROVIDER_NAMES.mailgun,
     glyph: 'Mg',
     color: '#c02126',
     sandbox: 'Test mode (o:testmode=yes): Mailgun accepts the message and delivers nothing — but test-mode messages are billed like real ones.',
@@ -26,21 +26,21 @@ export const PROVIDERS: Record<ApiProvider, ProviderInfo> = {
     needsDomain: true,
   },
   sendgrid: {
-    label: 'SendGrid',
+    label: API_PROVIDER_NAMES.sendgrid,
     glyph: 'SG',
     color: '#1a82e2',
     sandbox: 'Sandbox mode: SendGrid validates the request and answers 200; nothing is delivered and no credits are used.',
     keyLabel: 'API key',
   },
   postmark: {
-    label: 'Postmark',
+    label: API_PROVIDER_NAMES.postmark,
     glyph: 'Pm',
     color: '#d6a300',
     sandbox: 'No sandbox flag: only the POSTMARK_API_TEST token or bounce-testing.postmarkapp.com recipients are accepted. Sandbox servers deliver nothing but count toward your monthly volume.',
     keyLabel: 'Server token',
   },
   ses: {
-    label: 'Amazon SES',
+    label: API_PROVIDER_NAMES.ses,
     glyph: 'SES',
     color: '#dd7a00',
     sandbox: 'No dry-run flag: sandbox mode sends only to the mailbox simulator (success@simulator.amazonses.com, bounce@…, complaint@…).',
@@ -49,14 +49,14 @@ export const PROVIDERS: Record<ApiProvider, ProviderInfo> = {
     sessionToken: true,
   },
   resend: {
-    label: 'Resend',
+    label: API_PROVIDER_NAMES.resend,
     glyph: 'Rs',
     color: '#555',
     sandbox: 'No sandbox flag: sandbox mode sends only to Resend’s test recipients (delivered@resend.dev, bounced@resend.dev, complained@resend.dev).',
     keyLabel: 'API key',
   },
   mailjet: {
-    label: 'Mailjet',
+    label: API_PROVIDER_NAMES.mailjet,
     glyph: 'Mj',
     color: '#9585f4',
     sandbox: 'SandboxMode: Mailjet validates the message fully and delivers nothing (the answer has no message id).',
@@ -64,14 +64,14 @@ export const PROVIDERS: Record<ApiProvider, ProviderInfo> = {
     keyIdLabel: 'API key (public)',
   },
   sparkpost: {
-    label: 'SparkPost',
+    label: API_PROVIDER_NAMES.sparkpost,
     glyph: 'SP',
     color: '#fa6423',
     sandbox: 'options.sandbox: only 5 sandbox messages per account lifetime, and the sender must be a sparkpostbox.com address.',
     keyLabel: 'API key',
   },
   brevo: {
-    label: 'Brevo',
+    label: API_PROVIDER_NAMES.brevo,
     glyph: 'Bv',
     color: '#0b996e',
     sandbox: 'X-Sib-Sandbox: drop — Brevo answers 201 with a message id, sends nothing and writes no logs.',
