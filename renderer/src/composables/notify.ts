@@ -1,4 +1,5 @@
 import { useMessage } from 'naive-ui'
+import type { Outcome } from './envelope'
 
 export interface Notify {
   success(text: string): void
@@ -14,4 +15,10 @@ export function useNotify(): Notify {
   } catch {
     return { success: (t) => console.info(t), error: (t) => console.warn(t), info: (t) => console.info(t) }
   }
+}
+
+/** How an export went: "Export failed — why", or "Saved <path>" (`fallback` when the host names no path); nothing when the user cancelled. */
+export function reportExport(notify: Notify, outcome: Outcome<{ saved: boolean; path: string | null }>, fallback = 'Saved'): void {
+  if (!outcome.ok) notify.error(`Export failed — ${outcome.error.message}`)
+  else if (outcome.value.saved) notify.success(outcome.value.path ? `Saved ${outcome.value.path}` : fallback)
 }
