@@ -91,17 +91,10 @@ export function clampToArea(bounds: Rect, area: Rect, sizes: WindowSizes = MAIN_
  * display's work area. Saved bounds off every display: the saved size, centred on the primary
  * display. `maximized` is kept either way, so the restore size is still the user's.
  */
-export function restoreWindowState(
-  saved: WindowState | null,
-  workAreas: readonly Rect[],
-  primaryWorkArea: Rect,
-  sizes: WindowSizes = MAIN_WINDOW_SIZES,
-): WindowState {
+export function restoreWindowState(saved: WindowState | null, workAreas: readonly Rect[], primaryWorkArea: Rect, sizes: WindowSizes = MAIN_WINDOW_SIZES): WindowState {
   if (!saved || !isFiniteRect(saved.bounds)) return { bounds: defaultBounds(primaryWorkArea, sizes), maximized: false }
   const hit = bestDisplay(saved.bounds, workAreas)
   const visible = !!hit && hit.overlap.width >= Math.min(MIN_VISIBLE.width, saved.bounds.width) && hit.overlap.height >= Math.min(MIN_VISIBLE.height, saved.bounds.height)
-  const bounds = visible && hit
-    ? clampToArea(saved.bounds, hit.area, sizes)
-    : centreIn(primaryWorkArea, fitSize(saved.bounds.width, saved.bounds.height, primaryWorkArea, sizes))
+  const bounds = visible && hit ? clampToArea(saved.bounds, hit.area, sizes) : centreIn(primaryWorkArea, fitSize(saved.bounds.width, saved.bounds.height, primaryWorkArea, sizes))
   return { bounds, maximized: saved.maximized === true }
 }

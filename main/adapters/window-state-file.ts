@@ -65,12 +65,7 @@ export interface WindowStateSaver {
  * screen). A state identical to the last one written is not written again. Write errors go to
  * `onError`, never thrown: a read-only disk must not break moving a window.
  */
-export function createWindowStateSaver(opts: {
-  store: WindowStateStore
-  snapshot: () => WindowState | null
-  debounceMs: number
-  onError?: (err: unknown) => void
-}): WindowStateSaver {
+export function createWindowStateSaver(opts: { store: WindowStateStore; snapshot: () => WindowState | null; debounceMs: number; onError?: (err: unknown) => void }): WindowStateSaver {
   let timer: ReturnType<typeof setTimeout> | null = null
   let last: string | null = null
 

@@ -17,7 +17,6 @@ export const API_REGION_NAMES: Partial<Record<ApiProvider, readonly string[]>> =
 const GENERIC_METHOD_NAMES = ['GET', 'POST', 'PUT', 'PATCH'] as const
 const GENERIC_AUTH_NAMES = ['bearer', 'basic', 'header', 'none'] as const
 
-
 export const API_HELP = `Usage: mailprobe api --provider P --key-env VAR [options] --from ADDR --to ADDR
        mailprobe api --provider P --key-env VAR --verify [options]
 

@@ -232,8 +232,7 @@ function parseSmtpCommand(command: SmtpCommand, args: readonly string[], opts: P
   const envName = v['password-env']
   const fromStdin = v['password-stdin'] ?? false
   if (envName !== undefined && fromStdin) fail('use either --password-env or --password-stdin, not both')
-  if (envName !== undefined && !ENV_NAME.test(envName))
-    fail('--password-env takes the NAME of an environment variable (letters, digits and _), never the password itself')
+  if (envName !== undefined && !ENV_NAME.test(envName)) fail('--password-env takes the NAME of an environment variable (letters, digits and _), never the password itself')
   const secretSource: SecretSource | null = envName !== undefined ? { kind: 'env', name: envName } : fromStdin ? { kind: 'stdin' } : null
   let auth: RunRequest['auth'] = null
   if (v.user !== undefined) {

@@ -99,8 +99,7 @@ const OPTIONS = {
 
 const SECRET_FLAG = /^--?(pass|password|passwd|pwd|pw|secret|token|access-token|api-key|apikey|key|auth-password)$/i
 
-export const SECRET_IN_ARGV =
-  'passwords and keys are never accepted on the command line: the profiles file names the environment variable that holds each (passwordEnv, keyEnv, secretEnv)'
+export const SECRET_IN_ARGV = 'passwords and keys are never accepted on the command line: the profiles file names the environment variable that holds each (passwordEnv, keyEnv, secretEnv)'
 
 /** The command's name for error messages ("mailprobe compare: …"); args.ts lists it once the command is wired in. */
 const COMMAND: Command = 'compare'
@@ -231,7 +230,10 @@ export async function loadCompareProfiles(req: CompareRunRequest, env: NodeJS.Pr
     const action = profile.kind === 'smtp' ? req.labAction : req.labAction === 'verify' ? 'api-verify' : 'api-send'
     const built = buildProfileJob(profile, action, req.labAction === 'send' ? message : undefined, secret)
     if ('problem' in built) {
-      const hint = profile.kind === 'smtp' ? ' (in the profiles file: passwordEnv names the environment variable with the password)' : ' (in the profiles file: keyEnv names the environment variable with the key)'
+      const hint =
+        profile.kind === 'smtp'
+          ? ' (in the profiles file: passwordEnv names the environment variable with the password)'
+          : ' (in the profiles file: keyEnv names the environment variable with the key)'
       throw usage(`profile '${sanitize(name)}': ${built.problem.replace(/ in the profile editor/g, '')}${/No (password|access token|API key|secret)/.test(built.problem) ? hint : ''}`)
     }
     return built.kind === 'smtp' ? { kind: 'smtp', name, job: built.input } : { kind: 'api', name, job: built.input }
@@ -365,4 +367,3 @@ function formatEta(ms: number): string {
   const m = Math.floor(ms / 60_000)
   return `${m} min ${Math.round((ms - m * 60_000) / 1000)} s`
 }
-

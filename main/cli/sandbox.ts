@@ -101,8 +101,7 @@ export function parseSandboxArgs(argv: readonly string[]): SandboxCliRequest {
   if (v.ports !== undefined) {
     const words = v.ports.split(',').map((w) => w.trim())
     const nums = words.map((w) => (/^\d{1,5}$/.test(w) ? Number(w) : NaN))
-    if (words.length !== 4 || nums.some((n) => !(n >= 0 && n <= 65535)))
-      throw usage("--ports takes four port numbers (0 = any free port): STARTTLS,TLS,PLAIN,API, e.g. --ports 2587,2465,2525,2443")
+    if (words.length !== 4 || nums.some((n) => !(n >= 0 && n <= 65535))) throw usage('--ports takes four port numbers (0 = any free port): STARTTLS,TLS,PLAIN,API, e.g. --ports 2587,2465,2525,2443')
     const fixed = nums.filter((n) => n > 0)
     if (new Set(fixed).size !== fixed.length) throw usage('--ports lists the same port twice')
     ports = { starttls: nums[0]!, tls: nums[1]!, plain: nums[2]!, api: nums[3]! }

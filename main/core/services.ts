@@ -78,10 +78,7 @@ export const HISTORY_DIR = 'history'
 export async function openAppServices(opts: OpenServicesOptions): Promise<AppServices> {
   const now = opts.now
   const secrets = opts.secrets ?? (opts.cipher ? await FileSecretStore.open({ dir: opts.dataDir, cipher: opts.cipher }) : new MemorySecretStore())
-  const [profiles, history] = await Promise.all([
-    ProfileStore.open({ dir: opts.dataDir, secrets, now }),
-    HistoryStore.open({ dir: join(opts.dataDir, HISTORY_DIR), limit: opts.historyLimit, now }),
-  ])
+  const [profiles, history] = await Promise.all([ProfileStore.open({ dir: opts.dataDir, secrets, now }), HistoryStore.open({ dir: join(opts.dataDir, HISTORY_DIR), limit: opts.historyLimit, now })])
   // Secrets of profiles that are gone (deleted while a write failed, or a profiles file set aside) are forgotten —
   // unless the profiles file itself was damaged: then they may belong to profiles the user will restore.
   if (!profiles.issues.length) await secrets.retain(new Set(profiles.list().map((p) => p.id))).catch(() => {})

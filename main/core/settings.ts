@@ -16,10 +16,7 @@ export const SETTINGS_VERSION = 1
 
 const profileId = z.string().min(1).max(64)
 
-export const sandboxProfileIdsSchema = z
-  .object({ starttls: profileId.optional(), tls: profileId.optional(), api: profileId.optional() })
-  .strict()
-  .default({})
+export const sandboxProfileIdsSchema = z.object({ starttls: profileId.optional(), tls: profileId.optional(), api: profileId.optional() }).strict().default({})
 
 export const appSettingsSchema = z
   .object({

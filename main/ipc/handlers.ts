@@ -57,7 +57,14 @@ export function createHandlers(jobs: JobManager, services: AppServices): Handler
     duplicateProfile: ({ id }) => profiles.duplicate(id),
     listPresets: () => structuredClone([...services.presets]),
     // "Export all" leaves out the sandbox's ready-made profiles: their ports and CA file belong to this machine's sandbox.
-    exportProfiles: ({ ids }) => profiles.exportProfiles(ids ?? profiles.list().filter((p) => p.preset !== SANDBOX_PRESET).map((p) => p.id)),
+    exportProfiles: ({ ids }) =>
+      profiles.exportProfiles(
+        ids ??
+          profiles
+            .list()
+            .filter((p) => p.preset !== SANDBOX_PRESET)
+            .map((p) => p.id),
+      ),
     importProfiles: async ({ content, path }) => {
       if (path !== undefined) {
         if (!pickedForImport.has(path)) throw new OperationError('INVALID_INPUT', 'Choose the file to import with the Import dialog first.')

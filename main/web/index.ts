@@ -49,7 +49,9 @@ async function main(): Promise<number> {
     return 0
   }
   if (args.host !== LOOPBACK) {
-    process.stderr.write(`mailprobe web: --host ${args.host} refused: the host listens on ${LOOPBACK} only (anyone who reaches it can run network jobs from this machine). Use an SSH tunnel: ssh -L ${DEFAULT_PORT}:${LOOPBACK}:${DEFAULT_PORT} host.\n`)
+    process.stderr.write(
+      `mailprobe web: --host ${args.host} refused: the host listens on ${LOOPBACK} only (anyone who reaches it can run network jobs from this machine). Use an SSH tunnel: ssh -L ${DEFAULT_PORT}:${LOOPBACK}:${DEFAULT_PORT} host.\n`,
+    )
     return 2
   }
   mkdirSync(args.dataDir, { recursive: true, mode: 0o700 })
@@ -64,7 +66,10 @@ async function main(): Promise<number> {
   process.stdout.write(`Data: ${args.dataDir}. Secrets are kept in memory only; Ctrl+C stops the host.\n`)
   for (const issue of services.issues()) process.stderr.write(`mailprobe web: ${issue.message}\n`)
   const sandbox = services.sandbox.status()
-  if (sandbox.info) process.stdout.write(`Sandbox: SMTP STARTTLS ${sandbox.info.smtp.starttls}, implicit TLS ${sandbox.info.smtp.tls}, plain ${sandbox.info.smtp.plain}; API ${sandbox.info.api.url} (on 127.0.0.1, delivers nowhere).\n`)
+  if (sandbox.info)
+    process.stdout.write(
+      `Sandbox: SMTP STARTTLS ${sandbox.info.smtp.starttls}, implicit TLS ${sandbox.info.smtp.tls}, plain ${sandbox.info.smtp.plain}; API ${sandbox.info.api.url} (on 127.0.0.1, delivers nowhere).\n`,
+    )
   else if (sandbox.problem) process.stderr.write(`mailprobe web: the sandbox is not running: ${sandbox.problem}\n`)
 
   await new Promise<void>((done) => {

@@ -180,8 +180,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     res.end(text)
   }
 
-  const authorised = (req: IncomingMessage, url: URL): boolean =>
-    sameToken(url.searchParams.get('token'), token) || sameToken(cookieValue(req.headers.cookie, cookieName), token)
+  const authorised = (req: IncomingMessage, url: URL): boolean => sameToken(url.searchParams.get('token'), token) || sameToken(cookieValue(req.headers.cookie, cookieName), token)
 
   const serveStatic = (req: IncomingMessage, res: ServerResponse): void => {
     if (!isLoopbackHost(req.headers.host)) return plain(res, 421, 'Mailprobe answers only to 127.0.0.1.\n')
@@ -277,11 +276,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
 
   await new Promise<void>((resolveListen, reject) => {
     const onError = (err: NodeJS.ErrnoException): void => {
-      reject(
-        err.code === 'EADDRINUSE'
-          ? new WebServerError(`Port ${options.port} on ${LOOPBACK} is in use. Pick another with --port (0 = any free port).`)
-          : err,
-      )
+      reject(err.code === 'EADDRINUSE' ? new WebServerError(`Port ${options.port} on ${LOOPBACK} is in use. Pick another with --port (0 = any free port).`) : err)
     }
     http.once('error', onError)
     http.listen(options.port, LOOPBACK, () => {

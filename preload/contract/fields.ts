@@ -70,8 +70,7 @@ export const addressSchema = z
   .refine(noLineBreaks, 'address contains a line break')
   .refine((a) => /^[^\s<>@]+@[^\s<>@]+$/.test(a), 'address must look like name@domain')
 
-export const singleLineSchema = (what: string, max: number) =>
-  z.string().max(max, `${what} is longer than ${max} characters`).refine(noLineBreaks, `${what} contains a line break`)
+export const singleLineSchema = (what: string, max: number) => z.string().max(max, `${what} is longer than ${max} characters`).refine(noLineBreaks, `${what} contains a line break`)
 
 export const headerSchema = z
   .object({
@@ -133,7 +132,10 @@ export const messageSchema = z
     subject: singleLineSchema('subject', 998).default(''),
     text: z.string().max(10_000_000).optional(),
     html: z.string().max(10_000_000).optional(),
-    attachments: z.array(z.object({ path: singleLineSchema('attachment path', 4096) }).strict()).max(100).default([]),
+    attachments: z
+      .array(z.object({ path: singleLineSchema('attachment path', 4096) }).strict())
+      .max(100)
+      .default([]),
     headers: z.array(headerSchema).max(100).default([]),
   })
   .strict()

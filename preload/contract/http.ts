@@ -65,11 +65,25 @@ export const baseUrlSchema = z
 export const apiCredentialsSchema = z
   .object({
     /** The API key (SES: the access key id; Mailjet: the API key). Never echoed back anywhere. */
-    key: z.string().min(1, 'an API key is required').max(65_536).refine((k) => !/[\r\n\0]/.test(k), 'the API key contains a line break'),
+    key: z
+      .string()
+      .min(1, 'an API key is required')
+      .max(65_536)
+      .refine((k) => !/[\r\n\0]/.test(k), 'the API key contains a line break'),
     /** Mailjet's secret key; SES's secret access key; generic basic auth's password. Never echoed. */
-    secret: z.string().min(1).max(65_536).refine((k) => !/[\r\n\0]/.test(k), 'the secret contains a line break').optional(),
+    secret: z
+      .string()
+      .min(1)
+      .max(65_536)
+      .refine((k) => !/[\r\n\0]/.test(k), 'the secret contains a line break')
+      .optional(),
     /** SES temporary credentials' session token. Never echoed. */
-    sessionToken: z.string().min(1).max(65_536).refine((k) => !/[\r\n\0]/.test(k), 'the session token contains a line break').optional(),
+    sessionToken: z
+      .string()
+      .min(1)
+      .max(65_536)
+      .refine((k) => !/[\r\n\0]/.test(k), 'the session token contains a line break')
+      .optional(),
   })
   .strict()
 
@@ -155,10 +169,8 @@ export const apiJobSchema = z
     const p = job.provider
     const allowed = API_REGIONS[p]
     if (job.region !== undefined) {
-      if (allowed && !allowed.includes(job.region))
-        ctx.addIssue({ code: 'custom', path: ['region'], message: `${p} regions are ${allowed.join(' and ')}` })
-      else if (p === 'ses' && !AWS_REGION.test(job.region))
-        ctx.addIssue({ code: 'custom', path: ['region'], message: 'an AWS region looks like us-east-1 or eu-west-2' })
+      if (allowed && !allowed.includes(job.region)) ctx.addIssue({ code: 'custom', path: ['region'], message: `${p} regions are ${allowed.join(' and ')}` })
+      else if (p === 'ses' && !AWS_REGION.test(job.region)) ctx.addIssue({ code: 'custom', path: ['region'], message: 'an AWS region looks like us-east-1 or eu-west-2' })
       else if (!allowed && p !== 'ses') ctx.addIssue({ code: 'custom', path: ['region'], message: `${p} has no regions; use baseUrl to change the host` })
     }
     if (p === 'mailgun' && !job.domain) ctx.addIssue({ code: 'custom', path: ['domain'], message: 'Mailgun needs the sending domain (domain)' })
@@ -177,10 +189,8 @@ export const apiJobSchema = z
     if (job.action === 'send') {
       const m = job.message
       if (!m) ctx.addIssue({ code: 'custom', path: ['message'], message: 'sending needs a message (from, to)' })
-      else if (m.to.length + m.cc.length + m.bcc.length === 0)
-        ctx.addIssue({ code: 'custom', path: ['message', 'to'], message: 'at least one recipient (to, cc or bcc) is required' })
-      else if (p !== 'generic' && m.text === undefined && m.html === undefined)
-        ctx.addIssue({ code: 'custom', path: ['message', 'text'], message: 'a text or an HTML body is required' })
+      else if (m.to.length + m.cc.length + m.bcc.length === 0) ctx.addIssue({ code: 'custom', path: ['message', 'to'], message: 'at least one recipient (to, cc or bcc) is required' })
+      else if (p !== 'generic' && m.text === undefined && m.html === undefined) ctx.addIssue({ code: 'custom', path: ['message', 'text'], message: 'a text or an HTML body is required' })
     }
     if (job.sandbox && job.action === 'verify') ctx.addIssue({ code: 'custom', path: ['sandbox'], message: 'verify sends nothing; sandbox applies to send only' })
   })

@@ -24,7 +24,24 @@ export function compareToCsv(result: CompareResult): string {
   const phases: string[] = []
   for (const p of result.profiles) for (const name of p.phaseOrder) if (!phases.includes(name)) phases.push(name)
   for (const s of result.samples) for (const name of Object.keys(s.phases)) if (!phases.includes(name)) phases.push(name)
-  const head = ['seq', 'profile', 'kind', 'run', 'mode', 'action', 'started_ms', 'ok', 'error_code', 'total_ms', 'round_trips', 'bytes_sent', 'bytes_received', 'reused', 'message_ref', ...phases.map((n) => `phase_${n}_ms`)]
+  const head = [
+    'seq',
+    'profile',
+    'kind',
+    'run',
+    'mode',
+    'action',
+    'started_ms',
+    'ok',
+    'error_code',
+    'total_ms',
+    'round_trips',
+    'bytes_sent',
+    'bytes_received',
+    'reused',
+    'message_ref',
+    ...phases.map((n) => `phase_${n}_ms`),
+  ]
   const rows = [...result.samples]
     .sort((a, b) => a.seq - b.seq)
     .map((s) => [

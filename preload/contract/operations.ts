@@ -55,9 +55,29 @@ export const operations = {
   pickFiles: { channel: 'files:pick', input: z.object({ purpose: z.enum(['attachment', 'ca', 'import']), multiple: z.boolean().default(false) }).strict() },
   saveFile: {
     channel: 'files:save',
-    input: z.object({ suggestedName: z.string().min(1).max(255).refine((n) => !/[\\/\0]/.test(n), 'a file name, not a path'), content: z.string().max(50_000_000) }).strict(),
+    input: z
+      .object({
+        suggestedName: z
+          .string()
+          .min(1)
+          .max(255)
+          .refine((n) => !/[\\/\0]/.test(n), 'a file name, not a path'),
+        content: z.string().max(50_000_000),
+      })
+      .strict(),
   },
-  openExternal: { channel: 'app:open-external', input: z.object({ url: z.string().url().max(2048).refine((u) => u.startsWith('https://'), 'only https links open') }).strict() },
+  openExternal: {
+    channel: 'app:open-external',
+    input: z
+      .object({
+        url: z
+          .string()
+          .url()
+          .max(2048)
+          .refine((u) => u.startsWith('https://'), 'only https links open'),
+      })
+      .strict(),
+  },
 
   // The embedded sandbox: status, latency, on/off, its ready-made profiles, and the Inbox (sandbox.ts).
   ...sandboxOperations,

@@ -19,11 +19,7 @@ export const SANDBOX_THINK_MAX_MS = 10_000
 export const SANDBOX_INBOX_LIMIT = 200
 
 export const sandboxRttSchema = z.number().int('whole milliseconds').min(0, 'RTT is at least 0 ms').max(SANDBOX_RTT_MAX_MS, `RTT is at most ${SANDBOX_RTT_MAX_MS} ms`)
-export const sandboxThinkSchema = z
-  .number()
-  .int('whole milliseconds')
-  .min(0, 'think time is at least 0 ms')
-  .max(SANDBOX_THINK_MAX_MS, `think time is at most ${SANDBOX_THINK_MAX_MS} ms`)
+export const sandboxThinkSchema = z.number().int('whole milliseconds').min(0, 'think time is at least 0 ms').max(SANDBOX_THINK_MAX_MS, `think time is at most ${SANDBOX_THINK_MAX_MS} ms`)
 /** A fixed listening port, or 0 for an ephemeral one. */
 const sandboxPortSchema = z.union([z.literal(0), portSchema])
 
@@ -33,11 +29,7 @@ export const sandboxSettingsSchema = z
     enabled: z.boolean().default(true),
     rttMs: sandboxRttSchema.default(0),
     thinkMs: sandboxThinkSchema.default(0),
-    ports: z
-      .object({ starttls: sandboxPortSchema, tls: sandboxPortSchema, plain: sandboxPortSchema, api: sandboxPortSchema })
-      .partial()
-      .strict()
-      .default({}),
+    ports: z.object({ starttls: sandboxPortSchema, tls: sandboxPortSchema, plain: sandboxPortSchema, api: sandboxPortSchema }).partial().strict().default({}),
   })
   .strict()
 export type SandboxSettings = z.infer<typeof sandboxSettingsSchema>
@@ -158,7 +150,13 @@ export const sandboxOperations = {
   setSandboxEnabled: { channel: 'sandbox:enabled', input: z.object({ enabled: z.boolean() }).strict() },
   /** Adds back the ready-made sandbox profiles the user deleted (those still present are refreshed, never duplicated). */
   restoreSandboxProfiles: { channel: 'sandbox:profiles:restore', input: noInput },
-  listInbox: { channel: 'sandbox:inbox:list', input: z.object({ limit: z.number().int().min(1).max(SANDBOX_INBOX_LIMIT).optional() }).strict().default({}) },
+  listInbox: {
+    channel: 'sandbox:inbox:list',
+    input: z
+      .object({ limit: z.number().int().min(1).max(SANDBOX_INBOX_LIMIT).optional() })
+      .strict()
+      .default({}),
+  },
   getInboxMessage: { channel: 'sandbox:inbox:get', input: z.object({ id: z.string().min(1).max(256) }).strict() },
   clearInbox: { channel: 'sandbox:inbox:clear', input: noInput },
 } as const

@@ -1,13 +1,5 @@
 import { z } from 'zod'
-import {
-  messageSchema,
-  hostSchema,
-  portSchema,
-  singleLineSchema,
-  timeoutSchema,
-  tlsOptionsSchema,
-  TlsInfoSchema,
-} from './fields'
+import { messageSchema, hostSchema, portSchema, singleLineSchema, timeoutSchema, tlsOptionsSchema, TlsInfoSchema } from './fields'
 import { JobResultBaseSchema } from './transcript'
 
 export const SMTP_SECURITY = ['none', 'starttls', 'tls', 'auto'] as const
@@ -38,11 +30,7 @@ export const smtpJobSchema = z
     port: portSchema.default(587),
     security: z.enum(SMTP_SECURITY).default('auto'),
     ehloName: hostSchema.optional(),
-    timeouts: z
-      .object({ connectMs: timeoutSchema, greetingMs: timeoutSchema, socketMs: timeoutSchema })
-      .partial()
-      .strict()
-      .default({}),
+    timeouts: z.object({ connectMs: timeoutSchema, greetingMs: timeoutSchema, socketMs: timeoutSchema }).partial().strict().default({}),
     tls: tlsOptionsSchema.default({ insecure: false }),
     auth: smtpAuthSchema.optional(),
     stopAfter: z.enum(SMTP_STAGES).default('send'),
@@ -53,8 +41,7 @@ export const smtpJobSchema = z
   .strict()
   .superRefine((job, ctx) => {
     const needs = stageIndex(job.stopAfter)
-    if (needs >= stageIndex('mail') && !job.message)
-      ctx.addIssue({ code: 'custom', path: ['message'], message: `stopping after '${job.stopAfter}' needs a sender (from)` })
+    if (needs >= stageIndex('mail') && !job.message) ctx.addIssue({ code: 'custom', path: ['message'], message: `stopping after '${job.stopAfter}' needs a sender (from)` })
     const m = job.message
     if (m && needs >= stageIndex('rcpt') && m.to.length + m.cc.length + m.bcc.length === 0)
       ctx.addIssue({ code: 'custom', path: ['message', 'to'], message: 'at least one recipient (to, cc or bcc) is required' })

@@ -93,7 +93,19 @@ async function main() {
       rows.map((r) => {
         const expected = r.local + r.simulated * r.rtt
         const plain = r.local + r.roundTrips * r.rtt
-        return [String(r.rtt), r.label, String(r.roundTrips), String(r.simulated), r.median.toFixed(1), r.p95.toFixed(1), r.local.toFixed(1), expected.toFixed(1), pct(r.median, expected), plain.toFixed(1), pct(r.median, plain)]
+        return [
+          String(r.rtt),
+          r.label,
+          String(r.roundTrips),
+          String(r.simulated),
+          r.median.toFixed(1),
+          r.p95.toFixed(1),
+          r.local.toFixed(1),
+          expected.toFixed(1),
+          pct(r.median, expected),
+          plain.toFixed(1),
+          pct(r.median, plain),
+        ]
       }),
     ),
   )
@@ -103,7 +115,9 @@ async function main() {
   const within = Math.abs(at40.median - expected40) / expected40 <= TOLERANCE
   const coldApi = rows.filter((r) => r.label === 'cold API').every((r) => r.roundTrips === 3)
   const warmApi = rows.filter((r) => r.label === 'warm API').every((r) => r.roundTrips === 1)
-  console.log(`\ncold SMTP at RTT 40: median ${at40.median.toFixed(1)} ms vs expected ${expected40.toFixed(1)} ms (${pct(at40.median, expected40)}; tolerance ±${TOLERANCE * 100}%) → ${within ? 'PASS' : 'FAIL'}`)
+  console.log(
+    `\ncold SMTP at RTT 40: median ${at40.median.toFixed(1)} ms vs expected ${expected40.toFixed(1)} ms (${pct(at40.median, expected40)}; tolerance ±${TOLERANCE * 100}%) → ${within ? 'PASS' : 'FAIL'}`,
+  )
   console.log(`cold API round trips = 3 at every RTT → ${coldApi ? 'PASS' : 'FAIL'}; warm API round trips = 1 → ${warmApi ? 'PASS' : 'FAIL'}`)
   process.exitCode = within && coldApi && warmApi ? 0 : 1
 }

@@ -61,7 +61,11 @@ export default function setup(project: TestProject): () => void {
   const outputs = OUTPUTS.map((p) => join(ROOT, p))
   const missing = outputs.some((p) => !existsSync(p))
   const builtAt = missing ? 0 : Math.min(...outputs.map((p) => statSync(p).mtimeMs))
-  const changedAt = Math.max(...SOURCES.map((p) => join(ROOT, p)).filter(existsSync).map(newestMtime))
+  const changedAt = Math.max(
+    ...SOURCES.map((p) => join(ROOT, p))
+      .filter(existsSync)
+      .map(newestMtime),
+  )
   if (missing || changedAt > builtAt) build(missing ? 'no build found' : 'sources changed since the last build')
   // A build running elsewhere may have emptied out/ just now: build once more, then give up.
   let dir = snapshot()

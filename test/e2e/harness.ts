@@ -113,10 +113,7 @@ export function launchChromium(): Promise<Browser> {
  * under `script-src 'self'` the probe is refused (zod catches it and parses without JIT), and
  * Chromium logs the refusal. (`z.config({ jitless: true })` in the renderer would silence it.)
  */
-export const KNOWN_NOISE: RegExp[] = [
-  /CSP violation: script-src eval/,
-  /Evaluating a string as JavaScript violates the following Content Security Policy/,
-]
+export const KNOWN_NOISE: RegExp[] = [/CSP violation: script-src eval/, /Evaluating a string as JavaScript violates the following Content Security Policy/]
 
 export interface OpenedApp {
   context: BrowserContext

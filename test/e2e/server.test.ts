@@ -194,7 +194,14 @@ describe('web host', () => {
       .find((a) => a && a.family === 'IPv4' && !a.internal)
     if (external) expect(await refusedAt(external.address, host.port)).toBe('ECONNREFUSED')
 
-    await expect(startWebServer({ rendererDir: join(dirname(SERVER_BUNDLE), '..', 'renderer'), port: 0, host: '0.0.0.0', createClient: () => ({ dispatch: async () => ({ ok: true, value: null }), dispose() {} }) })).rejects.toBeInstanceOf(WebServerError)
+    await expect(
+      startWebServer({
+        rendererDir: join(dirname(SERVER_BUNDLE), '..', 'renderer'),
+        port: 0,
+        host: '0.0.0.0',
+        createClient: () => ({ dispatch: async () => ({ ok: true, value: null }), dispose() {} }),
+      }),
+    ).rejects.toBeInstanceOf(WebServerError)
 
     for (const bad of ['0.0.0.0', '::', 'localhost', '192.168.1.10']) {
       const child = spawn(process.execPath, [SERVER_BUNDLE, '--port', '0', '--host', bad], { stdio: ['ignore', 'pipe', 'pipe'] })

@@ -20,11 +20,7 @@ describe('smoke: a profile verified through the browser host', () => {
 
   beforeAll(async () => {
     caFile = await writeCaFile()
-    ;[peer, host, browser] = await Promise.all([
-      startSmtpPeer({ mode: 'starttls', users: { alice: PASSWORD }, hideAuthBeforeTls: true }),
-      startWebHost(),
-      launchChromium(),
-    ])
+    ;[peer, host, browser] = await Promise.all([startSmtpPeer({ mode: 'starttls', users: { alice: PASSWORD }, hideAuthBeforeTls: true }), startWebHost(), launchChromium()])
   })
   afterAll(async () => {
     await browser?.close()

@@ -44,7 +44,21 @@ type DamagedFile = keyof typeof DAMAGED
 
 function runFile(): string {
   const startedAt = '2026-01-02T03:04:05.000Z'
-  const summary = { id: KEPT_RUN_ID, jobId: 'job-kept', kind: 'smtp', action: 'verify', profileId: null, profileName: 'Relay EU', target: 'smtp.eu.example.test:587', startedAt, ok: true, errorCode: null, summary: '235 Authentication successful', totalMs: 84, roundTrips: 5 }
+  const summary = {
+    id: KEPT_RUN_ID,
+    jobId: 'job-kept',
+    kind: 'smtp',
+    action: 'verify',
+    profileId: null,
+    profileName: 'Relay EU',
+    target: 'smtp.eu.example.test:587',
+    startedAt,
+    ok: true,
+    errorCode: null,
+    summary: '235 Authentication successful',
+    totalMs: 84,
+    roundTrips: 5,
+  }
   const result = {
     kind: 'smtp',
     ok: true,

@@ -17,7 +17,9 @@ unmountAfterEach()
 const key = (k: string, mods: KeyboardEventInit = {}) => window.dispatchEvent(new KeyboardEvent('keydown', { key: k, ...mods }))
 
 async function compose(profileId: string) {
-  const fake = createFakeApi({ profiles: [smtpProfile({ id: 'smtp1' }), apiProfile({ id: 'api1', provider: 'mailgun', domain: 'mg.example.com' }), apiProfile({ id: 'gen', provider: 'generic', name: 'Hook' })] })
+  const fake = createFakeApi({
+    profiles: [smtpProfile({ id: 'smtp1' }), apiProfile({ id: 'api1', provider: 'mailgun', domain: 'mg.example.com' }), apiProfile({ id: 'gen', provider: 'generic', name: 'Hook' })],
+  })
   const mounted = mountWithApi(ComposeView, { attachTo: document.body }, fake)
   await useProfilesStore().load()
   useUiStore().selectProfile(profileId)

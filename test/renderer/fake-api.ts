@@ -156,9 +156,7 @@ export function createFakeApi(
   const runSmtp = vi.fn(async (_input: In<'runSmtp'>): Out<'runSmtp'> => job())
   const runApi = vi.fn(async (_input: In<'runApi'>): Out<'runApi'> => job())
   const runProbe = vi.fn(async (_input: In<'runProbe'>): Out<'runProbe'> => job())
-  const runProfile = vi.fn(async (input: In<'runProfile'>): Out<'runProfile'> =>
-    profiles.some((p) => p.id === input.profileId) ? job() : fail('INVALID_INPUT', 'no such profile'),
-  )
+  const runProfile = vi.fn(async (input: In<'runProfile'>): Out<'runProfile'> => (profiles.some((p) => p.id === input.profileId) ? job() : fail('INVALID_INPUT', 'no such profile')))
   const cancelJob = vi.fn(async (_input: In<'cancelJob'>): Out<'cancelJob'> => ok({ cancelled: true }))
 
   const listProfiles = vi.fn(async (_input: In<'listProfiles'>): Out<'listProfiles'> => ok({ profiles: structuredClone(profiles), keyring, issues }))
@@ -256,9 +254,7 @@ export function createFakeApi(
     inbox = []
     return ok({ cleared })
   })
-  const runCompare = vi.fn(async (input: In<'runCompare'>): Out<'runCompare'> =>
-    input.profileIds.every((id) => profiles.some((p) => p.id === id)) ? job() : fail('INVALID_INPUT', 'no such profile'),
-  )
+  const runCompare = vi.fn(async (input: In<'runCompare'>): Out<'runCompare'> => (input.profileIds.every((id) => profiles.some((p) => p.id === id)) ? job() : fail('INVALID_INPUT', 'no such profile')))
 
   const api: MailprobeApi = {
     runSmtp,

@@ -9,11 +9,7 @@ import { createFakeApi, type FakeApi } from './fake-api'
 const unmounts: (() => void)[] = []
 
 /** Mounts a component with a fresh Pinia and a fake MailprobeApi supplied through the bridge. */
-export function mountWithApi<C extends Component>(
-  component: C,
-  options: ComponentMountingOptions<C> = {} as ComponentMountingOptions<C>,
-  fake: FakeApi = createFakeApi(),
-) {
+export function mountWithApi<C extends Component>(component: C, options: ComponentMountingOptions<C> = {} as ComponentMountingOptions<C>, fake: FakeApi = createFakeApi()) {
   const pinia = createPinia()
   setActivePinia(pinia)
   const wrapper = mount(component, {

@@ -29,7 +29,22 @@ function fake(over: Parameters<typeof createFakeApi>[0] = {}) {
 }
 
 function sample(over: Partial<CompareSample>): CompareSample {
-  return { seq: 1, profile: 0, name: 'A', run: 1, startedMs: 0, ok: true, errorCode: null, totalMs: 10, roundTrips: 9, bytes: { sent: 1, received: 1 }, phases: {}, reused: false, messageRef: null, ...over }
+  return {
+    seq: 1,
+    profile: 0,
+    name: 'A',
+    run: 1,
+    startedMs: 0,
+    ok: true,
+    errorCode: null,
+    totalMs: 10,
+    roundTrips: 9,
+    bytes: { sent: 1, received: 1 },
+    phases: {},
+    reused: false,
+    messageRef: null,
+    ...over,
+  }
 }
 
 function compareResult(): CompareResult {
@@ -189,7 +204,16 @@ describe('the verdict links a sandbox send to its Inbox message', () => {
     await wrapper.find('[data-testid="action-send"]').trigger('click')
     await flushPromises()
     const jobId = ui.focus.compose!
-    f.push([result(jobId, 1, smtpResult({ target: { host: '127.0.0.1', port: 40587, security: 'starttls', address: '127.0.0.1' }, result: { messageId: '<m@x>', response: '250 2.0.0 Ok: queued as 0001ABCD', accepted: ['a@b'], rejected: [], messageSize: 10 } }))])
+    f.push([
+      result(
+        jobId,
+        1,
+        smtpResult({
+          target: { host: '127.0.0.1', port: 40587, security: 'starttls', address: '127.0.0.1' },
+          result: { messageId: '<m@x>', response: '250 2.0.0 Ok: queued as 0001ABCD', accepted: ['a@b'], rejected: [], messageSize: 10 },
+        }),
+      ),
+    ])
     await flushPromises()
     const link = wrapper.find('[data-testid="verdict-inbox-link"]')
     expect(link.attributes('data-inbox-id')).toBe('0001ABCD')
@@ -205,7 +229,16 @@ describe('the verdict links a sandbox send to its Inbox message', () => {
     await wrapper.find('[data-testid="action-send"]').trigger('click')
     await flushPromises()
     const other = ui.focus.compose!
-    f.push([result(other, 1, smtpResult({ target: { host: 'smtp.example.test', port: 587, security: 'starttls', address: null }, result: { messageId: null, response: '250 Ok: queued as 0001ABCD', accepted: [], rejected: [], messageSize: 1 } }))])
+    f.push([
+      result(
+        other,
+        1,
+        smtpResult({
+          target: { host: 'smtp.example.test', port: 587, security: 'starttls', address: null },
+          result: { messageId: null, response: '250 Ok: queued as 0001ABCD', accepted: [], rejected: [], messageSize: 1 },
+        }),
+      ),
+    ])
     await flushPromises()
     expect(wrapper.find('[data-testid="verdict"]').attributes('data-ok')).toBe('true')
     expect(wrapper.find('[data-testid="verdict-inbox-link"]').exists()).toBe(false)
@@ -300,7 +333,15 @@ describe('the Lab', () => {
     useLabStore().selected = ['sb-starttls', 'sb-api']
     await useLabStore().run()
     const jobId = useLabStore().jobId!
-    const failed = { ...compareResult(), ok: false, profiles: [], samples: [], winner: null, completed: 0, error: { code: 'INVALID_INPUT' as const, message: 'No API key saved for profile "Sandbox — API (Mailgun-style)": add it in the profile editor.' } }
+    const failed = {
+      ...compareResult(),
+      ok: false,
+      profiles: [],
+      samples: [],
+      winner: null,
+      completed: 0,
+      error: { code: 'INVALID_INPUT' as const, message: 'No API key saved for profile "Sandbox — API (Mailgun-style)": add it in the profile editor.' },
+    }
     f.push([{ type: 'result', jobId, seq: 1, result: failed }])
     await flushPromises()
     expect(wrapper.find('[data-testid="lab-failure"]').text()).toContain('No API key saved')

@@ -9,8 +9,7 @@ import { stubLayoutForFile } from './layout'
 stubLayoutForFile()
 
 const ROW_PX = 22
-const indexes = (w: ReturnType<typeof mount>) =>
-  w.findAll('[data-testid="transcript-line"]').map((r) => Number(r.find('.text').text().replace('NOOP ', '')))
+const indexes = (w: ReturnType<typeof mount>) => w.findAll('[data-testid="transcript-line"]').map((r) => Number(r.find('.text').text().replace('NOOP ', '')))
 const noops = (n: number): TranscriptLine[] => Array.from({ length: n }, (_, i) => ({ t: i, dir: 'c' as const, text: `NOOP ${i}` }))
 
 const lines: TranscriptLine[] = [
@@ -182,7 +181,12 @@ describe('line formatting', () => {
   })
 
   it('formats lines as swaks-like text for copy and export', () => {
-    expect(linesToText([{ t: 38.14, dir: 's', text: '220 ready' }, { t: 38.4, dir: 'c', text: 'EHLO x', port: 587 }])).toBe('[   38.1 ms] <-  220 ready\n[   38.4 ms] :587  -> EHLO x\n')
+    expect(
+      linesToText([
+        { t: 38.14, dir: 's', text: '220 ready' },
+        { t: 38.4, dir: 'c', text: 'EHLO x', port: 587 },
+      ]),
+    ).toBe('[   38.1 ms] <-  220 ready\n[   38.4 ms] :587  -> EHLO x\n')
   })
 
   it('splits every redaction marker out', () => {

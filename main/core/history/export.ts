@@ -54,7 +54,11 @@ export function transcriptText(entry: HistoryEntry, stopAfter?: SmtpStage): stri
 
 /** `mailprobe-send-smtp.example.com-587-2026-11-28T10-15-00-123Z.txt` */
 export function exportName(entry: HistoryEntry, format: 'txt' | 'json'): string {
-  const target = entry.target.replace(/[^A-Za-z0-9.-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'run'
+  const target =
+    entry.target
+      .replace(/[^A-Za-z0-9.-]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 60) || 'run'
   const started = Number.isNaN(Date.parse(entry.startedAt)) ? 'unknown-time' : fileStamp(new Date(entry.startedAt))
   return `mailprobe-${entry.action}-${target}-${started}.${format}`
 }

@@ -171,7 +171,10 @@ export class HistoryStore {
         this.pending.delete(id)
       }
     })()
-    this.writing.set(id, write.catch(() => {}))
+    this.writing.set(
+      id,
+      write.catch(() => {}),
+    )
     const done = (async () => {
       try {
         await write

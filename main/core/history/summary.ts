@@ -1,4 +1,15 @@
-import { API_PROVIDER_NAMES, type AnyJobResult, type ApiProvider, type ApiResult, type CompareResult, type HistorySummary, type ProbeResult, type RunAction, type SmtpResult, type SmtpStage } from '../../../preload/contract'
+import {
+  API_PROVIDER_NAMES,
+  type AnyJobResult,
+  type ApiProvider,
+  type ApiResult,
+  type CompareResult,
+  type HistorySummary,
+  type ProbeResult,
+  type RunAction,
+  type SmtpResult,
+  type SmtpStage,
+} from '../../../preload/contract'
 import { plural } from '../report/text'
 
 /** What the runner knows about a run besides its result. */
@@ -24,7 +35,8 @@ const MAX_SUMMARY = 300
 
 function oneLine(text: string): string {
   // eslint-disable-next-line no-control-regex
-  const flat = text.replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/\s+/g, ' ').trim()
+  const controls = /[\u0000-\u001f\u007f]+/g
+  const flat = text.replace(controls, ' ').replace(/\s+/g, ' ').trim()
   return flat.length > MAX_SUMMARY ? `${flat.slice(0, MAX_SUMMARY - 1)}…` : flat
 }
 
@@ -122,13 +134,7 @@ export function summaryLine(result: AnyJobResult, meta: Pick<RunMeta, 'action' |
 /** A History row for `result`. */
 export function summarize(id: string, meta: RunMeta, result: AnyJobResult): HistorySummary {
   const target =
-    result.kind === 'smtp'
-      ? smtpTarget(result, meta)
-      : result.kind === 'api'
-        ? apiTarget(result, meta)
-        : result.kind === 'compare'
-          ? compareTarget(result, meta)
-          : probeTarget(result, meta)
+    result.kind === 'smtp' ? smtpTarget(result, meta) : result.kind === 'api' ? apiTarget(result, meta) : result.kind === 'compare' ? compareTarget(result, meta) : probeTarget(result, meta)
   return {
     id,
     jobId: meta.jobId,

@@ -10,7 +10,8 @@ export const MAX_BODY_SHOWN = 64 * 1024
 const WRAP = 1000
 
 /** Header names whose value is a credential: shown as [redacted] (keeping an auth scheme word). */
-const SECRET_HEADER = /^(authorization|proxy-authorization|cookie|api-key|x-api-key|x-postmark-server-token|x-postmark-account-token|x-amz-security-token)$|token|secret|key|passw|signature|session|credential/i
+const SECRET_HEADER =
+  /^(authorization|proxy-authorization|cookie|api-key|x-api-key|x-postmark-server-token|x-postmark-account-token|x-amz-security-token)$|token|secret|key|passw|signature|session|credential/i
 
 export function isSecretHeader(name: string): boolean {
   return SECRET_HEADER.test(name)
@@ -35,7 +36,13 @@ export function isTextual(contentType: string | undefined): boolean {
 export function showBody(rec: JobRecorder, dir: Direction, text: string, totalBytes: number, what: 'request' | 'response'): void {
   if (!text) return
   const bytes = Buffer.from(text, 'utf8')
-  const shown = bytes.length > MAX_BODY_SHOWN ? bytes.subarray(0, MAX_BODY_SHOWN).toString('utf8').replace(/\uFFFD$/, '') : text
+  const shown =
+    bytes.length > MAX_BODY_SHOWN
+      ? bytes
+          .subarray(0, MAX_BODY_SHOWN)
+          .toString('utf8')
+          .replace(/\uFFFD$/, '')
+      : text
   for (const line of shown.split(/\r?\n/)) {
     if (line.length <= WRAP) rec.line(dir, line)
     else for (let i = 0; i < line.length; i += WRAP) rec.line(dir, line.slice(i, i + WRAP))
@@ -48,5 +55,8 @@ export function showBody(rec: JobRecorder, dir: Direction, text: string, totalBy
 export function bodyForResult(text: string): string {
   const bytes = Buffer.from(text, 'utf8')
   if (bytes.length <= MAX_BODY_SHOWN) return text
-  return `${bytes.subarray(0, MAX_BODY_SHOWN).toString('utf8').replace(/\uFFFD$/, '')}\n[… truncated: ${bytes.length - MAX_BODY_SHOWN} more bytes not shown]`
+  return `${bytes
+    .subarray(0, MAX_BODY_SHOWN)
+    .toString('utf8')
+    .replace(/\uFFFD$/, '')}\n[… truncated: ${bytes.length - MAX_BODY_SHOWN} more bytes not shown]`
 }

@@ -87,10 +87,12 @@ class ApiRun {
       }
       const built = job.action === 'send' ? await provider.buildSend(ctx) : provider.buildVerify(ctx)
       this.target = { method: built.method, url: built.url.toString(), address: null }
-      rec.line('info', `${job.provider === 'generic' ? 'generic endpoint' : provider.label} ${job.action === 'verify' ? 'key check (nothing is sent)' : job.sandbox ? 'send in sandbox mode' : 'send'}: ${built.method} ${built.url.toString()}`)
+      rec.line(
+        'info',
+        `${job.provider === 'generic' ? 'generic endpoint' : provider.label} ${job.action === 'verify' ? 'key check (nothing is sent)' : job.sandbox ? 'send in sandbox mode' : 'send'}: ${built.method} ${built.url.toString()}`,
+      )
       if (job.baseUrl) rec.line('info', `base URL override: ${origin} replaces the provider's scheme, host and port; the documented path is kept`)
-      if (built.url.protocol === 'http:')
-        this.warn('This request goes over plain HTTP: the key and the message cross the network unencrypted. Use https:// unless this is a local proxy.')
+      if (built.url.protocol === 'http:') this.warn('This request goes over plain HTTP: the key and the message cross the network unencrypted. Use https:// unless this is a local proxy.')
       else if (job.tls.insecure) this.warn('TLS certificate verification is OFF for this run: the server’s identity is not checked.')
 
       const timeouts = { ...DEFAULT_API_TIMEOUTS, ...job.timeouts }
@@ -109,7 +111,12 @@ class ApiRun {
       if (verdict.ok && success && !res.isJson && (built.expectJson || htmlPage)) error = classifyResponse(res, { ...verdict, ok: false }, provider.label, job.action, true)
       else if (verdict.ok) {
         this.result.messageId = verdict.messageId
-        rec.line('info', job.action === 'verify' ? `${provider.label} accepted the key (${res.status})` : `${provider.label} accepted the message (${res.status})${verdict.messageId ? `; message id ${verdict.messageId}` : ''}`)
+        rec.line(
+          'info',
+          job.action === 'verify'
+            ? `${provider.label} accepted the key (${res.status})`
+            : `${provider.label} accepted the message (${res.status})${verdict.messageId ? `; message id ${verdict.messageId}` : ''}`,
+        )
       } else error = classifyResponse(res, verdict, provider.label, job.action, built.expectJson)
     } catch (err) {
       error = classifyThrown(err)

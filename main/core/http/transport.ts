@@ -324,15 +324,12 @@ function requestError(err: NodeJS.ErrnoException, reused: boolean, gotHead: bool
   if (err instanceof EngineError) return err
   const code = err.code ?? ''
   try {
-    if (code.startsWith('HPE_'))
-      fail('HTTP_BAD_RESPONSE', `The server's answer is not valid HTTP/1.1 (${code}): is the base URL pointing at an HTTPS API?`, { detail: code })
+    if (code.startsWith('HPE_')) fail('HTTP_BAD_RESPONSE', `The server's answer is not valid HTTP/1.1 (${code}): is the base URL pointing at an HTTPS API?`, { detail: code })
     if (gotHead) fail('CONNECTION_LOST', 'The connection closed in the middle of the response body.', { detail: code || err.message })
     if (reused)
-      fail(
-        'CONNECTION_LOST',
-        'The server closed the kept-alive connection before answering; it may or may not have processed the request. Run again (a fresh connection will be opened).',
-        { detail: code || err.message },
-      )
+      fail('CONNECTION_LOST', 'The server closed the kept-alive connection before answering; it may or may not have processed the request. Run again (a fresh connection will be opened).', {
+        detail: code || err.message,
+      })
     fail('CONNECTION_LOST', `The server closed the connection without answering (${err.message}).`, { detail: code || err.message })
   } catch (e) {
     return e

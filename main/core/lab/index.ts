@@ -155,13 +155,17 @@ export async function runCompare(input: unknown, opts: CompareOptions = {}): Pro
     const t = s.totalMs
     rec.line(
       'info',
-      `${s.name}: ${s.runsOk}/${s.runs} ok${t.median !== null ? ` · median ${t.median.toFixed(1)} ms (min ${t.min!.toFixed(1)}, p95 ${t.p95!.toFixed(1)}, max ${t.max!.toFixed(1)}) · ${s.roundTrips} round trip${s.roundTrips === 1 ? '' : 's'}` : ''}${s.ratio !== null ? ` · ×${s.ratio.toFixed(2)}` : ''}${Object.keys(s.errors).length ? ` · errors ${Object.entries(s.errors).map(([c, n]) => `${c}×${n}`).join(' ')}` : ''}`,
+      `${s.name}: ${s.runsOk}/${s.runs} ok${t.median !== null ? ` · median ${t.median.toFixed(1)} ms (min ${t.min!.toFixed(1)}, p95 ${t.p95!.toFixed(1)}, max ${t.max!.toFixed(1)}) · ${s.roundTrips} round trip${s.roundTrips === 1 ? '' : 's'}` : ''}${s.ratio !== null ? ` · ×${s.ratio.toFixed(2)}` : ''}${
+        Object.keys(s.errors).length
+          ? ` · errors ${Object.entries(s.errors)
+              .map(([c, n]) => `${c}×${n}`)
+              .join(' ')}`
+          : ''
+      }`,
     )
   }
   if (winner) rec.line('info', `fastest: ${winner}`)
-  const error: ClassifiedError | null = cancelled
-    ? { code: 'CANCELLED', message: `Cancelled after ${done} of ${total} runs; the figures cover the runs that finished.` }
-    : null
+  const error: ClassifiedError | null = cancelled ? { code: 'CANCELLED', message: `Cancelled after ${done} of ${total} runs; the figures cover the runs that finished.` } : null
   if (error) rec.line('err', `${error.code}: ${error.message}`)
   const everyRunOk = samples.length === total && samples.every((s) => s.ok)
   return rec.finish({
@@ -204,7 +208,12 @@ function prepare(spec: { kind: 'smtp' | 'api'; name: string; job: Record<string,
     const raw = { ...spec.job, stopAfter: action === 'verify' ? 'auth' : 'send' }
     const r = smtpJobSchema.safeParse(raw)
     if (!r.success) return { problem: describeIssues(r.error.issues) }
-    return { name: spec.name, kind: 'smtp', job: r.data, target: `${r.data.host}:${r.data.port} ${r.data.security === 'tls' ? 'implicit TLS' : r.data.security === 'starttls' ? 'STARTTLS' : r.data.security}` }
+    return {
+      name: spec.name,
+      kind: 'smtp',
+      job: r.data,
+      target: `${r.data.host}:${r.data.port} ${r.data.security === 'tls' ? 'implicit TLS' : r.data.security === 'starttls' ? 'STARTTLS' : r.data.security}`,
+    }
   }
   const raw: Record<string, unknown> = { ...spec.job, action }
   if (action === 'verify') {
@@ -244,7 +253,21 @@ function toSample(result: SmtpResult | ApiResult, reused: boolean, base: Pick<Co
 }
 
 function internalSample(seq: number, item: { profile: number; run: number }, name: string, startedMs: number): CompareSample {
-  return { seq, profile: item.profile, name, run: item.run, startedMs, ok: false, errorCode: 'INTERNAL', totalMs: 0, roundTrips: 0, bytes: { sent: 0, received: 0 }, phases: {}, reused: false, messageRef: null }
+  return {
+    seq,
+    profile: item.profile,
+    name,
+    run: item.run,
+    startedMs,
+    ok: false,
+    errorCode: 'INTERNAL',
+    totalMs: 0,
+    roundTrips: 0,
+    bytes: { sent: 0, received: 0 },
+    phases: {},
+    reused: false,
+    messageRef: null,
+  }
 }
 
 /** Every secret the input carries (valid or not), for the lab's own transcript. */

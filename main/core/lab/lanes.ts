@@ -105,7 +105,8 @@ export function warmApiLane(job: ApiJob): Lane {
           const { message: _m, ...rest } = job
           const warmup = await runApi({ ...rest, action: 'verify', sandbox: false }, { signal, keepAlive })
           setups.push({ ok: warmup.ok, totalMs: warmup.totalMs, roundTrips: warmup.roundTrips })
-          if (!warmup.ok && warmup.error?.code !== 'CANCELLED') notes.push(`the key check that opens the connection failed (${warmup.error?.code ?? 'error'}); runs reuse the connection if it stayed open`)
+          if (!warmup.ok && warmup.error?.code !== 'CANCELLED')
+            notes.push(`the key check that opens the connection failed (${warmup.error?.code ?? 'error'}); runs reuse the connection if it stayed open`)
         } else {
           setups.push({ ok: true, totalMs: 0, roundTrips: 0 })
           notes.push('the generic endpoint has no key check to open a connection with: the first run on each connection includes connecting')

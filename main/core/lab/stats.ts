@@ -59,9 +59,7 @@ export function profileStats(facts: ProfileFacts, samples: readonly CompareSampl
     roundTrips: median(ok.map((s) => s.roundTrips)),
     bytes: ok.length ? { sent: median(ok.map((s) => s.bytes.sent))!, received: median(ok.map((s) => s.bytes.received))! } : null,
     ratio: null,
-    setup: setups
-      ? { connections: setups.length, medianMs: round(median(goodSetups.map((s) => s.totalMs))), roundTrips: median(goodSetups.map((s) => s.roundTrips)) }
-      : null,
+    setup: setups ? { connections: setups.length, medianMs: round(median(goodSetups.map((s) => s.totalMs))), roundTrips: median(goodSetups.map((s) => s.roundTrips)) } : null,
   }
 }
 

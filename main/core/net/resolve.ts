@@ -18,8 +18,7 @@ export async function resolveHost(host: string, opts: { family?: Family; timeout
   const bare = host.replace(/^\[(.*)\]$/, '$1')
   const ipFamily = net.isIP(bare)
   if (ipFamily) {
-    if (opts.family && opts.family !== 'auto' && opts.family !== ipFamily)
-      fail('INVALID_INPUT', `${bare} is an IPv${ipFamily} address but IPv${opts.family} was requested.`)
+    if (opts.family && opts.family !== 'auto' && opts.family !== ipFamily) fail('INVALID_INPUT', `${bare} is an IPv${ipFamily} address but IPv${opts.family} was requested.`)
     return { addresses: [{ address: bare, family: ipFamily as 4 | 6 }], looked: false }
   }
   const family = opts.family === 4 || opts.family === 6 ? opts.family : 0
@@ -41,11 +40,7 @@ export async function resolveHost(host: string, opts: { family?: Family; timeout
     const code = (err as NodeJS.ErrnoException).code
     if (err instanceof Error && err.name === 'EngineError') throw err
     const why =
-      code === 'ENOTFOUND'
-        ? 'the name does not exist (check the spelling, or your DNS)'
-        : code === 'ETIMEOUT'
-          ? `no answer within ${opts.timeoutMs} ms`
-          : `the resolver said ${code ?? String(err)}`
+      code === 'ENOTFOUND' ? 'the name does not exist (check the spelling, or your DNS)' : code === 'ETIMEOUT' ? `no answer within ${opts.timeoutMs} ms` : `the resolver said ${code ?? String(err)}`
     return fail('DNS_FAILED', `Could not resolve ${bare}: ${why}.`, { detail: String(code ?? err) })
   } finally {
     clearTimeout(timer)

@@ -56,17 +56,17 @@ export function openTcp(opts: TcpOptions): Promise<net.Socket> {
       const code = err.code ?? ''
       // Happy Eyeballs reports an AggregateError; the first inner error says what happened.
       const inner = (err as unknown as { errors?: NodeJS.ErrnoException[] }).errors?.[0]?.code ?? code
-      if (inner === 'ECONNREFUSED')
-        return done(catchFail(() => fail('CONNECT_REFUSED', `Connection refused by ${target}: nothing listens on that port, or a firewall rejects it.`, { detail: inner })))
-      if (inner === 'ETIMEDOUT')
-        return done(catchFail(() => fail('CONNECT_TIMEOUT', `No TCP answer from ${target}: the port is probably filtered by a firewall or your provider.`, { detail: inner })))
-      if (inner === 'EHOSTUNREACH' || inner === 'ENETUNREACH')
-        return done(catchFail(() => fail('CONNECT_REFUSED', `${target} is unreachable from this network (${inner}).`, { detail: inner })))
+      if (inner === 'ECONNREFUSED') return done(catchFail(() => fail('CONNECT_REFUSED', `Connection refused by ${target}: nothing listens on that port, or a firewall rejects it.`, { detail: inner })))
+      if (inner === 'ETIMEDOUT') return done(catchFail(() => fail('CONNECT_TIMEOUT', `No TCP answer from ${target}: the port is probably filtered by a firewall or your provider.`, { detail: inner })))
+      if (inner === 'EHOSTUNREACH' || inner === 'ENETUNREACH') return done(catchFail(() => fail('CONNECT_REFUSED', `${target} is unreachable from this network (${inner}).`, { detail: inner })))
       done(catchFail(() => fail('CONNECTION_LOST', `Could not connect to ${target}: ${err.message}.`, { detail: inner })))
     }
     const onAbort = () => done(abortError())
     const timer = setTimeout(
-      () => done(catchFail(() => fail('CONNECT_TIMEOUT', `No TCP answer from ${opts.host}:${opts.port} within ${opts.timeoutMs} ms: the port is probably filtered (blocked) on the way; port 25 often is.`))),
+      () =>
+        done(
+          catchFail(() => fail('CONNECT_TIMEOUT', `No TCP answer from ${opts.host}:${opts.port} within ${opts.timeoutMs} ms: the port is probably filtered (blocked) on the way; port 25 often is.`)),
+        ),
       opts.timeoutMs,
     )
     socket.once('connect', onConnect)

@@ -74,10 +74,13 @@ export function tlsHandshakeError(err: NodeJS.ErrnoException, timeoutMs?: number
       message: "The server answered in plaintext, not TLS: this port does not speak TLS from the first byte. Choose security 'starttls' (or 'auto') for it, or use port 465 for implicit TLS.",
       detail: code || msg,
     })
-  if (code === 'ETIMEDOUT')
-    return wrap({ code: 'TLS_FAILED', message: `The TLS handshake did not finish within ${timeoutMs} ms.`, detail: code })
+  if (code === 'ETIMEDOUT') return wrap({ code: 'TLS_FAILED', message: `The TLS handshake did not finish within ${timeoutMs} ms.`, detail: code })
   if (code === 'ECONNRESET' || /socket disconnected|closed/i.test(msg))
-    return wrap({ code: 'TLS_FAILED', message: 'The server closed the connection during the TLS handshake: it may not speak TLS here, or it rejected our TLS versions or ciphers.', detail: code || msg })
+    return wrap({
+      code: 'TLS_FAILED',
+      message: 'The server closed the connection during the TLS handshake: it may not speak TLS here, or it rejected our TLS versions or ciphers.',
+      detail: code || msg,
+    })
   if (/alert protocol version|unsupported protocol|no protocols available/i.test(msg))
     return wrap({ code: 'TLS_FAILED', message: 'No TLS version in common with the server: check the minimum TLS version setting.', detail: code || msg })
   return wrap({ code: 'TLS_FAILED', message: `The TLS handshake failed: ${msg || code}.`, detail: code || msg })
@@ -98,7 +101,11 @@ export function verificationError(socket: tls.TLSSocket, name: string): Classifi
   const cert = socket.getPeerCertificate()
   const subject = cert && cert.subject ? formatName(cert.subject) : 'the server'
   if (reason === 'CERT_HAS_EXPIRED')
-    return { code: 'CERT_EXPIRED', message: `The server's certificate (${subject}) expired on ${cert.valid_to}. The server must renew it; to test anyway, turn verification off for this profile.`, detail: reason }
+    return {
+      code: 'CERT_EXPIRED',
+      message: `The server's certificate (${subject}) expired on ${cert.valid_to}. The server must renew it; to test anyway, turn verification off for this profile.`,
+      detail: reason,
+    }
   if (reason === 'CERT_NOT_YET_VALID')
     return { code: 'CERT_EXPIRED', message: `The server's certificate (${subject}) is not valid before ${cert.valid_from}: check this machine's clock or the certificate.`, detail: reason }
   if (reason === 'ERR_TLS_CERT_ALTNAME_INVALID' || /altname|hostname/i.test(reason))

@@ -100,6 +100,8 @@ function end(s: string): string {
 /** The first `n` sentences of a message (error messages can run long). */
 export function firstSentences(text: string, n: number): string {
   // A sentence ends at . ! or ? followed by a space and a capital (so "127.0.0.1" and "e.g. this" stay whole).
-  const parts = String(text).trim().split(/(?<=[.!?])\s+(?=[A-Z"'(])/)
+  const parts = String(text)
+    .trim()
+    .split(/(?<=[.!?])\s+(?=[A-Z"'(])/)
   return end(parts.slice(0, Math.max(1, n)).join(' ').trim() || 'Unknown error')
 }

@@ -100,7 +100,10 @@ async function probe(job: ProbeJob, rec: JobRecorder, signal: AbortSignal, dns: 
     rec.line('info', `warning: ${text}`)
   }
   const base = { host: job.host, mode, timeoutMs: job.timeoutMs, warnings } as const
-  rec.line('info', `probing ${mode === 'mx' ? `the MX hosts of ${job.host}` : job.host} on port${ports.length > 1 ? 's' : ''} ${ports.join(', ')} (each step at most ${job.timeoutMs} ms); listening before speaking, never AUTH, never MAIL`)
+  rec.line(
+    'info',
+    `probing ${mode === 'mx' ? `the MX hosts of ${job.host}` : job.host} on port${ports.length > 1 ? 's' : ''} ${ports.join(', ')} (each step at most ${job.timeoutMs} ms); listening before speaking, never AUTH, never MAIL`,
+  )
   if (job.tls.insecure) warn('TLS certificate verification is OFF for this run: certificates are reported, but a bad one does not disqualify a port.')
 
   let tlsBase: tls.ConnectionOptions
@@ -146,11 +149,7 @@ async function probe(job: ProbeJob, rec: JobRecorder, signal: AbortSignal, dns: 
   const mxHosts: ProbeMxHost[] = hosts.map((h) => ({ exchange: h.record.exchange, priority: h.record.priority, addresses: h.addresses, error: h.error }))
   const all = hosts.flatMap((h) => h.ports)
   for (const w of expiryWarnings(all)) warn(w)
-  return finish(
-    rec,
-    { ...base, ports: all, mx: { domain: job.host, implicit: answer.implicit, nullMx: false, hosts: mxHosts }, error: signal.aborted ? cancelledError() : null },
-    job,
-  )
+  return finish(rec, { ...base, ports: all, mx: { domain: job.host, implicit: answer.implicit, nullMx: false, hosts: mxHosts }, error: signal.aborted ? cancelledError() : null }, job)
 }
 
 /** Resolves one host and probes all its ports concurrently. A lookup failure marks every port. */

@@ -170,9 +170,7 @@ function firstWord(socket: net.Socket, since: number, ctx: ListenContext, tryTls
   })
 }
 
-type Attempt =
-  | { ok: true; secure: tls.TLSSocket; connectStart: number; connectEnd: number; handshakeEnd: number }
-  | { ok: false; captured: string; error: ClassifiedError }
+type Attempt = { ok: true; secure: tls.TLSSocket; connectStart: number; connectEnd: number; handshakeEnd: number } | { ok: false; captured: string; error: ClassifiedError }
 
 /** A new connection and a TLS handshake over a tap (so a plaintext answer can still be named). Never rejects. */
 async function tlsAttempt(ctx: ListenContext, budgetMs: number, signal: AbortSignal): Promise<Attempt> {

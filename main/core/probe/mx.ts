@@ -35,8 +35,7 @@ export async function lookupMx(domain: string, resolve: ResolveMx, timeoutMs: nu
     if (isAbort(err)) throw err
     const code = (err as NodeJS.ErrnoException).code
     if (code === 'ENODATA') return { records: [{ exchange: bare, priority: 0 }], implicit: true, nullMx: false, dropped: 0 }
-    const why =
-      code === 'ENOTFOUND' ? 'the domain does not exist (check the spelling)' : code === 'ETIMEOUT' ? `no answer within ${timeoutMs} ms` : `the resolver said ${code ?? String(err)}`
+    const why = code === 'ENOTFOUND' ? 'the domain does not exist (check the spelling)' : code === 'ETIMEOUT' ? `no answer within ${timeoutMs} ms` : `the resolver said ${code ?? String(err)}`
     fail('DNS_FAILED', `Could not look up the MX records of ${bare}: ${why}.`, { detail: String(code ?? err) })
   }
   const clean = records.filter((r) => r && typeof r.exchange === 'string' && Number.isFinite(r.priority))

@@ -129,12 +129,19 @@ async function run(ctx: PortContext, facts: PortFacts, track: (s: { destroy(): v
       return cancelled(facts, log)
     case 'silent':
       facts.state = 'silent'
-      facts.error = { code: 'GREETING_TIMEOUT', message: `The connection was accepted, but no greeting came within ${ctx.timeoutMs} ms, in plaintext or over TLS.`, ...(heard.note ? { detail: heard.note } : {}) }
+      facts.error = {
+        code: 'GREETING_TIMEOUT',
+        message: `The connection was accepted, but no greeting came within ${ctx.timeoutMs} ms, in plaintext or over TLS.`,
+        ...(heard.note ? { detail: heard.note } : {}),
+      }
       log.line('err', `GREETING_TIMEOUT: ${facts.error.message}`)
       return
     case 'closed':
       facts.state = 'error'
-      facts.error = { code: 'CONNECTION_LOST', message: 'The server accepted the connection, then closed it without a word (in plaintext and over TLS): it refuses this client, or the service behind it is down.' }
+      facts.error = {
+        code: 'CONNECTION_LOST',
+        message: 'The server accepted the connection, then closed it without a word (in plaintext and over TLS): it refuses this client, or the service behind it is down.',
+      }
       log.line('err', `CONNECTION_LOST: ${facts.error.message}`)
       return
     case 'other':
@@ -218,7 +225,11 @@ async function greeted(
   facts.bannerCode = heard.reply.code
   facts.banner = heard.reply.lines.join('\n')
   if (heard.reply.code !== 220) {
-    facts.error = { code: 'PROTOCOL_ERROR', message: `The server greeted with ${heard.reply.code} instead of 220: it does not accept this client now.`, reply: { code: heard.reply.code, text: heard.reply.lines.join(' ') } }
+    facts.error = {
+      code: 'PROTOCOL_ERROR',
+      message: `The server greeted with ${heard.reply.code} instead of 220: it does not accept this client now.`,
+      reply: { code: heard.reply.code, text: heard.reply.lines.join(' ') },
+    }
     log.line('err', `${facts.error.code}: ${facts.error.message}`)
   }
   // After a refusal (421/554) the dialogue is just QUIT: EHLO would be answered with 503 or 554 anyway.

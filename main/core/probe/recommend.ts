@@ -92,8 +92,7 @@ function whyNone(ports: readonly PathFacts[]): string {
     return `No port offers a trustworthy TLS path: ${list} ${tlsPaths.length === 1 ? 'presents a certificate that fails' : 'present certificates that fail'} verification. Fix the certificate or trust its CA (a CA file); turn verification off only for testing.`
   }
   const plain = ports.filter((p) => workingPath(p) === 'none')
-  if (plain.length)
-    return `Only plaintext SMTP without STARTTLS answers (port ${plain.map((p) => p.port).join(', ')}): credentials and mail would travel unencrypted, so none fits for submission.`
+  if (plain.length) return `Only plaintext SMTP without STARTTLS answers (port ${plain.map((p) => p.port).join(', ')}): credentials and mail would travel unencrypted, so none fits for submission.`
   const brokenTls = ports.filter((p) => p.state === 'open' && p.bannerCode === 220 && (p.speaks === 'smtp' || p.speaks === 'tls'))
   if (brokenTls.length) return `Port ${brokenTls.map((p) => p.port).join(', ')} speaks SMTP, but the session failed before TLS was established and EHLO answered; see the diagnosis.`
   const rejecting = ports.filter((p) => p.bannerCode !== null && p.bannerCode !== 220)
@@ -109,14 +108,14 @@ function recommendRelay(ports: readonly PathFacts[], opts: RecommendOptions): Pr
       port: null,
       host: null,
       security: null,
-      reason: ports.length
-        ? `No MX host accepts SMTP from here (${summary(ports, true)}). Outbound port 25 is often blocked by ISPs and cloud providers; try from a server.`
-        : 'No MX host to probe.',
+      reason: ports.length ? `No MX host accepts SMTP from here (${summary(ports, true)}). Outbound port 25 is often blocked by ISPs and cloud providers; try from a server.` : 'No MX host to probe.',
     }
   const p = ports[i]!
   const path = workingPath(p)!
   const skipped = ports.slice(0, i).filter((q) => q.host !== p.host)
-  const parts = [`Deliver to ${p.host} on port ${p.port} with ${path === 'starttls' ? 'STARTTLS' : path === 'tls' ? 'implicit TLS' : 'no TLS'}${skipped.length ? ' (the most preferred MX host that answers)' : ' (the most preferred MX host)'}.`]
+  const parts = [
+    `Deliver to ${p.host} on port ${p.port} with ${path === 'starttls' ? 'STARTTLS' : path === 'tls' ? 'implicit TLS' : 'no TLS'}${skipped.length ? ' (the most preferred MX host that answers)' : ' (the most preferred MX host)'}.`,
+  ]
   if (skipped.length) parts.push(`Not answering: ${summary(skipped, true)}.`)
   if (path === 'none') parts.push('It offers no STARTTLS, so mail to this domain travels unencrypted.')
   else if (!certOk(p))

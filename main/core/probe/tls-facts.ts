@@ -49,11 +49,9 @@ function chainOf(leaf: tls.DetailedPeerCertificate): CertSummary[] {
 /** The transcript lines for a handshake: protocol, cipher and verdict; the names and validity; the chain; a note when it fails. */
 export function logTls(log: PortLog, t: ProbeTls): void {
   log.line('tls', `${describeTls(t)} · handshake ${t.handshakeMs.toFixed(1)} ms`)
-  if (t.sans.length || t.validTo)
-    log.line('tls', `certificate names: ${t.sans.join(', ') || 'none'} · valid ${t.validFrom.slice(0, 10)} → ${t.validTo.slice(0, 10)}${expiry(t.daysUntilExpiry)}`)
+  if (t.sans.length || t.validTo) log.line('tls', `certificate names: ${t.sans.join(', ') || 'none'} · valid ${t.validFrom.slice(0, 10)} → ${t.validTo.slice(0, 10)}${expiry(t.daysUntilExpiry)}`)
   for (const [i, c] of t.chain.entries()) if (i > 0) log.line('tls', `chain ${i}: ${c.subject || 'no subject'} · issuer ${c.issuer || 'unknown'} · SHA-256 ${c.fingerprint256}`)
-  if (t.verification)
-    log.line('info', `certificate check: ${t.verification.code}: ${t.verification.message} The probe goes on (it sends no credentials and no mail) to list what the server offers.`)
+  if (t.verification) log.line('info', `certificate check: ${t.verification.code}: ${t.verification.message} The probe goes on (it sends no credentials and no mail) to list what the server offers.`)
 }
 
 function expiry(days: number | null): string {

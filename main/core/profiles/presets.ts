@@ -26,13 +26,7 @@ const smtp = (
   profile: { kind: 'smtp', name: label, preset: id, authMethod: 'auto', ...fields },
 })
 
-const api = (
-  id: string,
-  group: string,
-  label: string,
-  fields: { provider: Exclude<ApiProvider, 'generic'>; region?: string },
-  note: string,
-): PresetInput => ({
+const api = (id: string, group: string, label: string, fields: { provider: Exclude<ApiProvider, 'generic'>; region?: string }, note: string): PresetInput => ({
   id,
   group,
   label,
@@ -42,78 +36,166 @@ const api = (
 
 const RAW: PresetInput[] = [
   // Mailgun: per-domain SMTP credentials; the API key goes with the sending domain, in its region.
-  smtp('mailgun-us-smtp', 'Mailgun', 'Mailgun (US) SMTP', { host: 'smtp.mailgun.org', port: 587, security: 'starttls' },
-    'Username and password are the domain’s SMTP credentials (e.g. postmaster@your-domain). Ports 25, 587 and 2525 use STARTTLS; 465 is implicit TLS.'),
-  smtp('mailgun-eu-smtp', 'Mailgun', 'Mailgun (EU) SMTP', { host: 'smtp.eu.mailgun.org', port: 587, security: 'starttls' },
-    'For domains created in the EU region. Username and password are the domain’s SMTP credentials.'),
-  api('mailgun-us-api', 'Mailgun', 'Mailgun (US) API', { provider: 'mailgun', region: 'us' },
-    'Needs the sending domain and an API key. Mailgun test mode is still billed. An EU domain called on the US host answers 401.'),
-  api('mailgun-eu-api', 'Mailgun', 'Mailgun (EU) API', { provider: 'mailgun', region: 'eu' },
-    'For domains created in the EU region (api.eu.mailgun.net). Mailgun test mode is still billed.'),
+  smtp(
+    'mailgun-us-smtp',
+    'Mailgun',
+    'Mailgun (US) SMTP',
+    { host: 'smtp.mailgun.org', port: 587, security: 'starttls' },
+    'Username and password are the domain’s SMTP credentials (e.g. postmaster@your-domain). Ports 25, 587 and 2525 use STARTTLS; 465 is implicit TLS.',
+  ),
+  smtp(
+    'mailgun-eu-smtp',
+    'Mailgun',
+    'Mailgun (EU) SMTP',
+    { host: 'smtp.eu.mailgun.org', port: 587, security: 'starttls' },
+    'For domains created in the EU region. Username and password are the domain’s SMTP credentials.',
+  ),
+  api(
+    'mailgun-us-api',
+    'Mailgun',
+    'Mailgun (US) API',
+    { provider: 'mailgun', region: 'us' },
+    'Needs the sending domain and an API key. Mailgun test mode is still billed. An EU domain called on the US host answers 401.',
+  ),
+  api('mailgun-eu-api', 'Mailgun', 'Mailgun (EU) API', { provider: 'mailgun', region: 'eu' }, 'For domains created in the EU region (api.eu.mailgun.net). Mailgun test mode is still billed.'),
 
   // SendGrid: SMTP user is the literal string "apikey".
-  smtp('sendgrid-smtp', 'SendGrid', 'SendGrid SMTP', { host: 'smtp.sendgrid.net', port: 587, security: 'starttls', username: 'apikey' },
-    'The username is the literal word "apikey"; the password is an API key. Port 465 is implicit TLS.'),
-  api('sendgrid-api', 'SendGrid', 'SendGrid API', { provider: 'sendgrid', region: 'global' },
-    'Sandbox mode validates the request without delivering (200 instead of 202) and uses no credits.'),
-  api('sendgrid-eu-api', 'SendGrid', 'SendGrid (EU) API', { provider: 'sendgrid', region: 'eu' },
-    'For EU data-residency subusers (api.eu.sendgrid.com); their keys work only against the EU host.'),
+  smtp(
+    'sendgrid-smtp',
+    'SendGrid',
+    'SendGrid SMTP',
+    { host: 'smtp.sendgrid.net', port: 587, security: 'starttls', username: 'apikey' },
+    'The username is the literal word "apikey"; the password is an API key. Port 465 is implicit TLS.',
+  ),
+  api('sendgrid-api', 'SendGrid', 'SendGrid API', { provider: 'sendgrid', region: 'global' }, 'Sandbox mode validates the request without delivering (200 instead of 202) and uses no credits.'),
+  api('sendgrid-eu-api', 'SendGrid', 'SendGrid (EU) API', { provider: 'sendgrid', region: 'eu' }, 'For EU data-residency subusers (api.eu.sendgrid.com); their keys work only against the EU host.'),
 
   // Postmark: no implicit-TLS port; the server token is both username and password.
-  smtp('postmark-smtp', 'Postmark', 'Postmark SMTP', { host: 'smtp.postmarkapp.com', port: 587, security: 'starttls' },
-    'Postmark has no implicit-TLS port: use STARTTLS on 587 (or 25, 2525). The server token is both the username and the password.'),
-  api('postmark-api', 'Postmark', 'Postmark API', { provider: 'postmark' },
-    'Uses the server token. Verify checks the token without sending; Postmark has no sandbox flag (sandbox servers still count toward volume).'),
+  smtp(
+    'postmark-smtp',
+    'Postmark',
+    'Postmark SMTP',
+    { host: 'smtp.postmarkapp.com', port: 587, security: 'starttls' },
+    'Postmark has no implicit-TLS port: use STARTTLS on 587 (or 25, 2525). The server token is both the username and the password.',
+  ),
+  api(
+    'postmark-api',
+    'Postmark',
+    'Postmark API',
+    { provider: 'postmark' },
+    'Uses the server token. Verify checks the token without sending; Postmark has no sandbox flag (sandbox servers still count toward volume).',
+  ),
 
   // Amazon SES by region.
   ...SES_PRESET_REGIONS.flatMap((region) => [
-    smtp(`ses-${region}-smtp`, 'Amazon SES', `Amazon SES SMTP (${region})`, { host: `email-smtp.${region}.amazonaws.com`, port: 587, security: 'starttls' },
-      'The username is the SMTP access key id; the SMTP password is derived from the secret key and is specific to the region (it is not the IAM secret). Port 465 is implicit TLS.'),
-    api(`ses-${region}-api`, 'Amazon SES', `Amazon SES API (${region})`, { provider: 'ses', region },
-      'Needs an access key id and secret access key (and a session token for temporary credentials). SES has no dry run: new accounts are in the SES sandbox and may send only to verified addresses and the mailbox simulator.'),
+    smtp(
+      `ses-${region}-smtp`,
+      'Amazon SES',
+      `Amazon SES SMTP (${region})`,
+      { host: `email-smtp.${region}.amazonaws.com`, port: 587, security: 'starttls' },
+      'The username is the SMTP access key id; the SMTP password is derived from the secret key and is specific to the region (it is not the IAM secret). Port 465 is implicit TLS.',
+    ),
+    api(
+      `ses-${region}-api`,
+      'Amazon SES',
+      `Amazon SES API (${region})`,
+      { provider: 'ses', region },
+      'Needs an access key id and secret access key (and a session token for temporary credentials). SES has no dry run: new accounts are in the SES sandbox and may send only to verified addresses and the mailbox simulator.',
+    ),
   ]),
 
   // Resend.
-  smtp('resend-smtp', 'Resend', 'Resend SMTP', { host: 'smtp.resend.com', port: 465, security: 'tls', username: 'resend' },
-    'The username is "resend"; the password is an API key. 465 and 2465 are implicit TLS; 25, 587 and 2587 use STARTTLS.'),
-  api('resend-api', 'Resend', 'Resend API', { provider: 'resend' },
-    'No sandbox flag: test with delivered@resend.dev. A sending-only key cannot be checked with Verify beyond proving it exists.'),
+  smtp(
+    'resend-smtp',
+    'Resend',
+    'Resend SMTP',
+    { host: 'smtp.resend.com', port: 465, security: 'tls', username: 'resend' },
+    'The username is "resend"; the password is an API key. 465 and 2465 are implicit TLS; 25, 587 and 2587 use STARTTLS.',
+  ),
+  api('resend-api', 'Resend', 'Resend API', { provider: 'resend' }, 'No sandbox flag: test with delivered@resend.dev. A sending-only key cannot be checked with Verify beyond proving it exists.'),
 
   // Mailjet: the API key pair is also the SMTP login.
-  smtp('mailjet-smtp', 'Mailjet', 'Mailjet SMTP', { host: 'in-v3.mailjet.com', port: 587, security: 'starttls' },
-    'The username is the API key and the password is the secret key.'),
-  api('mailjet-api', 'Mailjet', 'Mailjet API', { provider: 'mailjet' },
-    'Needs the API key and the secret key. Sandbox mode validates fully without delivering.'),
+  smtp('mailjet-smtp', 'Mailjet', 'Mailjet SMTP', { host: 'in-v3.mailjet.com', port: 587, security: 'starttls' }, 'The username is the API key and the password is the secret key.'),
+  api('mailjet-api', 'Mailjet', 'Mailjet API', { provider: 'mailjet' }, 'Needs the API key and the secret key. Sandbox mode validates fully without delivering.'),
 
   // SparkPost.
-  smtp('sparkpost-us-smtp', 'SparkPost', 'SparkPost (US) SMTP', { host: 'smtp.sparkpostmail.com', port: 587, security: 'starttls', username: 'SMTP_Injection', authMethod: 'login' },
-    'The username is "SMTP_Injection"; the password is an API key with the "Send via SMTP" permission. Ports 587 and 2525, STARTTLS.'),
-  smtp('sparkpost-eu-smtp', 'SparkPost', 'SparkPost (EU) SMTP', { host: 'smtp.eu.sparkpostmail.com', port: 587, security: 'starttls', username: 'SMTP_Injection', authMethod: 'login' },
-    'For EU accounts. The username is "SMTP_Injection"; the password is an API key with the "Send via SMTP" permission.'),
-  api('sparkpost-us-api', 'SparkPost', 'SparkPost (US) API', { provider: 'sparkpost', region: 'us' },
-    'Sandbox sends are limited to 5 messages over the lifetime of the account, and sink domains still count as usage.'),
-  api('sparkpost-eu-api', 'SparkPost', 'SparkPost (EU) API', { provider: 'sparkpost', region: 'eu' },
-    'For EU accounts (api.eu.sparkpost.com). Sandbox sends are limited to 5 messages over the lifetime of the account.'),
+  smtp(
+    'sparkpost-us-smtp',
+    'SparkPost',
+    'SparkPost (US) SMTP',
+    { host: 'smtp.sparkpostmail.com', port: 587, security: 'starttls', username: 'SMTP_Injection', authMethod: 'login' },
+    'The username is "SMTP_Injection"; the password is an API key with the "Send via SMTP" permission. Ports 587 and 2525, STARTTLS.',
+  ),
+  smtp(
+    'sparkpost-eu-smtp',
+    'SparkPost',
+    'SparkPost (EU) SMTP',
+    { host: 'smtp.eu.sparkpostmail.com', port: 587, security: 'starttls', username: 'SMTP_Injection', authMethod: 'login' },
+    'For EU accounts. The username is "SMTP_Injection"; the password is an API key with the "Send via SMTP" permission.',
+  ),
+  api(
+    'sparkpost-us-api',
+    'SparkPost',
+    'SparkPost (US) API',
+    { provider: 'sparkpost', region: 'us' },
+    'Sandbox sends are limited to 5 messages over the lifetime of the account, and sink domains still count as usage.',
+  ),
+  api(
+    'sparkpost-eu-api',
+    'SparkPost',
+    'SparkPost (EU) API',
+    { provider: 'sparkpost', region: 'eu' },
+    'For EU accounts (api.eu.sparkpost.com). Sandbox sends are limited to 5 messages over the lifetime of the account.',
+  ),
 
   // Brevo: the SMTP relay takes an SMTP key, not the API key.
-  smtp('brevo-smtp', 'Brevo', 'Brevo SMTP', { host: 'smtp-relay.brevo.com', port: 587, security: 'starttls' },
-    'Use an SMTP key, not the API key; the username is the SMTP login shown in the Brevo dashboard. Port 465 is implicit TLS.'),
-  api('brevo-api', 'Brevo', 'Brevo API', { provider: 'brevo' },
-    'Sandbox mode (X-Sib-Sandbox: drop) returns a message id but sends nothing and writes no logs.'),
+  smtp(
+    'brevo-smtp',
+    'Brevo',
+    'Brevo SMTP',
+    { host: 'smtp-relay.brevo.com', port: 587, security: 'starttls' },
+    'Use an SMTP key, not the API key; the username is the SMTP login shown in the Brevo dashboard. Port 465 is implicit TLS.',
+  ),
+  api('brevo-api', 'Brevo', 'Brevo API', { provider: 'brevo' }, 'Sandbox mode (X-Sib-Sandbox: drop) returns a message id but sends nothing and writes no logs.'),
 
   // Gmail / Google Workspace.
-  smtp('gmail-465', 'Gmail', 'Gmail SMTP (465, app password)', { host: 'smtp.gmail.com', port: 465, security: 'tls' },
-    'The username is the full address; the password is an app password (Google offers app passwords only with 2-Step Verification turned on).'),
-  smtp('gmail-587', 'Gmail', 'Gmail SMTP (587, app password)', { host: 'smtp.gmail.com', port: 587, security: 'starttls' },
-    'STARTTLS on 587. The username is the full address; the password is an app password.'),
-  smtp('gmail-xoauth2', 'Gmail', 'Gmail SMTP (XOAUTH2)', { host: 'smtp.gmail.com', port: 587, security: 'starttls', authMethod: 'xoauth2' },
-    'OAuth 2.0: the username is the full address and the secret is a current access token (tokens expire, typically after an hour).'),
+  smtp(
+    'gmail-465',
+    'Gmail',
+    'Gmail SMTP (465, app password)',
+    { host: 'smtp.gmail.com', port: 465, security: 'tls' },
+    'The username is the full address; the password is an app password (Google offers app passwords only with 2-Step Verification turned on).',
+  ),
+  smtp(
+    'gmail-587',
+    'Gmail',
+    'Gmail SMTP (587, app password)',
+    { host: 'smtp.gmail.com', port: 587, security: 'starttls' },
+    'STARTTLS on 587. The username is the full address; the password is an app password.',
+  ),
+  smtp(
+    'gmail-xoauth2',
+    'Gmail',
+    'Gmail SMTP (XOAUTH2)',
+    { host: 'smtp.gmail.com', port: 587, security: 'starttls', authMethod: 'xoauth2' },
+    'OAuth 2.0: the username is the full address and the secret is a current access token (tokens expire, typically after an hour).',
+  ),
 
   // Microsoft 365.
-  smtp('m365-smtp', 'Microsoft 365', 'Microsoft 365 SMTP', { host: 'smtp.office365.com', port: 587, security: 'starttls' },
-    'STARTTLS on 587. SMTP AUTH must be enabled for the mailbox (many tenants turn it off); with OAuth 2.0, choose XOAUTH2 and use an access token.'),
-  smtp('m365-xoauth2', 'Microsoft 365', 'Microsoft 365 SMTP (XOAUTH2)', { host: 'smtp.office365.com', port: 587, security: 'starttls', authMethod: 'xoauth2' },
-    'OAuth 2.0: the username is the mailbox address and the secret is a current access token.'),
+  smtp(
+    'm365-smtp',
+    'Microsoft 365',
+    'Microsoft 365 SMTP',
+    { host: 'smtp.office365.com', port: 587, security: 'starttls' },
+    'STARTTLS on 587. SMTP AUTH must be enabled for the mailbox (many tenants turn it off); with OAuth 2.0, choose XOAUTH2 and use an access token.',
+  ),
+  smtp(
+    'm365-xoauth2',
+    'Microsoft 365',
+    'Microsoft 365 SMTP (XOAUTH2)',
+    { host: 'smtp.office365.com', port: 587, security: 'starttls', authMethod: 'xoauth2' },
+    'OAuth 2.0: the username is the mailbox address and the secret is a current access token.',
+  ),
 ]
 
 /** Every preset, validated with the contract's schema (a bad preset fails at start-up and in the tests). */

@@ -60,9 +60,7 @@ export interface SecretStore {
   flush(): Promise<void>
 }
 
-const secretPayloadSchema = z
-  .object({ primary: z.string().min(1), secondary: z.string().min(1).optional(), sessionToken: z.string().min(1).optional() })
-  .strict()
+const secretPayloadSchema = z.object({ primary: z.string().min(1), secondary: z.string().min(1).optional(), sessionToken: z.string().min(1).optional() }).strict()
 
 function clean(secret: ProfileSecret): ProfileSecret {
   const out: ProfileSecret = { primary: secret.primary }

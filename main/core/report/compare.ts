@@ -7,7 +7,13 @@ const fmt = (n: number | null, digits = 1) => (n === null ? '-' : n.toFixed(digi
 /** The table (one row per profile), the winner and the ratio, median phases, and the verdict. */
 export function formatCompareSummary(r: CompareResult, style: Style): string {
   const out: string[] = ['']
-  out.push(paint(`${r.mode === 'warm' ? 'Warm' : 'Cold'} ${r.action}, ${r.completed}/${r.runs * r.profiles.length} runs${r.concurrency > 1 ? `, ${r.concurrency} at a time` : ''} — times in ms, to acceptance`, SGR.bold, style))
+  out.push(
+    paint(
+      `${r.mode === 'warm' ? 'Warm' : 'Cold'} ${r.action}, ${r.completed}/${r.runs * r.profiles.length} runs${r.concurrency > 1 ? `, ${r.concurrency} at a time` : ''} — times in ms, to acceptance`,
+      SGR.bold,
+      style,
+    ),
+  )
   const head = ['profile', 'kind', 'ok', 'min', 'median', 'p95', 'max', 'ratio', 'round trips', 'bytes out/in', 'errors']
   const rows = r.profiles.map((p) => [
     sanitize(p.name) + (p.name === r.winner ? ' *' : ''),
@@ -20,7 +26,11 @@ export function formatCompareSummary(r: CompareResult, style: Style): string {
     p.ratio === null ? '-' : `${p.ratio.toFixed(2)}×`,
     fmt(p.roundTrips, 0),
     p.bytes ? `${Math.round(p.bytes.sent)}/${Math.round(p.bytes.received)}` : '-',
-    Object.keys(p.errors).length ? Object.entries(p.errors).map(([c, n]) => `${c}×${n}`).join(' ') : '-',
+    Object.keys(p.errors).length
+      ? Object.entries(p.errors)
+          .map(([c, n]) => `${c}×${n}`)
+          .join(' ')
+      : '-',
   ])
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)))
   const left = new Set([0, 1, 10])
@@ -44,7 +54,9 @@ export function formatCompareSummary(r: CompareResult, style: Style): string {
     out.push('', paint('Connection setup, not counted in the runs:', SGR.bold, style))
     const w = Math.max(...setups.map((p) => sanitize(p.name).length))
     for (const p of setups)
-      out.push(`  ${sanitize(p.name).padEnd(w)}  ${p.setup!.connections} connection${p.setup!.connections === 1 ? '' : 's'}, median ${fmt(p.setup!.medianMs)} ms, ${fmt(p.setup!.roundTrips, 0)} round trips`)
+      out.push(
+        `  ${sanitize(p.name).padEnd(w)}  ${p.setup!.connections} connection${p.setup!.connections === 1 ? '' : 's'}, median ${fmt(p.setup!.medianMs)} ms, ${fmt(p.setup!.roundTrips, 0)} round trips`,
+      )
   }
   const warnings = formatWarnings(r.warnings, style)
   if (warnings) out.push('', warnings)

@@ -67,7 +67,10 @@ export function formatProbeSummary(r: ProbeResult, style: Style): string {
   if (table) out.push('', table)
   out.push('')
   const rec = r.recommendation
-  const head = rec.port === null ? 'No recommendation' : `Recommendation: ${r.mode === 'mx' && rec.host ? `${sanitize(rec.host)} ` : ''}port ${rec.port} with ${rec.security === 'tls' ? 'implicit TLS' : rec.security === 'starttls' ? 'STARTTLS' : 'no TLS'}`
+  const head =
+    rec.port === null
+      ? 'No recommendation'
+      : `Recommendation: ${r.mode === 'mx' && rec.host ? `${sanitize(rec.host)} ` : ''}port ${rec.port} with ${rec.security === 'tls' ? 'implicit TLS' : rec.security === 'starttls' ? 'STARTTLS' : 'no TLS'}`
   out.push(`${paint(head, SGR.bold, style)} — ${sanitize(rec.reason)}`)
   const warnings = formatWarnings(r.warnings, style)
   if (warnings) out.push(warnings)

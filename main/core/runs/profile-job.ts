@@ -10,20 +10,15 @@ import type { ProfileSecret } from '../profiles/secrets'
 
 export type ProfileAction = RunProfileInput['action']
 
-export type BuiltJob =
-  | { kind: 'smtp'; input: SmtpJobInput; stopAfter: SmtpStage }
-  | { kind: 'api'; input: ApiJobInput }
-  | { kind: 'smtp' | 'api'; problem: string }
+export type BuiltJob = { kind: 'smtp'; input: SmtpJobInput; stopAfter: SmtpStage } | { kind: 'api'; input: ApiJobInput } | { kind: 'smtp' | 'api'; problem: string }
 
 const SMTP_ACTIONS: readonly ProfileAction[] = ['verify', 'envelope', 'send']
 const API_ACTIONS: readonly ProfileAction[] = ['api-send', 'api-sandbox', 'api-verify']
 
 /** Null when the action fits the profile's kind, else why not (asked before a job starts). */
 export function actionMismatch(profile: Profile, action: ProfileAction): string | null {
-  if (profile.kind === 'smtp' && !SMTP_ACTIONS.includes(action))
-    return `"${profile.name}" is an SMTP profile: it can verify credentials, test the envelope or send, not ${action}.`
-  if (profile.kind === 'api' && !API_ACTIONS.includes(action))
-    return `"${profile.name}" is an API profile: it can send, send in sandbox mode or verify the key, not ${action}.`
+  if (profile.kind === 'smtp' && !SMTP_ACTIONS.includes(action)) return `"${profile.name}" is an SMTP profile: it can verify credentials, test the envelope or send, not ${action}.`
+  if (profile.kind === 'api' && !API_ACTIONS.includes(action)) return `"${profile.name}" is an API profile: it can send, send in sandbox mode or verify the key, not ${action}.`
   return null
 }
 
@@ -99,9 +94,7 @@ function apiJob(profile: ApiProfile, action: ProfileAction, message: ComposedMes
   if (!secret) return { kind: 'api', problem: `No ${pair && profile.keyId ? secretName : 'API key'} saved for profile "${profile.name}": add it in the profile editor.` }
   // SES and Mailjet: with a key id (the public half of the pair) saved in the profile, the saved secret is the private half.
   const credentials: ApiJobInput['credentials'] =
-    pair && profile.keyId
-      ? { key: profile.keyId, secret: secret.secondary ?? secret.primary }
-      : { key: secret.primary, ...(secret.secondary ? { secret: secret.secondary } : {}) }
+    pair && profile.keyId ? { key: profile.keyId, secret: secret.secondary ?? secret.primary } : { key: secret.primary, ...(secret.secondary ? { secret: secret.secondary } : {}) }
   if (secret.sessionToken) credentials.sessionToken = secret.sessionToken
   if (pair && !credentials.secret) return { kind: 'api', problem: `No ${secretName} saved for profile "${profile.name}": add it in the profile editor.` }
 

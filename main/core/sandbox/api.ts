@@ -202,10 +202,10 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
       return later(res, json(400, { message: 'Bad request: the body must be multipart/form-data (or x-www-form-urlencoded) form fields' }))
     }
     const one = (k: string) => fields[k]?.[0]
-    if (!one('from')) return later(res, json(400, { message: "from parameter is missing" }))
-    if (!fields.to?.length) return later(res, json(400, { message: "to parameter is missing" }))
+    if (!one('from')) return later(res, json(400, { message: 'from parameter is missing' }))
+    if (!fields.to?.length) return later(res, json(400, { message: 'to parameter is missing' }))
     if (one('text') === undefined && one('html') === undefined && one('template') === undefined)
-      return later(res, json(400, { message: 'Need at least one of \'text\', \'html\' or \'template\' parameters specified' }))
+      return later(res, json(400, { message: "Need at least one of 'text', 'html' or 'template' parameters specified" }))
     const id = `<${stamp(new Date())}.${(++seq).toString(16).toUpperCase()}${randomBytes(4).toString('hex').toUpperCase()}@${domain}>`
     const testMode = ['yes', 'true'].includes((one('o:testmode') ?? '').toLowerCase())
     await accept(
@@ -244,19 +244,28 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
       return later(res, sendgridError('Bad Request', null))
     }
     const pers = arr(b.personalizations).map(obj)
-    const emails = (v: unknown) => arr(v).map((e) => str(obj(e).email)).filter((e): e is string => e !== undefined)
+    const emails = (v: unknown) =>
+      arr(v)
+        .map((e) => str(obj(e).email))
+        .filter((e): e is string => e !== undefined)
     if (!pers.length) return later(res, sendgridError('The personalizations field is required and must have at least one personalization.', 'personalizations'))
     const to = pers.flatMap((p) => emails(p.to))
-    if (!to.length) return later(res, sendgridError('The to array is required for all personalization objects, and must have at least one email object with a valid email address.', 'personalizations.0.to'))
+    if (!to.length)
+      return later(res, sendgridError('The to array is required for all personalization objects, and must have at least one email object with a valid email address.', 'personalizations.0.to'))
     const from = str(obj(b.from).email)
-    if (!from) return later(res, sendgridError('The from object must be provided for every email send. It is an object that requires the email parameter, but may also contain a name parameter.', 'from'))
+    if (!from)
+      return later(res, sendgridError('The from object must be provided for every email send. It is an object that requires the email parameter, but may also contain a name parameter.', 'from'))
     const content = arr(b.content).map(obj)
     const subject = str(b.subject) ?? str(pers[0]?.subject)
-    if (subject === undefined && !b.template_id) return later(res, sendgridError('The subject is required. You can get around this requirement if you use a template with a subject defined or if every personalization has a subject defined.', 'subject'))
-    if (!content.length && !b.template_id) return later(res, sendgridError('Unless a valid template_id is provided, the content parameter is required. There must be at least one defined content block.', 'content'))
+    if (subject === undefined && !b.template_id)
+      return later(
+        res,
+        sendgridError('The subject is required. You can get around this requirement if you use a template with a subject defined or if every personalization has a subject defined.', 'subject'),
+      )
+    if (!content.length && !b.template_id)
+      return later(res, sendgridError('Unless a valid template_id is provided, the content parameter is required. There must be at least one defined content block.', 'content'))
     const sandbox = obj(obj(b.mail_settings).sandbox_mode).enable
-    if (sandbox !== undefined && typeof sandbox !== 'boolean')
-      return later(res, sendgridError('The sandbox_mode enable value must be a boolean.', 'mail_settings.sandbox_mode.enable'))
+    if (sandbox !== undefined && typeof sandbox !== 'boolean') return later(res, sendgridError('The sandbox_mode enable value must be a boolean.', 'mail_settings.sandbox_mode.enable'))
     const id = `${(++seq).toString(36)}${randomBytes(12).toString('base64url')}`.slice(0, 22)
     const hdrs = obj(b.headers)
     await accept(

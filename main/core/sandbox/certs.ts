@@ -44,15 +44,21 @@ type GenerateOptions = NonNullable<Parameters<typeof generate>[1]>
 const EC: GenerateOptions = { keyType: 'ec', curve: 'P-256', algorithm: 'sha256' }
 
 async function makeCa(now: number): Promise<KeyAndCert> {
-  const ca = await generate([{ name: 'commonName', value: 'Mailprobe Sandbox CA' }, { name: 'organizationName', value: 'Mailprobe sandbox (local only)' }], {
-    ...EC,
-    notBeforeDate: new Date(now - DAY),
-    notAfterDate: new Date(now + CA_DAYS * DAY),
-    extensions: [
-      { name: 'basicConstraints', cA: true, critical: true },
-      { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true },
+  const ca = await generate(
+    [
+      { name: 'commonName', value: 'Mailprobe Sandbox CA' },
+      { name: 'organizationName', value: 'Mailprobe sandbox (local only)' },
     ],
-  })
+    {
+      ...EC,
+      notBeforeDate: new Date(now - DAY),
+      notAfterDate: new Date(now + CA_DAYS * DAY),
+      extensions: [
+        { name: 'basicConstraints', cA: true, critical: true },
+        { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true },
+      ],
+    },
+  )
   return { key: ca.private, cert: ca.cert }
 }
 

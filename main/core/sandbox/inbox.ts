@@ -130,15 +130,16 @@ export function parseHeaders(raw: string): { name: string; value: string }[] {
 
 /** RFC 2047 encoded words (=?UTF-8?B?…?= / =?UTF-8?Q?…?=) as text; anything else is left as it is. */
 export function decodeWords(value: string): string {
-  return value
-    .replace(/(=\?[^?]+\?[BbQq]\?[^?]*\?=)\s+(?==\?[^?]+\?[BbQq]\?[^?]*\?=)/g, '$1')
-    .replace(/=\?([^?]+)\?([BbQq])\?([^?]*)\?=/g, (whole, charset: string, enc: string, text: string) => {
-      const cs = charset.toLowerCase().replace(/\*.*$/, '')
-      if (cs !== 'utf-8' && cs !== 'us-ascii' && cs !== 'iso-8859-1' && cs !== 'latin1') return whole
-      const bytes =
-        enc.toUpperCase() === 'B'
-          ? Buffer.from(text, 'base64')
-          : Buffer.from(text.replace(/_/g, ' ').replace(/=([0-9A-Fa-f]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16))), 'latin1')
-      return bytes.toString(cs === 'utf-8' || cs === 'us-ascii' ? 'utf8' : 'latin1')
-    })
+  return value.replace(/(=\?[^?]+\?[BbQq]\?[^?]*\?=)\s+(?==\?[^?]+\?[BbQq]\?[^?]*\?=)/g, '$1').replace(/=\?([^?]+)\?([BbQq])\?([^?]*)\?=/g, (whole, charset: string, enc: string, text: string) => {
+    const cs = charset.toLowerCase().replace(/\*.*$/, '')
+    if (cs !== 'utf-8' && cs !== 'us-ascii' && cs !== 'iso-8859-1' && cs !== 'latin1') return whole
+    const bytes =
+      enc.toUpperCase() === 'B'
+        ? Buffer.from(text, 'base64')
+        : Buffer.from(
+            text.replace(/_/g, ' ').replace(/=([0-9A-Fa-f]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16))),
+            'latin1',
+          )
+    return bytes.toString(cs === 'utf-8' || cs === 'us-ascii' ? 'utf8' : 'latin1')
+  })
 }

@@ -27,8 +27,7 @@ interface NodemailerError extends Error {
 export function classifySmtpError(err: unknown, ctx: SmtpErrorContext): ClassifiedError {
   if (err instanceof EngineError) return err.info
   const e = (err ?? {}) as NodemailerError
-  if (isAbort(e) || e.code === 'EABORT')
-    return { code: 'CANCELLED', message: 'Cancelled before it finished; nothing more was sent.' }
+  if (isAbort(e) || e.code === 'EABORT') return { code: 'CANCELLED', message: 'Cancelled before it finished; nothing more was sent.' }
   const reply = parseReply(e.response)
   const withReply = (c: ClassifiedError): ClassifiedError => (reply ? { ...c, reply } : c)
   const replyText = reply ? ` (${reply.code} ${reply.text})` : ''
@@ -41,8 +40,7 @@ export function classifySmtpError(err: unknown, ctx: SmtpErrorContext): Classifi
   switch (e.code) {
     case 'ETIMEDOUT':
       if (e.timeoutType === 'GREETING_TIMEOUT' || (ctx.greeted === false && e.timeoutType === 'SOCKET_TIMEOUT')) return greetingTimeout(ctx)
-      if (e.timeoutType === 'UPGRADE_TIMEOUT')
-        return { code: 'TLS_FAILED', message: `The STARTTLS handshake did not finish within ${ctx.greetingMs} ms.`, detail }
+      if (e.timeoutType === 'UPGRADE_TIMEOUT') return { code: 'TLS_FAILED', message: `The STARTTLS handshake did not finish within ${ctx.greetingMs} ms.`, detail }
       if (e.timeoutType === 'CONNECT_TIMEOUT') return { code: 'CONNECT_TIMEOUT', message: `No TCP answer from ${ctx.host}:${ctx.port} in time.`, detail }
       return {
         code: 'SOCKET_TIMEOUT',
@@ -87,11 +85,14 @@ export function classifySmtpError(err: unknown, ctx: SmtpErrorContext): Classifi
       return withReply({ code: 'MESSAGE_REJECTED', message: `The server refused the message${replyText}. Check its size, content and headers against the server's policy.`, detail })
     case 'EPROTOCOL':
       if (reply && reply.code === 421)
-        return withReply({ code: 'PROTOCOL_ERROR', message: `The server refused the session${replyText}: it is busy, rate-limiting you, or does not accept connections from your address. Try later or from another network.`, detail })
+        return withReply({
+          code: 'PROTOCOL_ERROR',
+          message: `The server refused the session${replyText}: it is busy, rate-limiting you, or does not accept connections from your address. Try later or from another network.`,
+          detail,
+        })
       if (reply && reply.code >= 500 && /greeting/i.test(e.message))
         return withReply({ code: 'PROTOCOL_ERROR', message: `The server greeted with a refusal${replyText}: it does not accept mail from your address on this port.`, detail })
-      if (/exceeds maximum allowed size/i.test(e.message))
-        return { code: 'PROTOCOL_ERROR', message: 'The server sent a reply larger than 1 MB; Mailprobe stopped reading it.', detail }
+      if (/exceeds maximum allowed size/i.test(e.message)) return { code: 'PROTOCOL_ERROR', message: 'The server sent a reply larger than 1 MB; Mailprobe stopped reading it.', detail }
       return withReply({ code: 'PROTOCOL_ERROR', message: `The server's reply did not follow SMTP${replyText || `: ${e.message}`}.`, detail })
     case 'ECONNECTION':
     case 'ESOCKET': {

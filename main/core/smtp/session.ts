@@ -144,7 +144,10 @@ export class SmtpSession {
     try {
       if (signal?.aborted) throw abortError()
       if (!this.open) throw Object.assign(new Error('The kept connection is closed'), { code: 'ECONNECTION' })
-      rec.line('info', `reusing the open session to ${this.address}:${this.job.port} (${this.secured ? 'TLS' : 'no TLS'}, ${this.authMethodUsed ? `authenticated with ${this.authMethodUsed}` : 'not authenticated'}): no connect, TLS or AUTH this time`)
+      rec.line(
+        'info',
+        `reusing the open session to ${this.address}:${this.job.port} (${this.secured ? 'TLS' : 'no TLS'}, ${this.authMethodUsed ? `authenticated with ${this.authMethodUsed}` : 'not authenticated'}): no connect, TLS or AUTH this time`,
+      )
       if (kind === 'send') {
         if (!message) fail('INVALID_INPUT', 'A send needs a message.')
         const built = await compose(message)
@@ -360,16 +363,14 @@ export class SmtpSession {
     const asked = this.job.auth!.method
     if (asked !== 'auto') {
       const want = asked.toUpperCase()
-      if (!offered.includes(want))
-        fail('AUTH_UNSUPPORTED', `You chose AUTH ${want}, but the server offers ${offered.join(' ') || 'no mechanisms'} on this connection.`)
+      if (!offered.includes(want)) fail('AUTH_UNSUPPORTED', `You chose AUTH ${want}, but the server offers ${offered.join(' ') || 'no mechanisms'} on this connection.`)
       return want
     }
     // On an encrypted channel PLAIN costs one round trip; in plaintext CRAM-MD5 at least hides the password.
     const order = this.secured ? ['PLAIN', 'LOGIN', 'CRAM-MD5'] : ['CRAM-MD5', 'PLAIN', 'LOGIN']
     const pick = order.find((m) => offered.includes(m))
     if (pick) return pick
-    if (offered.includes('XOAUTH2'))
-      fail('AUTH_UNSUPPORTED', "The server offers only XOAUTH2: choose auth 'xoauth2' and give an OAuth2 access token as the secret.")
+    if (offered.includes('XOAUTH2')) fail('AUTH_UNSUPPORTED', "The server offers only XOAUTH2: choose auth 'xoauth2' and give an OAuth2 access token as the secret.")
     fail('AUTH_UNSUPPORTED', `The server offers AUTH ${offered.join(' ')}, none of which Mailprobe supports (PLAIN, LOGIN, CRAM-MD5, XOAUTH2).`)
   }
 
@@ -570,7 +571,11 @@ export class SmtpSession {
     if (decided) return decided
     const error = classifySmtpError(err, this.errorContext())
     if (error.code === 'CONNECTION_LOST' && this.upgrading)
-      return { code: 'TLS_FAILED', message: 'The server closed the connection during the STARTTLS handshake: it may not speak TLS after all, or it rejected our TLS versions or ciphers.', detail: error.detail }
+      return {
+        code: 'TLS_FAILED',
+        message: 'The server closed the connection during the STARTTLS handshake: it may not speak TLS after all, or it rejected our TLS versions or ciphers.',
+        detail: error.detail,
+      }
     return error
   }
 

@@ -1,13 +1,4 @@
-import {
-  events,
-  operations,
-  type Envelope,
-  type JobEventBatch,
-  type MailprobeApi,
-  type OperationName,
-  type OperationOutputs,
-  type SandboxEvent,
-} from '@contract'
+import { events, operations, type Envelope, type JobEventBatch, type MailprobeApi, type OperationName, type OperationOutputs, type SandboxEvent } from '@contract'
 
 /*
  * MailprobeApi over the WebSocket of the browser host (`npm run web`, main/web/server.ts). Like the

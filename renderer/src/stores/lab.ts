@@ -124,7 +124,32 @@ export const useLabStore = defineStore('lab', () => {
     return settle(() => api.saveFile({ suggestedName: `mailprobe-compare-${stamp()}.${format}`, content }))
   }
 
-  return { selected, runs, mode, choice, concurrency, jobId, job, running, starting, progress, result, failure, hasFigures, chosen, problem, canRun, startError, isSelected, toggle, prune, run, cancel, show, exportAs }
+  return {
+    selected,
+    runs,
+    mode,
+    choice,
+    concurrency,
+    jobId,
+    job,
+    running,
+    starting,
+    progress,
+    result,
+    failure,
+    hasFigures,
+    chosen,
+    problem,
+    canRun,
+    startError,
+    isSelected,
+    toggle,
+    prune,
+    run,
+    cancel,
+    show,
+    exportAs,
+  }
 })
 
 if (import.meta.hot) import.meta.hot.accept(acceptHMRUpdate(useLabStore, import.meta.hot))

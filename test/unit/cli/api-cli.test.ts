@@ -28,7 +28,26 @@ const SECRETS = [{ value: PROVIDER_KEYS.mailgun }, { value: PROVIDER_KEYS.mailje
 
 describe('mailprobe api (built)', () => {
   it('sends through Mailgun in sandbox mode: exit 0 in both modes, message id, no key printed', async () => {
-    const args = ['api', '--provider', 'mailgun', '--key-env', 'MG_KEY', '--domain', MAILGUN_DOMAIN, '--base-url', server.localhostOrigin, '--ca', caFile, '--sandbox', '--from', 'a@example.test', '--to', 'b@example.test', '--subject', 'cli api']
+    const args = [
+      'api',
+      '--provider',
+      'mailgun',
+      '--key-env',
+      'MG_KEY',
+      '--domain',
+      MAILGUN_DOMAIN,
+      '--base-url',
+      server.localhostOrigin,
+      '--ca',
+      caFile,
+      '--sandbox',
+      '--from',
+      'a@example.test',
+      '--to',
+      'b@example.test',
+      '--subject',
+      'cli api',
+    ]
     const [json, human] = await Promise.all([runCli([...args, '--json'], { env }), runCli(args, { env })])
     for (const r of [json, human]) expectNoLeaks(r.stdout + r.stderr, SECRETS, 'mailprobe api output')
     expect(json.status).toBe(0)
@@ -43,7 +62,24 @@ describe('mailprobe api (built)', () => {
   })
 
   it('a bad Mailjet secret: exit 1, HTTP_AUTH_FAILED, neither half of the key printed', async () => {
-    const args = ['api', '--provider', 'mailjet', '--key-env', 'MJ_KEY', '--secret-env', 'MJ_SECRET', '--base-url', server.localhostOrigin, '--ca', caFile, '--from', 'a@example.test', '--to', 'b@example.test', '--json']
+    const args = [
+      'api',
+      '--provider',
+      'mailjet',
+      '--key-env',
+      'MJ_KEY',
+      '--secret-env',
+      'MJ_SECRET',
+      '--base-url',
+      server.localhostOrigin,
+      '--ca',
+      caFile,
+      '--from',
+      'a@example.test',
+      '--to',
+      'b@example.test',
+      '--json',
+    ]
     const r = await runCli(args, { env: { ...env, MJ_SECRET: 'wrong-' + PROVIDER_KEYS.mailjet.secret } })
     expectNoLeaks(r.stdout + r.stderr, [...SECRETS, { value: 'wrong-' + PROVIDER_KEYS.mailjet.secret }], 'mailprobe api output')
     expect(r.status).toBe(1)

@@ -1,18 +1,7 @@
 import { Readable } from 'node:stream'
 import { describe, expect, it } from 'vitest'
 import { SMTP_AUTH_METHODS, SMTP_SECURITY, SMTP_STAGES, smtpJobSchema } from '../../../preload/contract'
-import {
-  AUTH_METHODS,
-  CliError,
-  parseCli,
-  PASSWORD_IN_ARGV,
-  SECURITY_MODES,
-  STOP_STAGES,
-  UsageError,
-  withSecret,
-  type CliRequest,
-  type RunRequest,
-} from '../../../main/cli/args'
+import { AUTH_METHODS, CliError, parseCli, PASSWORD_IN_ARGV, SECURITY_MODES, STOP_STAGES, UsageError, withSecret, type CliRequest, type RunRequest } from '../../../main/cli/args'
 import { readSecret, stripOneNewline } from '../../../main/cli/secrets'
 
 const NOW = new Date('2025-01-02T03:04:05.678Z')
@@ -244,11 +233,7 @@ describe('passwords never come from argv', () => {
     ['--api-key', SECRET],
     [`--password-stdin=${SECRET}`],
   ])('refuses %s', (...flag) => {
-    for (const argv of [
-      ['send', ...BASIC, '--user', 'me', ...flag],
-      ['verify', '--host', 'h', ...flag],
-      [...flag],
-    ]) {
+    for (const argv of [['send', ...BASIC, '--user', 'me', ...flag], ['verify', '--host', 'h', ...flag], [...flag]]) {
       const err = usageError(...argv)
       expect(err.message).toBe(PASSWORD_IN_ARGV)
       expect(err.message).toMatch(/--password-env/)

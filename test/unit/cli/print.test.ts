@@ -1,18 +1,7 @@
 import { stripVTControlCharacters } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import type { JobEvent, Phase, SmtpResult } from '../../../preload/contract'
-import {
-  formatJson,
-  formatLine,
-  formatPhaseTable,
-  formatSummary,
-  formatTime,
-  formatVerdict,
-  formatWarnings,
-  PrintingSink,
-  sanitize,
-  useColor,
-} from '../../../main/cli/print'
+import { formatJson, formatLine, formatPhaseTable, formatSummary, formatTime, formatVerdict, formatWarnings, PrintingSink, sanitize, useColor } from '../../../main/cli/print'
 
 const plain = { color: false }
 const color = { color: true }
@@ -153,9 +142,7 @@ describe('verdict', () => {
   })
 
   it('lists warnings one per line', () => {
-    expect(formatWarnings(['TLS certificate verification is disabled (insecure).', 'second'], plain)).toBe(
-      'warning: TLS certificate verification is disabled (insecure).\nwarning: second',
-    )
+    expect(formatWarnings(['TLS certificate verification is disabled (insecure).', 'second'], plain)).toBe('warning: TLS certificate verification is disabled (insecure).\nwarning: second')
     expect(formatWarnings([], plain)).toBe('')
   })
 })

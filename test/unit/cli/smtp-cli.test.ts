@@ -45,7 +45,9 @@ const tlsArgs = () => ['--ca', caFile, '--servername', 'localhost']
 describe('mailprobe verify / send against local servers', () => {
   it('verify with AUTH PLAIN over STARTTLS: exit 0, redacted AUTH, phase table, verdict', async () => {
     const p = await peer({ mode: 'starttls' })
-    const { json, jsonRun, human } = await both(['verify', '--host', '127.0.0.1', '--port', String(p.port), '--security', 'starttls', ...tlsArgs(), '--user', USER, '--password-env', 'MP_PASSWORD'], { env })
+    const { json, jsonRun, human } = await both(['verify', '--host', '127.0.0.1', '--port', String(p.port), '--security', 'starttls', ...tlsArgs(), '--user', USER, '--password-env', 'MP_PASSWORD'], {
+      env,
+    })
     expect(jsonRun.status).toBe(0)
     expect(json).toMatchObject({ ok: true, kind: 'smtp', error: null, authMethodUsed: 'PLAIN' })
     expect(Object.keys(json)).toEqual(expect.arrayContaining(['ok', 'kind', 'error', 'phases', 'totalMs', 'roundTrips', 'tls', 'capabilities', 'transcript', 'result']))
@@ -66,7 +68,9 @@ describe('mailprobe verify / send against local servers', () => {
 
   it('a wrong password: exit 1, AUTH_FAILED with the 535 reply', async () => {
     const p = await peer({ mode: 'starttls' })
-    const { json, jsonRun, human } = await both(['verify', '--host', '127.0.0.1', '--port', String(p.port), ...tlsArgs(), '--user', USER, '--password-env', 'MP_PASSWORD'], { env: { MP_PASSWORD: 'not-' + PASSWORD } })
+    const { json, jsonRun, human } = await both(['verify', '--host', '127.0.0.1', '--port', String(p.port), ...tlsArgs(), '--user', USER, '--password-env', 'MP_PASSWORD'], {
+      env: { MP_PASSWORD: 'not-' + PASSWORD },
+    })
     expect(jsonRun.status).toBe(1)
     expect(json.error).toMatchObject({ code: 'AUTH_FAILED', reply: { code: 535 } })
     expect(human.stdout).toMatch(/FAILED AUTH_FAILED/)
@@ -76,7 +80,24 @@ describe('mailprobe verify / send against local servers', () => {
   it('a full send with attachment, header, cc and bcc over implicit TLS', async () => {
     const p = await peer({ mode: 'tls' })
     const args = ['send', '--host', '127.0.0.1', '--port', String(p.port), '--security', 'tls', ...tlsArgs(), '--user', USER, '--password-env', 'MP_PASSWORD']
-    const msg = ['--from', 'a@example.test', '--to', 'b@example.test', '--cc', 'c@example.test', '--bcc', 'd@example.test', '--subject', 'cli test', '--text', 'body', '--attach', 'package.json', '--header', 'X-Cli: yes']
+    const msg = [
+      '--from',
+      'a@example.test',
+      '--to',
+      'b@example.test',
+      '--cc',
+      'c@example.test',
+      '--bcc',
+      'd@example.test',
+      '--subject',
+      'cli test',
+      '--text',
+      'body',
+      '--attach',
+      'package.json',
+      '--header',
+      'X-Cli: yes',
+    ]
     const { json, jsonRun, human } = await both([...args, ...msg], { env })
     expect(jsonRun.status).toBe(0)
     expect(json.result.response).toMatch(/^250 .*queued as/)

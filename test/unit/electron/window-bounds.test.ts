@@ -1,13 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import {
-  bestDisplay,
-  clampToArea,
-  defaultBounds,
-  MAIN_WINDOW_SIZES,
-  restoreWindowState,
-  type Rect,
-  type WindowState,
-} from '../../../main/adapters/window-bounds'
+import { bestDisplay, clampToArea, defaultBounds, MAIN_WINDOW_SIZES, restoreWindowState, type Rect, type WindowState } from '../../../main/adapters/window-bounds'
 
 // Work areas as Electron reports them (DIP, menu bars and task bars already taken off).
 const laptop: Rect = { x: 0, y: 25, width: 1440, height: 875 }

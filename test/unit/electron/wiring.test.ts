@@ -166,7 +166,16 @@ describe('the main window and start-up', () => {
   it('is built with isolation, the sandbox, no Node, no webview tag and the preload', async () => {
     await createMainWindow(origin, { stateStore: windowStateStore(join(await tempDir(), 'window-state.json')) })
     const prefs = fake.windows.at(-1)!.options['webPreferences'] as Record<string, unknown>
-    expect(prefs).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, nodeIntegrationInWorker: false, nodeIntegrationInSubFrames: false, webviewTag: false, webSecurity: true, devTools: false })
+    expect(prefs).toMatchObject({
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webviewTag: false,
+      webSecurity: true,
+      devTools: false,
+    })
     expect(String(prefs['preload'])).toMatch(/preload[/\\]index\.cjs$/)
   })
 

@@ -227,13 +227,28 @@ describe('runProfile with an API profile against the local provider server', () 
     const h = await harness()
     const profile = await h.call('saveProfile', { profile: apiProfile() })
     const { jobId } = await h.call('runProfile', { profileId: profile.id, action: 'api-send', message })
-    expect(await h.sink.result<ApiResult>(jobId)).toMatchObject({ ok: false, kind: 'api', error: { code: 'INVALID_INPUT', message: 'No API key saved for profile "SendGrid local": add it in the profile editor.' } })
+    expect(await h.sink.result<ApiResult>(jobId)).toMatchObject({
+      ok: false,
+      kind: 'api',
+      error: { code: 'INVALID_INPUT', message: 'No API key saved for profile "SendGrid local": add it in the profile editor.' },
+    })
   })
 })
 
 describe('buildProfileJob', () => {
   const base = { id: 'p', createdAt: '', updatedAt: '', hasSecret: true }
-  const smtp = { ...base, kind: 'smtp' as const, name: 'S', host: 'h.example', port: 587, security: 'starttls' as const, authMethod: 'auto' as const, username: 'u', tls: { insecure: false }, defaults: { to: [], cc: [], bcc: [] } }
+  const smtp = {
+    ...base,
+    kind: 'smtp' as const,
+    name: 'S',
+    host: 'h.example',
+    port: 587,
+    security: 'starttls' as const,
+    authMethod: 'auto' as const,
+    username: 'u',
+    tls: { insecure: false },
+    defaults: { to: [], cc: [], bcc: [] },
+  }
 
   it('maps actions to SMTP stages and leaves the message out of verify', () => {
     const verify = buildProfileJob(smtp, 'verify', { ...message, cc: [], bcc: [], attachments: [], headers: [] }, { primary: 'pw' })
@@ -256,14 +271,26 @@ describe('buildProfileJob', () => {
   })
 
   it('builds API credentials: key id + secret half for SES and Mailjet, sandbox per action', () => {
-    const api = { ...base, kind: 'api' as const, name: 'A', provider: 'ses' as const, region: 'eu-west-1', keyId: 'AKIAX', sandbox: false, tls: { insecure: false }, defaults: { from: 'a@b.test', to: ['c@d.test'], cc: [], bcc: [] } }
+    const api = {
+      ...base,
+      kind: 'api' as const,
+      name: 'A',
+      provider: 'ses' as const,
+      region: 'eu-west-1',
+      keyId: 'AKIAX',
+      sandbox: false,
+      tls: { insecure: false },
+      defaults: { from: 'a@b.test', to: ['c@d.test'], cc: [], bcc: [] },
+    }
     expect(buildProfileJob(api, 'api-verify', undefined, { primary: 'secret-half', sessionToken: 'tok' })).toMatchObject({
       input: { provider: 'ses', action: 'verify', sandbox: false, region: 'eu-west-1', credentials: { key: 'AKIAX', secret: 'secret-half', sessionToken: 'tok' } },
     })
     expect(buildProfileJob({ ...api, provider: 'sendgrid', region: undefined, keyId: undefined }, 'api-sandbox', undefined, { primary: 'SG.x' })).toMatchObject({
       input: { action: 'send', sandbox: true, credentials: { key: 'SG.x' }, message: { from: 'a@b.test' } },
     })
-    expect(buildProfileJob({ ...api, keyId: undefined }, 'api-send', undefined, { primary: 'only-one-half' })).toMatchObject({ problem: 'No secret access key saved for profile "A": add it in the profile editor.' })
+    expect(buildProfileJob({ ...api, keyId: undefined }, 'api-send', undefined, { primary: 'only-one-half' })).toMatchObject({
+      problem: 'No secret access key saved for profile "A": add it in the profile editor.',
+    })
     expect(buildProfileJob(api, 'verify', undefined, { primary: 'x' })).toMatchObject({ problem: expect.stringMatching(/is an API profile/) })
   })
 })

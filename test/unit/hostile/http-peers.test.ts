@@ -296,7 +296,11 @@ describe('hostile HTTPS peers: too slow', () => {
     const s = await keep(
       hostileHttps((_req, res) => {
         res.socket!.write('HTTP/1.1 200 OK\r\n')
-        drip(res.socket!, Array.from({ length: 1000 }, (_, i) => `X-Slow-${i}: still coming\r\n`), 250)
+        drip(
+          res.socket!,
+          Array.from({ length: 1000 }, (_, i) => `X-Slow-${i}: still coming\r\n`),
+          250,
+        )
       }),
     )
     const { result, text, elapsed } = await api(job('postmark', s.origin), 'SOCKET_TIMEOUT')
@@ -308,7 +312,15 @@ describe('hostile HTTPS peers: too slow', () => {
   })
 
   it('interim 102 Processing answers forever, never a final one → SOCKET_TIMEOUT within socketMs', async () => {
-    const s = await keep(hostileHttps((_req, res) => drip(res.socket!, Array.from({ length: 1000 }, () => 'HTTP/1.1 102 Processing\r\n\r\n'), 250)))
+    const s = await keep(
+      hostileHttps((_req, res) =>
+        drip(
+          res.socket!,
+          Array.from({ length: 1000 }, () => 'HTTP/1.1 102 Processing\r\n\r\n'),
+          250,
+        ),
+      ),
+    )
     const { result, elapsed } = await api(job('brevo', s.origin), 'SOCKET_TIMEOUT')
     expect(elapsed).toBeGreaterThanOrEqual(T.socketMs - 50)
     expect(result.error!.message).toMatch(/still incomplete 1500 ms after the request was sent: .*interim 1xx answers/)
@@ -391,7 +403,9 @@ describe('hostile HTTPS peers: redirects are never followed', () => {
   ] as const)('%i from %s to another host and port → HTTP_REJECTED naming the Location; the target is never contacted', async (status, provider, path) => {
     const target = await keep(hostileHttps((_req, res) => res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"id":"followed","MessageID":"followed","messageId":"followed"}')))
     const location = `https://localhost:${target.port}${path}`
-    const s = await keep(hostileHttps((_req, res) => res.writeHead(status, { Location: location, 'Content-Type': 'text/html' }).end(`<html><body>Moved to <a href="${location}">here</a></body></html>`)))
+    const s = await keep(
+      hostileHttps((_req, res) => res.writeHead(status, { Location: location, 'Content-Type': 'text/html' }).end(`<html><body>Moved to <a href="${location}">here</a></body></html>`)),
+    )
     const { result, text } = await api(job(provider, s.origin), 'HTTP_REJECTED')
     expect(result.error!.message).toContain(`answered with a redirect (${status} to ${location})`)
     expect(result.error!.message).toMatch(/never follows redirects, so the credentials were not forwarded/)
@@ -431,7 +445,11 @@ describe('hostile HTTPS peers: TLS that cannot be trusted or does not happen', (
   })
 
   it('plaintext HTTP on the TLS port → TLS_FAILED ("answered in plaintext"); only a ClientHello was sent', async () => {
-    const p = await keep(plainPeer((socket) => socket.once('data', () => socket.end('HTTP/1.1 400 Bad Request\r\nContent-Type: text/html\r\n\r\n<html><body>The plain HTTP request was sent to HTTPS port</body></html>'))))
+    const p = await keep(
+      plainPeer((socket) =>
+        socket.once('data', () => socket.end('HTTP/1.1 400 Bad Request\r\nContent-Type: text/html\r\n\r\n<html><body>The plain HTTP request was sent to HTTPS port</body></html>')),
+      ),
+    )
     const { result, text } = await api(job('postmark', `https://127.0.0.1:${p.port}`), 'TLS_FAILED', T.connectMs + MARGIN)
     expect(result.error!.message).toMatch(/answered in plaintext, not TLS: the base URL’s port does not speak HTTPS/)
     expect(text).not.toMatch(/^c /m)

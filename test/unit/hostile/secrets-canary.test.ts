@@ -177,7 +177,17 @@ let cliRuns: Promise<{ done: { run: CliCase; out: CliRun }[]; csvFile: string }>
 async function runCliFlows(cliStarttls: SmtpPeer, cliTls: SmtpPeer): Promise<{ done: { run: CliCase; out: CliRun }[]; csvFile: string }> {
   const cliDir = await tempDir('mailprobe-canary-cli-')
   // Everything exported, as a user would: the CLI must print none of it.
-  const env = { MP_PW: C.password, MP_TOKEN: C.token, MP_WRONG: C.wrongPassword, MP_KEY: C.apiKey, MP_SECRET: C.apiSecret, MP_SESSION: C.sessionToken, MP_BAD: C.badKey, MP_AKID: SES_AKID, MP_MJ: MJ_PUBLIC }
+  const env = {
+    MP_PW: C.password,
+    MP_TOKEN: C.token,
+    MP_WRONG: C.wrongPassword,
+    MP_KEY: C.apiKey,
+    MP_SECRET: C.apiSecret,
+    MP_SESSION: C.sessionToken,
+    MP_BAD: C.badKey,
+    MP_AKID: SES_AKID,
+    MP_MJ: MJ_PUBLIC,
+  }
   const smtp = (peer: SmtpPeer, security: string) => ['--host', '127.0.0.1', '--port', String(peer.port), '--security', security, '--ca', caFile]
   const api = (p: string) => ['api', '--provider', p, '--base-url', provider.origin, '--ca', caFile]
   const msg = ['--from', MESSAGE.from, '--to', MESSAGE.to[0]!, '--subject', 'cli canary']
@@ -187,9 +197,42 @@ async function runCliFlows(cliStarttls: SmtpPeer, cliTls: SmtpPeer): Promise<{ d
     version: 1,
     exportedAt: new Date().toISOString(),
     profiles: [
-      { kind: 'smtp', name: 'cli-plain', host: '127.0.0.1', port: cliStarttls.port, security: 'starttls', authMethod: 'plain', username: SMTP_USER, passwordEnv: 'MP_PW', tls: { caFile }, defaults: DEFAULTS },
-      { kind: 'smtp', name: 'cli-xoauth2', host: '127.0.0.1', port: cliTls.port, security: 'tls', authMethod: 'xoauth2', username: OAUTH_USER, passwordEnv: 'MP_TOKEN', tls: { caFile }, defaults: DEFAULTS },
-      { kind: 'smtp', name: 'cli-wrong', host: '127.0.0.1', port: cliTls.port, security: 'tls', authMethod: 'cram-md5', username: SMTP_USER, passwordEnv: 'MP_WRONG', tls: { caFile }, defaults: DEFAULTS },
+      {
+        kind: 'smtp',
+        name: 'cli-plain',
+        host: '127.0.0.1',
+        port: cliStarttls.port,
+        security: 'starttls',
+        authMethod: 'plain',
+        username: SMTP_USER,
+        passwordEnv: 'MP_PW',
+        tls: { caFile },
+        defaults: DEFAULTS,
+      },
+      {
+        kind: 'smtp',
+        name: 'cli-xoauth2',
+        host: '127.0.0.1',
+        port: cliTls.port,
+        security: 'tls',
+        authMethod: 'xoauth2',
+        username: OAUTH_USER,
+        passwordEnv: 'MP_TOKEN',
+        tls: { caFile },
+        defaults: DEFAULTS,
+      },
+      {
+        kind: 'smtp',
+        name: 'cli-wrong',
+        host: '127.0.0.1',
+        port: cliTls.port,
+        security: 'tls',
+        authMethod: 'cram-md5',
+        username: SMTP_USER,
+        passwordEnv: 'MP_WRONG',
+        tls: { caFile },
+        defaults: DEFAULTS,
+      },
       { kind: 'api', name: 'cli-sendgrid', provider: 'sendgrid', baseUrl: provider.origin, keyEnv: 'MP_KEY', tls: { caFile }, defaults: DEFAULTS },
       { kind: 'api', name: 'cli-mailjet', provider: 'mailjet', baseUrl: provider.origin, keyId: MJ_PUBLIC, secretEnv: 'MP_SECRET', tls: { caFile }, defaults: DEFAULTS },
     ],
@@ -214,11 +257,32 @@ async function runCliFlows(cliStarttls: SmtpPeer, cliTls: SmtpPeer): Promise<{ d
     ...both({ args: [...api('brevo'), '--key-env', 'MP_BAD', ...msg], status: 1 }),
     { args: [...api('postmark'), '--key-env', 'MP_BAD', '--verify', '--json'], status: 1 },
     {
-      args: ['api', '--provider', 'generic', '--url', `${provider.origin}/hook/cli`, '--ca', caFile, '--key-env', 'MP_KEY', '--secret-env', 'MP_SECRET', '--auth', 'basic', '--header', 'X-Sig: {{secret}}', ...msg, '--json'],
+      args: [
+        'api',
+        '--provider',
+        'generic',
+        '--url',
+        `${provider.origin}/hook/cli`,
+        '--ca',
+        caFile,
+        '--key-env',
+        'MP_KEY',
+        '--secret-env',
+        'MP_SECRET',
+        '--auth',
+        'basic',
+        '--header',
+        'X-Sig: {{secret}}',
+        ...msg,
+        '--json',
+      ],
       status: 0,
     },
     ...both({ args: ['probe', '127.0.0.1', '--ports', `${cliStarttls.port},${cliTls.port}`, '--ca', caFile, '--timeout', '3000'], status: 0 }),
-    { args: ['compare', '--profiles', profilesFile, '--profile', 'cli-plain', '--profile', 'cli-xoauth2', '--profile', 'cli-sendgrid', '--profile', 'cli-mailjet', '--runs', '2', '--action', 'verify'], status: 0 },
+    {
+      args: ['compare', '--profiles', profilesFile, '--profile', 'cli-plain', '--profile', 'cli-xoauth2', '--profile', 'cli-sendgrid', '--profile', 'cli-mailjet', '--runs', '2', '--action', 'verify'],
+      status: 0,
+    },
     { args: ['compare', '--profiles', profilesFile, '--profile', 'cli-plain', '--profile', 'cli-wrong', '--runs', '2', '--mode', 'warm', '--csv', csvFile, '--json'], status: 1 },
     { args: ['compare', '--profiles', damaged, '--profile', 'x', '--profile', 'y'], status: 2 },
   ]

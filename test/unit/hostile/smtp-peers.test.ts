@@ -280,7 +280,10 @@ describe('hostile SMTP peers: the engine', () => {
 
   it('answers STARTTLS with 220 and keeps speaking plaintext → TLS_FAILED', async () => {
     const p = await keep(starttlsThen((socket) => socket.write('250 still plaintext, no TLS here\r\n')))
-    const { result } = await engine({ port: p.port, security: 'starttls', tls: { caPem: ca, servername: 'localhost' }, auth: { user: USER, secret: PASSWORD }, stopAfter: 'auth' }, (T.greetingMs + T.socketMs) * 3)
+    const { result } = await engine(
+      { port: p.port, security: 'starttls', tls: { caPem: ca, servername: 'localhost' }, auth: { user: USER, secret: PASSWORD }, stopAfter: 'auth' },
+      (T.greetingMs + T.socketMs) * 3,
+    )
     expect(result.error!.code).toBe('TLS_FAILED')
     expect(text(result)).toMatch(/c STARTTLS\ns 220 Go ahead/)
     expect(text(result)).not.toContain('c AUTH')
@@ -440,4 +443,3 @@ describe('hostile SMTP peers: the probe', () => {
     expect(r.ports[0]).toMatchObject({ usable: false, tls: { verification: { code } } })
   })
 })
-

@@ -60,7 +60,26 @@ describe('parseApiArgs', () => {
   })
 
   it('builds the engine input without credentials', () => {
-    const r = runReq('--provider', 'mailgun', '--key-env', 'MG_KEY', '--domain', 'mg.example.com', '--region', 'eu', '--sandbox', '--from', 'a@example.com', '--to', 'b@example.net', '--to', 'c@example.net', '--attach', 'x.pdf', '--json')
+    const r = runReq(
+      '--provider',
+      'mailgun',
+      '--key-env',
+      'MG_KEY',
+      '--domain',
+      'mg.example.com',
+      '--region',
+      'eu',
+      '--sandbox',
+      '--from',
+      'a@example.com',
+      '--to',
+      'b@example.net',
+      '--to',
+      'c@example.net',
+      '--attach',
+      'x.pdf',
+      '--json',
+    )
     expect(r).toMatchObject({ action: 'run', json: true, keyEnv: 'MG_KEY', secretEnv: null, files: [{ option: '--attach', path: 'x.pdf' }] })
     expect(r.job).toEqual({
       provider: 'mailgun',
@@ -126,7 +145,30 @@ describe('parseApiArgs', () => {
   })
 
   it('generic options', () => {
-    const r = runReq('--provider', 'generic', '--key-env', 'K', '--url', 'https://hooks.example.com/send', '--method', 'put', '--header', 'X-A: 1', '--auth', 'header', '--auth-header', 'X-Api-Key', '--body-template', 't.json', '--body-format', 'form', '--from', 'a@example.net', '--to', 'b@example.net')
+    const r = runReq(
+      '--provider',
+      'generic',
+      '--key-env',
+      'K',
+      '--url',
+      'https://hooks.example.com/send',
+      '--method',
+      'put',
+      '--header',
+      'X-A: 1',
+      '--auth',
+      'header',
+      '--auth-header',
+      'X-Api-Key',
+      '--body-template',
+      't.json',
+      '--body-format',
+      'form',
+      '--from',
+      'a@example.net',
+      '--to',
+      'b@example.net',
+    )
     expect(r.job.generic).toEqual({ url: 'https://hooks.example.com/send', method: 'PUT', auth: 'header', authHeader: 'X-Api-Key', headers: [{ name: 'X-A', value: '1' }], bodyFormat: 'form' })
     expect(r.bodyTemplateFile).toBe('t.json')
   })
@@ -180,7 +222,23 @@ describe('runApiCommand against the fixture', () => {
   })
 
   it('--json prints one result object with the documented fields', async () => {
-    const { code, out } = await exec(ENV, '--provider', 'ses', '--key-env', 'AWS_ID', '--secret-env', 'AWS_SECRET', '--session-token-env', 'AWS_TOKEN', ...common(), '--from', 'a@example.test', '--to', 'b@example.test', '--json')
+    const { code, out } = await exec(
+      ENV,
+      '--provider',
+      'ses',
+      '--key-env',
+      'AWS_ID',
+      '--secret-env',
+      'AWS_SECRET',
+      '--session-token-env',
+      'AWS_TOKEN',
+      ...common(),
+      '--from',
+      'a@example.test',
+      '--to',
+      'b@example.test',
+      '--json',
+    )
     expect(code).toBe(0)
     const r = JSON.parse(out) as ApiResult
     for (const k of ['ok', 'kind', 'provider', 'error', 'phases', 'totalMs', 'roundTrips', 'tls', 'transcript', 'result']) expect(r).toHaveProperty(k)
@@ -218,7 +276,25 @@ describe('runApiCommand against the fixture', () => {
   it('generic with a body template file', async () => {
     const tpl = join(dir, 'body.json')
     writeFileSync(tpl, '{"from":"{{from}}","to":"{{to[]}}","subject":"{{subject}}"}')
-    const { code } = await exec(ENV, '--provider', 'generic', '--key-env', 'GEN_KEY', '--url', `${server.origin}/hook/cli`, '--ca', ca, '--body-template', tpl, '--from', 'a@example.test', '--to', 'b@example.test', '--subject', 'S')
+    const { code } = await exec(
+      ENV,
+      '--provider',
+      'generic',
+      '--key-env',
+      'GEN_KEY',
+      '--url',
+      `${server.origin}/hook/cli`,
+      '--ca',
+      ca,
+      '--body-template',
+      tpl,
+      '--from',
+      'a@example.test',
+      '--to',
+      'b@example.test',
+      '--subject',
+      'S',
+    )
     expect(code).toBe(0)
     expect(server.requests.at(-1)!.json).toEqual({ from: 'a@example.test', to: ['b@example.test'], subject: 'S' })
   })

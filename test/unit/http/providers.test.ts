@@ -303,9 +303,7 @@ describe('provider specifics', () => {
   })
 
   it('SES error type comes from x-amzn-ErrorType; a wrong secret is a signature mismatch', async () => {
-    const { result } = await run(
-      await jobFor(server, 'ses', { credentials: { key: PROVIDER_KEYS.ses.accessKeyId, secret: 'wrongSecretKey0123456789abcdefghijkl' } }),
-    )
+    const { result } = await run(await jobFor(server, 'ses', { credentials: { key: PROVIDER_KEYS.ses.accessKeyId, secret: 'wrongSecretKey0123456789abcdefghijkl' } }))
     expect(result.error!.code).toBe('HTTP_AUTH_FAILED')
     expect(result.error!.reply!.text).toMatch(/^InvalidSignatureException: /)
     expect(result.error!.message).toMatch(/clock/)

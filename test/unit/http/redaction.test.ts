@@ -90,7 +90,12 @@ describe('redaction', () => {
       { provider: 'ses', credentials: { key: PROVIDER_KEYS.ses.accessKeyId, secret: PROVIDER_KEYS.ses.secretAccessKey }, region: PROVIDER_KEYS.ses.secretAccessKey },
       { provider: 'brevo', credentials: { key: PROVIDER_KEYS.brevo }, baseUrl: `https://${PROVIDER_KEYS.brevo}@127.0.0.1:1` },
       { provider: 'brevo', credentials: { key: PROVIDER_KEYS.brevo }, message: { from: PROVIDER_KEYS.brevo, to: ['x@example.test'], text: 'x' } },
-      { provider: 'generic', credentials: { key: PROVIDER_KEYS.generic }, generic: { url: `https://127.0.0.1:1/${PROVIDER_KEYS.generic}`, bodyTemplate: `{"k":"{{${'nope'}}}","v":"${PROVIDER_KEYS.generic}"}` }, message: MESSAGE },
+      {
+        provider: 'generic',
+        credentials: { key: PROVIDER_KEYS.generic },
+        generic: { url: `https://127.0.0.1:1/${PROVIDER_KEYS.generic}`, bodyTemplate: `{"k":"{{${'nope'}}}","v":"${PROVIDER_KEYS.generic}"}` },
+        message: MESSAGE,
+      },
     ]) {
       const { result, events } = await run(input)
       expect(result.error!.code).toBe('INVALID_INPUT')

@@ -28,9 +28,7 @@ describe('AWS Signature Version 4', () => {
 
   it('signV4 (via aws4) produces AWS’s published signature and Authorization header', () => {
     const headers = signV4(EXAMPLE, CREDS)
-    expect(headers.Authorization).toBe(
-      `AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/iam/aws4_request, SignedHeaders=content-type;host;x-amz-date, Signature=${SIGNATURE}`,
-    )
+    expect(headers.Authorization).toBe(`AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/iam/aws4_request, SignedHeaders=content-type;host;x-amz-date, Signature=${SIGNATURE}`)
     expect(headers['X-Amz-Date']).toBe('20150830T123600Z')
     expect(headers.Host).toBe('iam.amazonaws.com')
   })
@@ -65,7 +63,9 @@ describe('AWS Signature Version 4', () => {
     )
     expect(headers['X-Amz-Date']).toBe('20250102T030405Z')
     expect(headers['X-Amz-Security-Token']).toBe(creds.sessionToken)
-    expect(headers.Authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIAEXAMPLE123\/20250102\/eu-west-1\/ses\/aws4_request, SignedHeaders=content-length;content-type;host;x-amz-date;x-amz-security-token, Signature=[0-9a-f]{64}$/)
+    expect(headers.Authorization).toMatch(
+      /^AWS4-HMAC-SHA256 Credential=AKIAEXAMPLE123\/20250102\/eu-west-1\/ses\/aws4_request, SignedHeaders=content-length;content-type;host;x-amz-date;x-amz-security-token, Signature=[0-9a-f]{64}$/,
+    )
     const lower = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]))
     const req = { method: 'POST', path: '/v2/email/outbound-emails', headers: lower, body }
     expect(verifySigV4(req, creds, { region: 'eu-west-1', service: 'ses' }).ok).toBe(true)

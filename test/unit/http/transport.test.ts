@@ -267,7 +267,11 @@ describe('what can go wrong', () => {
     expect(result.result.body).toMatch(/truncated: \d+ more bytes not shown\]$/)
     const shown = result.transcript.filter((l) => l.dir === 's' && /^a+$/.test(l.text)).reduce((n, l) => n + l.text.length, 0)
     expect(shown).toBe(64 * 1024)
-    expect(result.transcript.some((l) => l.text === `response body truncated: showing the first 65536 of ${MAX_BODY_KEPT} bytes` || /response body truncated: showing the first 65536 of \d+ bytes/.test(l.text))).toBe(true)
+    expect(
+      result.transcript.some(
+        (l) => l.text === `response body truncated: showing the first 65536 of ${MAX_BODY_KEPT} bytes` || /response body truncated: showing the first 65536 of \d+ bytes/.test(l.text),
+      ),
+    ).toBe(true)
     expect(result.transcript.some((l) => /stopped reading after 10485760 bytes/.test(l.text))).toBe(true)
     expect(result.phases.at(-1)!.name).toBe('download')
   })

@@ -145,7 +145,10 @@ describe('dispatch: validation', () => {
     const { client } = await setup(files)
     expect(await client.dispatch('pickFiles', { purpose: 'ca' })).toEqual({ ok: false, error: { code: 'INTERNAL', message: 'Mailprobe failed unexpectedly: dialog exploded' } })
     expect(await client.dispatch('duplicateProfile', { id: 'ghost' })).toEqual({ ok: false, error: { code: 'INVALID_INPUT', message: 'No profile with id ghost: it may have been deleted.' } })
-    expect(await client.dispatch('exportTranscript', { id: 'ghost', format: 'json' })).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT', message: expect.stringMatching(/No run with id ghost/) } })
+    expect(await client.dispatch('exportTranscript', { id: 'ghost', format: 'json' })).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_INPUT', message: expect.stringMatching(/No run with id ghost/) },
+    })
   })
 
   it('covers every operation of the contract', () => {
@@ -174,7 +177,10 @@ describe('operations: secrets go in, never out', () => {
       profile: { kind: 'smtp', name: 'Peer', host: '127.0.0.1', port: peer.port, security: 'starttls', username: USER, tls: { caFile }, defaults: { from: 'a@example.test', to: ['b@example.test'] } },
       secret: { primary: PASSWORD },
     })
-    const ses = await call('saveProfile', { profile: { kind: 'api', name: 'SES', provider: 'ses', region: 'eu-west-1', keyId: 'AKIAIPCTEST' }, secret: { primary: API_KEY, secondary: SES_SECRET, sessionToken: TOKEN } })
+    const ses = await call('saveProfile', {
+      profile: { kind: 'api', name: 'SES', provider: 'ses', region: 'eu-west-1', keyId: 'AKIAIPCTEST' },
+      secret: { primary: API_KEY, secondary: SES_SECRET, sessionToken: TOKEN },
+    })
     expect([smtp.hasSecret, ses.hasSecret]).toEqual([true, true])
     await writeFile(importPath, (await call('exportProfiles', {})).content)
 
@@ -191,7 +197,16 @@ describe('operations: secrets go in, never out', () => {
 
     // Every operation once more, with valid payloads.
     const other = await call('saveProfile', {
-      profile: { kind: 'smtp', name: 'Peer again', host: '127.0.0.1', port: peer.port, security: 'starttls', username: USER, tls: { caFile }, defaults: { from: 'a@example.test', to: ['b@example.test'] } },
+      profile: {
+        kind: 'smtp',
+        name: 'Peer again',
+        host: '127.0.0.1',
+        port: peer.port,
+        security: 'starttls',
+        username: USER,
+        tls: { caFile },
+        defaults: { from: 'a@example.test', to: ['b@example.test'] },
+      },
       secret: { primary: PASSWORD },
     })
     const payloads = validPayloads({ profile: smtp.id, run, importPath, profile2: other.id })

@@ -65,7 +65,29 @@ describe('mailprobe compare: arguments', () => {
     const req = parseCompareArgs(['compare', '--profiles', 'p.json', '--profile', 'a', '--profile', 'b'], { token: 't0' }) as Extract<CompareCliRequest, { action: 'run' }>
     expect(req).toMatchObject({ action: 'run', json: false, profilesFile: 'p.json', names: ['a', 'b'], runs: 10, mode: 'cold', labAction: 'send', concurrency: 1, csv: null })
     expect(req.message).toEqual({ to: [], subject: 'Mailprobe compare t0', text: 'Sent by mailprobe compare (latency lab), run token t0.' })
-    const full = parseCompareArgs(['--profiles', 'p', '--profile', 'a', '--profile', 'b', '--profile', 'c', '--runs', '200', '--mode', 'warm', '--concurrency', '4', '--json', '--csv', 'o.csv', '--from', 'x@y.test', '--to', 'z@y.test'])
+    const full = parseCompareArgs([
+      '--profiles',
+      'p',
+      '--profile',
+      'a',
+      '--profile',
+      'b',
+      '--profile',
+      'c',
+      '--runs',
+      '200',
+      '--mode',
+      'warm',
+      '--concurrency',
+      '4',
+      '--json',
+      '--csv',
+      'o.csv',
+      '--from',
+      'x@y.test',
+      '--to',
+      'z@y.test',
+    ])
     expect(full).toMatchObject({ runs: 200, mode: 'warm', concurrency: 4, json: true, csv: 'o.csv', message: { from: 'x@y.test', to: ['z@y.test'] } })
     expect(parseCompareArgs(['--profile', 'a', '-h'])).toEqual({ action: 'help' })
   })

@@ -205,7 +205,9 @@ describe('human output', () => {
 
   it('shows the TLS column by mode, protocol and verdict', () => {
     expect(tlsCell({ ...starttlsOk(), diagnosis: '' })).toBe('STARTTLS TLSv1.3 verified')
-    expect(tlsCell({ ...implicitOk(465, { tls: tlsFacts({ mode: 'implicit', protocol: 'TLSv1.2', verification: { code: 'CERT_EXPIRED', message: '' } }) }), diagnosis: '' })).toBe('implicit TLSv1.2 CERT_EXPIRED')
+    expect(tlsCell({ ...implicitOk(465, { tls: tlsFacts({ mode: 'implicit', protocol: 'TLSv1.2', verification: { code: 'CERT_EXPIRED', message: '' } }) }), diagnosis: '' })).toBe(
+      'implicit TLSv1.2 CERT_EXPIRED',
+    )
     expect(tlsCell({ ...plainOnly(25, { starttls: true }), diagnosis: '' })).toBe('STARTTLS failed')
     expect(tlsCell({ ...plainOnly(), diagnosis: '' })).toBe('-')
   })
@@ -234,7 +236,22 @@ describe('human output', () => {
       addresses: [],
       timeoutMs: 5000,
       ports: [{ ...unanswered(25, 'timeout'), host: 'mx.example.com', diagnosis: 'No answer.' }],
-      mx: { domain: 'example.com', implicit: false, nullMx: false, hosts: [{ exchange: 'mx.example.com', priority: 10, addresses: [{ address: '192.0.2.1', family: 4 }, { address: '2001:db8::1', family: 6 }], error: null }] },
+      mx: {
+        domain: 'example.com',
+        implicit: false,
+        nullMx: false,
+        hosts: [
+          {
+            exchange: 'mx.example.com',
+            priority: 10,
+            addresses: [
+              { address: '192.0.2.1', family: 4 },
+              { address: '2001:db8::1', family: 6 },
+            ],
+            error: null,
+          },
+        ],
+      },
       recommendation: { port: null, host: null, security: null, reason: 'No MX host accepts SMTP from here.' },
       error: null,
       warnings: ['something to know'],

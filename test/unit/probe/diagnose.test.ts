@@ -37,10 +37,10 @@ describe('diagnose', () => {
 
   it('puts a failing certificate second, by what is wrong with it', () => {
     const expired = starttlsOk(587, { tls: tlsFacts({ daysUntilExpiry: -35, verification: { code: 'CERT_EXPIRED', message: 'x' } }) })
-    expect(diagnose(expired)).toBe(
-      'Submission with STARTTLS; AUTH PLAIN LOGIN offered only after TLS. Its certificate expired 35 days ago, so clients that verify (as they should) will refuse it.',
-    )
-    const wrong = implicitOk(465, { tls: tlsFacts({ mode: 'implicit', sans: ['wrong.example'], servername: 'smtp.example.com', hostnameMatch: false, verification: { code: 'CERT_HOSTNAME_MISMATCH', message: 'x' } }) })
+    expect(diagnose(expired)).toBe('Submission with STARTTLS; AUTH PLAIN LOGIN offered only after TLS. Its certificate expired 35 days ago, so clients that verify (as they should) will refuse it.')
+    const wrong = implicitOk(465, {
+      tls: tlsFacts({ mode: 'implicit', sans: ['wrong.example'], servername: 'smtp.example.com', hostnameMatch: false, verification: { code: 'CERT_HOSTNAME_MISMATCH', message: 'x' } }),
+    })
     expect(diagnose(wrong)).toMatch(/Its certificate is for wrong\.example, not smtp\.example\.com, so clients that verify/)
     const untrusted = implicitOk(465, { tls: tlsFacts({ mode: 'implicit', verification: { code: 'CERT_UNTRUSTED', message: 'x' } }) })
     expect(diagnose(untrusted)).toMatch(/not signed by a CA this machine trusts/)
@@ -58,7 +58,12 @@ describe('diagnose', () => {
     expect(diagnose(facts({ bannerCode: 554 }))).toBe('Greets with 554 instead of 220: the server turns this client away (a blocked address or a policy).')
     expect(diagnose(facts({ bannerCode: 421 }))).toMatch(/421 .*busy or rate-limited/)
     expect(diagnose(facts({ bannerCode: null }))).toMatch(/^Began an SMTP greeting but never finished it/)
-    const failed = facts({ starttls: true, capabilities: { before: ['STARTTLS'], after: null }, auth: { before: [], after: null }, error: { code: 'TLS_FAILED', message: 'The TLS handshake failed: alert 40. More detail.' } })
+    const failed = facts({
+      starttls: true,
+      capabilities: { before: ['STARTTLS'], after: null },
+      auth: { before: [], after: null },
+      error: { code: 'TLS_FAILED', message: 'The TLS handshake failed: alert 40. More detail.' },
+    })
     expect(diagnose(failed)).toBe('Offers STARTTLS, but the upgrade failed. Then: The TLS handshake failed: alert 40.')
   })
 

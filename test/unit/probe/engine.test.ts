@@ -98,7 +98,11 @@ describe('classification of each kind of port (one concurrent probe)', () => {
     expect(p.capabilities.before).toBeNull()
     expect(p.auth).toEqual({ before: null, after: ['PLAIN', 'LOGIN'] })
     expect(p.diagnosis).toBe('Speaks TLS first (implicit TLS, RFC 8314 submission); AUTH PLAIN LOGIN offered.')
-    expect(linesOf(result, implicit.port).filter((l) => l.dir === 'c').map((l) => l.text)).toEqual(['EHLO [127.0.0.1]', 'QUIT'])
+    expect(
+      linesOf(result, implicit.port)
+        .filter((l) => l.dir === 'c')
+        .map((l) => l.text),
+    ).toEqual(['EHLO [127.0.0.1]', 'QUIT'])
   })
 
   it('plaintext server without STARTTLS or AUTH', () => {
@@ -143,7 +147,9 @@ describe('classification of each kind of port (one concurrent probe)', () => {
     expect(p.tls).toMatchObject({ authorized: false, verification: { code: 'CERT_EXPIRED' }, hostnameMatch: true })
     expect(p.tls!.daysUntilExpiry).toBeLessThanOrEqual(-35)
     expect(p.auth.after).toEqual(['PLAIN', 'LOGIN']) // the dialogue went on after the bad certificate
-    expect(p.diagnosis).toMatch(/^Submission with STARTTLS; AUTH PLAIN LOGIN offered only after TLS\. Its certificate expired 3[56] days ago, so clients that verify \(as they should\) will refuse it\.$/)
+    expect(p.diagnosis).toMatch(
+      /^Submission with STARTTLS; AUTH PLAIN LOGIN offered only after TLS\. Its certificate expired 3[56] days ago, so clients that verify \(as they should\) will refuse it\.$/,
+    )
   })
 
   it('a certificate for another host name', () => {
@@ -195,7 +201,11 @@ describe('more first words', () => {
     expect(a).toMatchObject({ state: 'open', speaks: 'other', other: 'SSH', diagnosis: 'Not a mail server: speaks SSH.' })
     expect(b).toMatchObject({ state: 'open', speaks: 'smtp', bannerCode: 554, usable: false, error: { code: 'PROTOCOL_ERROR' } })
     expect(b!.diagnosis).toMatch(/^Greets with 554 instead of 220/)
-    expect(linesOf(r, refusing.port).filter((l) => l.dir === 'c').map((l) => l.text)).toEqual(['QUIT'])
+    expect(
+      linesOf(r, refusing.port)
+        .filter((l) => l.dir === 'c')
+        .map((l) => l.text),
+    ).toEqual(['QUIT'])
     expect(c).toMatchObject({ state: 'error', speaks: null, error: { code: 'CONNECTION_LOST' } })
     expect(c!.diagnosis).toMatch(/closed it without a word/)
     expect(d).toMatchObject({ state: 'silent', speaks: 'tls', error: { code: 'GREETING_TIMEOUT' } })

@@ -45,7 +45,9 @@ describe('lookupMx', () => {
   })
 
   it('turns failures into DNS_FAILED with a reason, bounded by the timeout', async () => {
-    await expect(lookupMx('nope.test', async () => Promise.reject(dnsError('ENOTFOUND')), 1000, never)).rejects.toMatchObject({ info: { code: 'DNS_FAILED', message: expect.stringContaining('does not exist') } })
+    await expect(lookupMx('nope.test', async () => Promise.reject(dnsError('ENOTFOUND')), 1000, never)).rejects.toMatchObject({
+      info: { code: 'DNS_FAILED', message: expect.stringContaining('does not exist') },
+    })
     await expect(lookupMx('slow.test', () => new Promise(() => {}), 100, never)).rejects.toMatchObject({ info: { code: 'DNS_FAILED', message: expect.stringContaining('no answer within 100 ms') } })
     await expect(lookupMx('x.test', () => new Promise(() => {}), 60_000, AbortSignal.abort())).rejects.toMatchObject({ code: 'ABORT_ERR' })
   })

@@ -86,7 +86,10 @@ describe('recommend (submission, RFC 8314)', () => {
 describe('recommend (relay to MX hosts)', () => {
   const mx = { mode: 'mx', insecure: false } as const
   it('picks the most preferred MX host that answers, in the given order', () => {
-    const r = recommend([unanswered(25, 'timeout'), starttlsOk(25, { host: 'mx2.example.com' }), plainOnly(25, { host: 'mx3.example.com' })].map((p, i) => (i === 0 ? { ...p, host: 'mx1.example.com' } : p)), mx)
+    const r = recommend(
+      [unanswered(25, 'timeout'), starttlsOk(25, { host: 'mx2.example.com' }), plainOnly(25, { host: 'mx3.example.com' })].map((p, i) => (i === 0 ? { ...p, host: 'mx1.example.com' } : p)),
+      mx,
+    )
     expect(r).toMatchObject({ host: 'mx2.example.com', port: 25, security: 'starttls' })
     expect(r.reason).toMatch(/^Deliver to mx2\.example\.com on port 25 with STARTTLS \(the most preferred MX host that answers\)\. Not answering: mx1\.example\.com:25 timeout\./)
   })
@@ -97,6 +100,8 @@ describe('recommend (relay to MX hosts)', () => {
   })
 
   it('says when no MX host accepts SMTP', () => {
-    expect(recommend([{ ...unanswered(25, 'timeout'), host: 'mx.example.com' }], mx).reason).toMatch(/^No MX host accepts SMTP from here \(mx\.example\.com:25 timeout\)\. Outbound port 25 is often blocked/)
+    expect(recommend([{ ...unanswered(25, 'timeout'), host: 'mx.example.com' }], mx).reason).toMatch(
+      /^No MX host accepts SMTP from here \(mx\.example\.com:25 timeout\)\. Outbound port 25 is often blocked/,
+    )
   })
 })

@@ -55,7 +55,7 @@ describe('sniffFirstBytes', () => {
 
   it('never throws and always answers one of the four kinds, whatever the bytes', () => {
     let seed = 42
-    const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff)
+    const rand = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff
     for (let i = 0; i < 2000; i++) {
       const len = Math.floor(rand() * 40)
       let s = ''

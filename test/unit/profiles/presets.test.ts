@@ -69,7 +69,13 @@ describe('presets', () => {
     for (const p of PRESETS) {
       if (p.profile.kind !== 'api') continue
       const pair = p.profile.provider === 'ses' || p.profile.provider === 'mailjet'
-      const job = { provider: p.profile.provider, action: 'verify', region: p.profile.region, domain: p.profile.provider === 'mailgun' ? 'mg.example.test' : undefined, credentials: { key: 'k', ...(pair ? { secret: 's' } : {}) } }
+      const job = {
+        provider: p.profile.provider,
+        action: 'verify',
+        region: p.profile.region,
+        domain: p.profile.provider === 'mailgun' ? 'mg.example.test' : undefined,
+        credentials: { key: 'k', ...(pair ? { secret: 's' } : {}) },
+      }
       expect(apiJobSchema.safeParse(job).success, p.id).toBe(true)
     }
   })

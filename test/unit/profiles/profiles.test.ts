@@ -3,15 +3,7 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { profilesExportSchema, type SaveProfileInput } from '../../../preload/contract'
 import { describeKeyring } from '../../../main/core/profiles/keyring'
-import {
-  createMemoryCipher,
-  FileSecretStore,
-  MEMORY_KEYRING_STATUS,
-  MemorySecretStore,
-  SecretUnavailableError,
-  type Cipher,
-  type SecretStore,
-} from '../../../main/core/profiles/secrets'
+import { createMemoryCipher, FileSecretStore, MEMORY_KEYRING_STATUS, MemorySecretStore, SecretUnavailableError, type Cipher, type SecretStore } from '../../../main/core/profiles/secrets'
 import { copyName, ProfileStore } from '../../../main/core/profiles/store'
 import { OperationError } from '../../../main/core/operation-error'
 import { expectNoLeaks } from '../../fixtures/secret-scan'

@@ -8,17 +8,7 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { createServer, connect, type Server } from 'node:net'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import {
-  events,
-  inboxIdOf,
-  type CompareResult,
-  type Envelope,
-  type OperationName,
-  type OperationOutputs,
-  type SandboxEvent,
-  type SmtpResult,
-  type ApiResult,
-} from '../../../preload/contract'
+import { events, inboxIdOf, type CompareResult, type Envelope, type OperationName, type OperationOutputs, type SandboxEvent, type SmtpResult, type ApiResult } from '../../../preload/contract'
 import { SANDBOX_API_KEY, SANDBOX_APP_PROFILE_NAMES, SANDBOX_PASSWORD, SANDBOX_PRESET, SANDBOX_USER } from '../../../main/core/sandbox'
 import { sandboxRoleOf } from '../../../main/core/sandbox/app'
 import type { AppServices } from '../../../main/core/services'
@@ -380,7 +370,10 @@ describe('the lab as a job: built like profile runs, streamed with progress, sav
   it('refuses an unknown or twice-chosen profile at once; a profile without its secret ends the job with a sentence', async () => {
     const h = await harness()
     const ids = h.services.sandbox.status().profiles
-    expect(await h.raw('runCompare', { profileIds: [ids.starttls, 'ghost'] })).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT', message: expect.stringMatching(/No profile with id ghost/) } })
+    expect(await h.raw('runCompare', { profileIds: [ids.starttls, 'ghost'] })).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_INPUT', message: expect.stringMatching(/No profile with id ghost/) },
+    })
     expect(await h.raw('runCompare', { profileIds: [ids.starttls, ids.starttls] })).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT', message: expect.stringMatching(/chosen twice/) } })
     expect(await h.raw('runCompare', { profileIds: [ids.starttls] })).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } })
     await h.services.secrets.delete(ids.api!)

@@ -137,7 +137,14 @@ describe('mailprobe sandbox: running (in-process)', () => {
     expect(starttls.kind === 'smtp' && starttls.port).toBe(first.smtp.starttls)
     expect(starttls.kind === 'smtp' && starttls.password).toBe(first.password)
 
-    const r = await runSmtp({ host: '127.0.0.1', port: first.smtp.starttls, security: 'starttls', tls: { caFile: first.ca }, auth: { user: first.user, secret: first.password }, message: { from: 'a@example.test', to: ['b@example.test'], subject: 'via cli', text: 'x' } })
+    const r = await runSmtp({
+      host: '127.0.0.1',
+      port: first.smtp.starttls,
+      security: 'starttls',
+      tls: { caFile: first.ca },
+      auth: { user: first.user, secret: first.password },
+      message: { from: 'a@example.test', to: ['b@example.test'], subject: 'via cli', text: 'x' },
+    })
     expect(r.ok).toBe(true)
     await run.waitFor(/"event":"message"/)
     const line = JSON.parse(run.stdout.split('\n').find((l) => l.includes('"event":"message"'))!)

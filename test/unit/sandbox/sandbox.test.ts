@@ -74,7 +74,11 @@ async function converse(port: number, commands: string[]): Promise<{ code: numbe
 
 describe('sandbox SMTP', () => {
   it('STARTTLS port: no AUTH and no MAIL before TLS; the greeting is immediate', async () => {
-    const [greeting, ehlo, auth, mail] = await converse(sb.smtp.starttls, ['EHLO client.test', `AUTH PLAIN ${Buffer.from(`\0${sb.user}\0${sb.password}`).toString('base64')}`, 'MAIL FROM:<a@example.test>'])
+    const [greeting, ehlo, auth, mail] = await converse(sb.smtp.starttls, [
+      'EHLO client.test',
+      `AUTH PLAIN ${Buffer.from(`\0${sb.user}\0${sb.password}`).toString('base64')}`,
+      'MAIL FROM:<a@example.test>',
+    ])
     expect(greeting!.code).toBe(220)
     expect(ehlo!.code).toBe(250)
     expect(ehlo!.lines).toContain('STARTTLS')
@@ -184,7 +188,11 @@ describe('sandbox HTTPS API', () => {
   })
 
   it('a request of the wrong shape gets the provider’s validation error', async () => {
-    const res = await fetchSandbox('/email', { method: 'POST', headers: { 'X-Postmark-Server-Token': sb.api.key, 'Content-Type': 'application/json', Accept: 'application/json' }, body: JSON.stringify({ From: 'a@example.test' }) })
+    const res = await fetchSandbox('/email', {
+      method: 'POST',
+      headers: { 'X-Postmark-Server-Token': sb.api.key, 'Content-Type': 'application/json', Accept: 'application/json' },
+      body: JSON.stringify({ From: 'a@example.test' }),
+    })
     expect(res.status).toBe(422)
     expect(JSON.parse(res.body)).toMatchObject({ ErrorCode: 300 })
     const nf = await fetchSandbox('/nothing-here', { method: 'GET', headers: {} })

@@ -53,7 +53,11 @@ async function run(input: SmtpJobInput, signal?: AbortSignal): Promise<{ result:
 const openSockets = () => process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap' || r === 'TLSWrap').length
 const text = (r: SmtpResult) => r.transcript.map((l) => `${l.dir} ${l.text}`).join('\n')
 /** Only what crossed the wire: client and server lines. */
-const wire = (r: SmtpResult) => r.transcript.filter((l) => l.dir === 'c' || l.dir === 's').map((l) => `${l.dir} ${l.text}`).join('\n')
+const wire = (r: SmtpResult) =>
+  r.transcript
+    .filter((l) => l.dir === 'c' || l.dir === 's')
+    .map((l) => `${l.dir} ${l.text}`)
+    .join('\n')
 const names = (r: SmtpResult) => r.phases.map((p) => p.name)
 
 describe('SMTP engine: successful sessions', () => {
@@ -114,7 +118,14 @@ describe('SMTP engine: successful sessions', () => {
     ['cram-md5', 'CRAM-MD5', /c AUTH CRAM-MD5\ns 334 \S+ +\(<.*>\)\nc \[redacted\]/, 2],
   ] as const)('verifies AUTH %s with the credential visibly redacted', async (method, mech, pattern, trips) => {
     const p = await peer({ mode: 'starttls', authMethods: ['PLAIN', 'LOGIN', 'CRAM-MD5'] })
-    const { result } = await run({ host: '127.0.0.1', port: p.port, security: 'starttls', tls: { caPem: ca, servername: 'localhost' }, auth: { method, user: USER, secret: PASSWORD }, stopAfter: 'auth' })
+    const { result } = await run({
+      host: '127.0.0.1',
+      port: p.port,
+      security: 'starttls',
+      tls: { caPem: ca, servername: 'localhost' },
+      auth: { method, user: USER, secret: PASSWORD },
+      stopAfter: 'auth',
+    })
     expect(result.ok, JSON.stringify(result.error)).toBe(true)
     expect(result.authMethodUsed).toBe(mech)
     expect(text(result)).toMatch(pattern)
@@ -126,7 +137,14 @@ describe('SMTP engine: successful sessions', () => {
 
   it('verifies XOAUTH2 with the token redacted', async () => {
     const p = await peer({ mode: 'tls', authMethods: ['XOAUTH2'], users: { [USER]: TOKEN } })
-    const { result } = await run({ host: '127.0.0.1', port: p.port, security: 'tls', tls: { caPem: ca, servername: 'localhost' }, auth: { method: 'xoauth2', user: USER, secret: TOKEN }, stopAfter: 'auth' })
+    const { result } = await run({
+      host: '127.0.0.1',
+      port: p.port,
+      security: 'tls',
+      tls: { caPem: ca, servername: 'localhost' },
+      auth: { method: 'xoauth2', user: USER, secret: TOKEN },
+      stopAfter: 'auth',
+    })
     expect(result.ok, JSON.stringify(result.error)).toBe(true)
     expect(text(result)).toContain('c AUTH XOAUTH2 [redacted]')
     expect(names(result)).toEqual(['connect', 'tls', 'banner', 'ehlo', 'auth', 'quit'])
@@ -233,7 +251,7 @@ describe('SMTP engine: classified failures', () => {
     expect(text(result)).not.toContain('c AUTH')
   })
 
-  it("auto never sends credentials in plaintext when STARTTLS is not offered", async () => {
+  it('auto never sends credentials in plaintext when STARTTLS is not offered', async () => {
     const p = await peer({ mode: 'plain' })
     const { result } = await run({ host: '127.0.0.1', port: p.port, security: 'auto', auth: { user: USER, secret: PASSWORD }, stopAfter: 'auth' })
     expect(result.error!.code).toBe('STARTTLS_UNAVAILABLE')

@@ -136,63 +136,71 @@ function runAndKill(layout: Layout, plan: Plan): Promise<Record<Store, number>> 
 const lastOrNext = (gen: number, last: number): boolean => gen === last || gen === last + 1
 
 describe('storage: crash safety of profiles, History and settings', () => {
-  it(
-    `loads the last complete state of all three stores after the writer is killed ${CRASH_KILLS} times (half of the kills aimed at a write in progress)`,
-    async () => {
-      const dataDir = await tempDir('mailprobe-crash-')
-      const historyDir = join(dataDir, HISTORY_DIR)
-      const layout: Layout = { dataDir, historyDir, runsDir: join(historyDir, 'runs') }
-      await mkdir(layout.runsDir, { recursive: true })
-      /** Kills that cut a write of each file short (one kill may cut several), and kills that cut any. */
-      const midWrite: Record<Target, number> = { profiles: 0, 'history run': 0, 'history index': 0, settings: 0 }
-      let interrupting = 0
-      const started = Date.now()
+  it(`loads the last complete state of all three stores after the writer is killed ${CRASH_KILLS} times (half of the kills aimed at a write in progress)`, async () => {
+    const dataDir = await tempDir('mailprobe-crash-')
+    const historyDir = join(dataDir, HISTORY_DIR)
+    const layout: Layout = { dataDir, historyDir, runsDir: join(historyDir, 'runs') }
+    await mkdir(layout.runsDir, { recursive: true })
+    /** Kills that cut a write of each file short (one kill may cut several), and kills that cut any. */
+    const midWrite: Record<Target, number> = { profiles: 0, 'history run': 0, 'history index': 0, settings: 0 }
+    let interrupting = 0
+    const started = Date.now()
 
-      for (let i = 0; i < CRASH_KILLS; i++) {
-        const plan = planFor(i)
-        const last = await runAndKill(layout, plan)
-        const context = `kill ${i} (${JSON.stringify(plan)}), writer reported ${JSON.stringify(last)}`
-        const cut = new Set(await tempFilesLeft(layout))
-        for (const target of cut) midWrite[target]++
-        if (cut.size) interrupting++
+    for (let i = 0; i < CRASH_KILLS; i++) {
+      const plan = planFor(i)
+      const last = await runAndKill(layout, plan)
+      const context = `kill ${i} (${JSON.stringify(plan)}), writer reported ${JSON.stringify(last)}`
+      const cut = new Set(await tempFilesLeft(layout))
+      for (const target of cut) midWrite[target]++
+      if (cut.size) interrupting++
 
-        const [profiles, history, settings] = await Promise.all([
-          ProfileStore.open({ dir: dataDir, secrets: new MemorySecretStore() }),
-          HistoryStore.open({ dir: historyDir, limit: HISTORY_KEEP }),
-          SettingsStore.open({ dir: dataDir }),
-        ])
-        expect([...profiles.issues, ...history.issues, ...settings.issues], context).toEqual([])
+      const [profiles, history, settings] = await Promise.all([
+        ProfileStore.open({ dir: dataDir, secrets: new MemorySecretStore() }),
+        HistoryStore.open({ dir: historyDir, limit: HISTORY_KEEP }),
+        SettingsStore.open({ dir: dataDir }),
+      ])
+      expect([...profiles.issues, ...history.issues, ...settings.issues], context).toEqual([])
 
-        // Profiles: #0 carries the generation, the other 299 are untouched.
-        const list = profiles.list()
-        expect(list, context).toHaveLength(PROFILE_COUNT)
-        const p = generation.ofProfile(list[0]!.name)
-        expect(lastOrNext(p, last.profiles), `profiles at generation ${p}; ${context}`).toBe(true)
-        expect(list.slice(1).every((x, k) => x.name === generation.profileName(0, k + 1)), context).toBe(true)
+      // Profiles: #0 carries the generation, the other 299 are untouched.
+      const list = profiles.list()
+      expect(list, context).toHaveLength(PROFILE_COUNT)
+      const p = generation.ofProfile(list[0]!.name)
+      expect(lastOrNext(p, last.profiles), `profiles at generation ${p}; ${context}`).toBe(true)
+      expect(
+        list.slice(1).every((x, k) => x.name === generation.profileName(0, k + 1)),
+        context,
+      ).toBe(true)
 
-        // History: the newest HISTORY_KEEP runs, none missing, each with its file (and no other file).
-        const { entries } = history.list({ limit: 500 })
-        const h = generation.ofRun(entries[0]?.id)
-        expect(lastOrNext(h, last.history), `History at generation ${h}; ${context}`).toBe(true)
-        const expected = Array.from({ length: Math.min(h, HISTORY_KEEP) }, (_, k) => generation.runId(h - k))
-        expect(entries.map((e) => e.id), context).toEqual(expected)
-        expect((await readdir(layout.runsDir)).sort(), context).toEqual(expected.map((id) => `${id}.json`).sort())
-        if (h > 0) expect((await history.get(generation.runId(h)))?.result.transcript, context).toHaveLength(200)
+      // History: the newest HISTORY_KEEP runs, none missing, each with its file (and no other file).
+      const { entries } = history.list({ limit: 500 })
+      const h = generation.ofRun(entries[0]?.id)
+      expect(lastOrNext(h, last.history), `History at generation ${h}; ${context}`).toBe(true)
+      const expected = Array.from({ length: Math.min(h, HISTORY_KEEP) }, (_, k) => generation.runId(h - k))
+      expect(
+        entries.map((e) => e.id),
+        context,
+      ).toEqual(expected)
+      expect((await readdir(layout.runsDir)).sort(), context).toEqual(expected.map((id) => `${id}.json`).sort())
+      if (h > 0) expect((await history.get(generation.runId(h)))?.result.transcript, context).toHaveLength(200)
 
-        const s = generation.ofSettings(settings.get().sandboxProfiles.ids.starttls)
-        expect(lastOrNext(s, last.settings), `settings at generation ${s}; ${context}`).toBe(true)
+      const s = generation.ofSettings(settings.get().sandboxProfiles.ids.starttls)
+      expect(lastOrNext(s, last.settings), `settings at generation ${s}; ${context}`).toBe(true)
 
-        // Opening removed every half-written temp file; nothing was set aside as corrupt.
-        expect((await readdir(dataDir)).filter((n) => !['profiles.json', 'settings.json', HISTORY_DIR].includes(n)), context).toEqual([])
-        expect((await readdir(historyDir)).filter((n) => !['index.json', 'runs'].includes(n)), context).toEqual([])
-      }
+      // Opening removed every half-written temp file; nothing was set aside as corrupt.
+      expect(
+        (await readdir(dataDir)).filter((n) => !['profiles.json', 'settings.json', HISTORY_DIR].includes(n)),
+        context,
+      ).toEqual([])
+      expect(
+        (await readdir(historyDir)).filter((n) => !['index.json', 'runs'].includes(n)),
+        context,
+      ).toEqual([])
+    }
 
-      const seconds = ((Date.now() - started) / 1000).toFixed(1)
-      // One line for whoever reads the log: how many kills left a write of each file unfinished.
-      process.stdout.write(`crash-safety: ${CRASH_KILLS} kills in ${seconds} s; ${interrupting} cut a write short; by file: ${JSON.stringify(midWrite)}\n`)
-      // Half of the kills are aimed at a write in progress; most of them land there.
-      expect(interrupting).toBeGreaterThanOrEqual(CRASH_KILLS / 4)
-    },
-    240_000,
-  )
+    const seconds = ((Date.now() - started) / 1000).toFixed(1)
+    // One line for whoever reads the log: how many kills left a write of each file unfinished.
+    process.stdout.write(`crash-safety: ${CRASH_KILLS} kills in ${seconds} s; ${interrupting} cut a write short; by file: ${JSON.stringify(midWrite)}\n`)
+    // Half of the kills are aimed at a write in progress; most of them land there.
+    expect(interrupting).toBeGreaterThanOrEqual(CRASH_KILLS / 4)
+  }, 240_000)
 })

@@ -62,7 +62,14 @@ async function main(): Promise<void> {
 
   if (!profiles.list().length) {
     // Seed in one write: a big file makes a kill in the middle of a write likely.
-    const seed = Array.from({ length: count }, (_, i) => ({ kind: 'smtp', name: generation.profileName(0, i), host: `smtp${i}.example.test`, port: 587, security: 'starttls', username: `user-${i}@example.test` }))
+    const seed = Array.from({ length: count }, (_, i) => ({
+      kind: 'smtp',
+      name: generation.profileName(0, i),
+      host: `smtp${i}.example.test`,
+      port: 587,
+      security: 'starttls',
+      username: `user-${i}@example.test`,
+    }))
     await profiles.importProfiles(JSON.stringify({ format: 'mailprobe-profiles', version: 1, exportedAt: new Date().toISOString(), profiles: seed }))
   }
   const first = profiles.list()[0]!

@@ -21,10 +21,22 @@ function ok<T>(env: Envelope<T>): T {
 }
 
 const DAMAGED: Record<string, { bytes: Buffer; says: RegExp }> = {
-  'profiles.json': { bytes: Buffer.from('{"format":"mailprobe-profiles","version":1,"data":{"profiles":[{"kind":"sm'), says: /^The profiles file is not valid JSON .*; it was kept as profiles\.json\.corrupt-\S+\. Mailprobe started without the saved profiles\.$/ },
-  'secrets.json': { bytes: Buffer.from([0, 159, 146, 150, 255, 10]), says: /^The saved secrets file is not valid JSON \(it holds binary data, not text\); it was kept as secrets\.json\.corrupt-\S+\. .*Profiles that had a saved secret need it entered again\.$/ },
-  [join(HISTORY_DIR, 'index.json')]: { bytes: Buffer.from('[1, 2, 3]\n'), says: /^The history index file is not a Mailprobe history index file .*; it was kept as index\.json\.corrupt-\S+\. The list of runs was rebuilt from the saved runs\.$/ },
-  'settings.json': { bytes: Buffer.from('{"format":"mailprobe-settings","version":1,"data":{"sandbox":{"enabled":"yes"}}}'), says: /^The settings file does not have the expected shape .*; it was kept as settings\.json\.corrupt-\S+\. Mailprobe started with its default settings\.$/ },
+  'profiles.json': {
+    bytes: Buffer.from('{"format":"mailprobe-profiles","version":1,"data":{"profiles":[{"kind":"sm'),
+    says: /^The profiles file is not valid JSON .*; it was kept as profiles\.json\.corrupt-\S+\. Mailprobe started without the saved profiles\.$/,
+  },
+  'secrets.json': {
+    bytes: Buffer.from([0, 159, 146, 150, 255, 10]),
+    says: /^The saved secrets file is not valid JSON \(it holds binary data, not text\); it was kept as secrets\.json\.corrupt-\S+\. .*Profiles that had a saved secret need it entered again\.$/,
+  },
+  [join(HISTORY_DIR, 'index.json')]: {
+    bytes: Buffer.from('[1, 2, 3]\n'),
+    says: /^The history index file is not a Mailprobe history index file .*; it was kept as index\.json\.corrupt-\S+\. The list of runs was rebuilt from the saved runs\.$/,
+  },
+  'settings.json': {
+    bytes: Buffer.from('{"format":"mailprobe-settings","version":1,"data":{"sandbox":{"enabled":"yes"}}}'),
+    says: /^The settings file does not have the expected shape .*; it was kept as settings\.json\.corrupt-\S+\. Mailprobe started with its default settings\.$/,
+  },
 }
 
 describe('storage: damaged files at start', () => {
@@ -36,7 +48,11 @@ describe('storage: damaged files at start', () => {
     const { services, cipher } = await testServices({ dataDir })
     const client = createClient(new WaitingSink(), services)
     const { issues } = ok(await client.dispatch('listProfiles', undefined))
-    expect(issues.map((i) => i.file).sort()).toEqual(Object.keys(DAMAGED).map((f) => join(dataDir, f)).sort())
+    expect(issues.map((i) => i.file).sort()).toEqual(
+      Object.keys(DAMAGED)
+        .map((f) => join(dataDir, f))
+        .sort(),
+    )
     for (const issue of issues) {
       const { bytes, says } = DAMAGED[issue.file.slice(dataDir.length + 1)]!
       expect(issue.message).toMatch(says)
@@ -48,7 +64,9 @@ describe('storage: damaged files at start', () => {
     }
 
     // It works from here: a profile with a secret is saved and read back by the next start.
-    const saved = ok(await client.dispatch('saveProfile', { profile: { kind: 'smtp', name: 'After recovery', host: 'smtp.example.test', port: 587, security: 'starttls', username: 'u' }, secret: { primary: 'pw' } }))
+    const saved = ok(
+      await client.dispatch('saveProfile', { profile: { kind: 'smtp', name: 'After recovery', host: 'smtp.example.test', port: 587, security: 'starttls', username: 'u' }, secret: { primary: 'pw' } }),
+    )
     await services.close()
     const { services: again } = await testServices({ dataDir, cipher })
     expect(again.issues()).toEqual([])

@@ -58,7 +58,9 @@ function render(g: GenericEndpoint, values: Values): string | null {
   if (g.bodyTemplate === undefined) {
     if (g.bodyFormat === 'form') return fillForm('from={{from}}&to={{to[]}}&cc={{cc[]}}&bcc={{bcc[]}}&subject={{subject}}&text={{text}}&html={{html}}', values)
     return JSON.stringify(
-      Object.fromEntries(Object.entries({ from: values.from, to: values.to, cc: values.cc, bcc: values.bcc, subject: values.subject, text: values.text, html: values.html }).filter(([, v]) => v !== '')),
+      Object.fromEntries(
+        Object.entries({ from: values.from, to: values.to, cc: values.cc, bcc: values.bcc, subject: values.subject, text: values.text, html: values.html }).filter(([, v]) => v !== ''),
+      ),
     )
   }
   if (g.bodyFormat === 'form') return fillForm(g.bodyTemplate, values)
@@ -95,8 +97,7 @@ const ID_KEYS = ['id', 'messageId', 'MessageId', 'MessageID', 'message_id']
 
 function interpret(res: ParsedResponse, _ctx: InterpretContext) {
   const j = res.json
-  const providerError =
-    str(dig(j, 'message')) ?? str(dig(j, 'error')) ?? str(dig(j, 'error', 'message')) ?? str(dig(j, 'errors', 0, 'message')) ?? (res.isJson ? null : textExcerpt(res.text))
+  const providerError = str(dig(j, 'message')) ?? str(dig(j, 'error')) ?? str(dig(j, 'error', 'message')) ?? str(dig(j, 'errors', 0, 'message')) ?? (res.isJson ? null : textExcerpt(res.text))
   if (res.status >= 200 && res.status < 300) {
     const fromBody = ID_KEYS.map((k) => str(dig(j, k))).find((v) => v !== null) ?? null
     return outcome({ ok: true, messageId: fromBody ?? res.headers['x-message-id'] ?? null })

@@ -83,7 +83,6 @@ export const mailgun: ProviderModule = {
     warning: 'Mailgun test mode (o:testmode=yes) accepts the message without delivering it, but test-mode messages are still charged.',
   },
   buildSend,
-  buildVerify: (ctx) =>
-    getRequest(endpoint(ctx.origin, `/v3/domains/${encodeURIComponent(ctx.job.domain!)}`), { Authorization: basicAuth('api', ctx.credentials.key) }),
+  buildVerify: (ctx) => getRequest(endpoint(ctx.origin, `/v3/domains/${encodeURIComponent(ctx.job.domain!)}`), { Authorization: basicAuth('api', ctx.credentials.key) }),
   interpret,
 }

@@ -49,7 +49,13 @@ export function mailjetMessageErrors(json: unknown): string[] {
 function interpret(res: ParsedResponse, ctx: InterpretContext) {
   const perMessage = mailjetMessageErrors(res.json)
   const topLevel = str(dig(res.json, 'ErrorMessage'))
-  const providerError = perMessage.length ? perMessage.join('; ') : topLevel ? `${topLevel}${str(dig(res.json, 'ErrorCode')) ? ` (${str(dig(res.json, 'ErrorCode'))})` : ''}` : res.isJson ? null : textExcerpt(res.text)
+  const providerError = perMessage.length
+    ? perMessage.join('; ')
+    : topLevel
+      ? `${topLevel}${str(dig(res.json, 'ErrorCode')) ? ` (${str(dig(res.json, 'ErrorCode'))})` : ''}`
+      : res.isJson
+        ? null
+        : textExcerpt(res.text)
   if (res.status >= 200 && res.status < 300) {
     if (ctx.action === 'verify') {
       const data = dig(res.json, 'Data')

@@ -66,8 +66,7 @@ export const postmark: ProviderModule = {
   sandbox: {
     kind: 'recipients',
     accepts: (address, { key }) => key === POSTMARK_TEST_TOKEN || /@bounce-testing\.postmarkapp\.com$/i.test(address),
-    suggestion:
-      'the POSTMARK_API_TEST token (validates the payload only), addresses at bounce-testing.postmarkapp.com (e.g. hardbounce@bounce-testing.postmarkapp.com), or a Sandbox server’s token',
+    suggestion: 'the POSTMARK_API_TEST token (validates the payload only), addresses at bounce-testing.postmarkapp.com (e.g. hardbounce@bounce-testing.postmarkapp.com), or a Sandbox server’s token',
   },
   buildSend,
   buildVerify: (ctx) => getRequest(endpoint(ctx.origin, '/server'), { 'X-Postmark-Server-Token': ctx.credentials.key }),

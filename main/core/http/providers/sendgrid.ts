@@ -11,10 +11,7 @@ const ORIGINS = { global: 'https://api.sendgrid.com', eu: 'https://api.eu.sendgr
 function buildSend(ctx: BuildContext): BuiltRequest {
   const m = ctx.message!
   const list = (xs: string[]) => xs.map((email) => ({ email }))
-  const content = [
-    ...(m.text !== undefined ? [{ type: 'text/plain', value: m.text }] : []),
-    ...(m.html !== undefined ? [{ type: 'text/html', value: m.html }] : []),
-  ]
+  const content = [...(m.text !== undefined ? [{ type: 'text/plain', value: m.text }] : []), ...(m.html !== undefined ? [{ type: 'text/html', value: m.html }] : [])]
   const body = compact({
     personalizations: [compact({ to: list(m.to), cc: list(m.cc), bcc: list(m.bcc) })],
     from: { email: m.from },
@@ -56,13 +53,11 @@ function interpret(res: ParsedResponse, ctx: InterpretContext) {
     }
     const messageId = res.headers['x-message-id'] ?? null
     const warnings: string[] = []
-    if (ctx.sandbox && res.status === 202)
-      warnings.push('SendGrid answered 202 (queued) although sandbox mode was asked for, so the message may be delivered: check mail_settings on the account.')
+    if (ctx.sandbox && res.status === 202) warnings.push('SendGrid answered 202 (queued) although sandbox mode was asked for, so the message may be delivered: check mail_settings on the account.')
     const notes = ctx.sandbox && res.status === 200 ? ['sandbox mode: SendGrid validated the request (200) and sends nothing'] : []
     return outcome({ ok: true, messageId, notes, warnings })
   }
-  if (res.status === 401)
-    return outcome({ ok: false, providerError, hint: 'Check the API key (it starts with SG.); an EU subuser’s key works only on the EU host (region eu).' })
+  if (res.status === 401) return outcome({ ok: false, providerError, hint: 'Check the API key (it starts with SG.); an EU subuser’s key works only on the EU host (region eu).' })
   if (res.status === 403)
     return outcome({
       ok: false,

@@ -143,12 +143,13 @@ function interpret(res: ParsedResponse, ctx: InterpretContext) {
       const rate = dig(res.json, 'SendQuota', 'MaxSendRate')
       const sent = dig(res.json, 'SendQuota', 'SentLast24Hours')
       const warnings: string[] = []
-      if (production === false)
-        warnings.push('This SES account is in the sandbox: it can send only to verified addresses and the mailbox simulator (200 messages a day, 1 per second).')
+      if (production === false) warnings.push('This SES account is in the sandbox: it can send only to verified addresses and the mailbox simulator (200 messages a day, 1 per second).')
       if (sending === false) warnings.push('Sending is disabled for this SES account.')
       return outcome({
         ok: true,
-        notes: [`account in ${region(ctx)}: sending ${sending === false ? 'disabled' : 'enabled'}, ${production === false ? 'sandbox' : 'production access'}${max !== undefined ? `, quota ${String(sent ?? '?')}/${String(max)} per 24 h at ${String(rate ?? '?')}/s` : ''}`],
+        notes: [
+          `account in ${region(ctx)}: sending ${sending === false ? 'disabled' : 'enabled'}, ${production === false ? 'sandbox' : 'production access'}${max !== undefined ? `, quota ${String(sent ?? '?')}/${String(max)} per 24 h at ${String(rate ?? '?')}/s` : ''}`,
+        ],
         warnings,
       })
     }

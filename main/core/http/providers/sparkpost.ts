@@ -66,7 +66,10 @@ function interpret(res: ParsedResponse, ctx: InterpretContext) {
     return outcome({
       ok: false,
       providerError,
-      hint: ctx.action === 'verify' ? 'The key may lack the Account: Read-only permission this check needs; a sending key can be tested with a sandbox send instead.' : 'The key lacks the Transmissions: Read/Write permission.',
+      hint:
+        ctx.action === 'verify'
+          ? 'The key may lack the Account: Read-only permission this check needs; a sending key can be tested with a sandbox send instead.'
+          : 'The key lacks the Transmissions: Read/Write permission.',
     })
   return outcome({ ok: false, providerError })
 }

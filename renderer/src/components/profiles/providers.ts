@@ -110,7 +110,11 @@ export function glyphFor(profile: Pick<Profile, 'kind' | 'name'> & { provider?: 
   if (profile.kind === 'api' && profile.provider) return { text: PROVIDERS[profile.provider].glyph, color: PROVIDERS[profile.provider].color }
   const hay = `${profile.preset ?? ''} ${profile.host ?? ''} ${profile.name}`
   for (const [re, text, color] of SMTP_GLYPHS) if (re.test(hay)) return { text, color }
-  const initial = (profile.host ?? profile.name).replace(/^(smtp|mail)\./i, '').charAt(0).toUpperCase() || '?'
+  const initial =
+    (profile.host ?? profile.name)
+      .replace(/^(smtp|mail)\./i, '')
+      .charAt(0)
+      .toUpperCase() || '?'
   return { text: initial, color: '#64748b' }
 }
 
