@@ -82,8 +82,8 @@ export function parseProbeArgs(argv: readonly string[]): ProbeCliRequest {
   const job: ProbeJobInput = { host }
   if (v.ports !== undefined) job.ports = parsePorts(v.ports)
   if (v.timeout !== undefined) job.timeoutMs = parseTimeout(v.timeout)
-  if (v.ipv4) job.family = 'ipv4'
-  if (v.ipv6) job.family = 'ipv6'
+  if (v.ipv4) job.network = { family: 'ipv4' }
+  if (v.ipv6) job.network = { family: 'ipv6' }
   if (v.mx) job.mx = true
   if (v.ca !== undefined || v.insecure || v.servername !== undefined) {
     if (v.servername !== undefined && !v.servername.trim()) throw usage('--servername needs a name')

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { messageSchema, headerSchema, hostSchema, timeoutSchema, tlsOptionsSchema, TlsInfoSchema } from './fields'
+import { networkSchema } from './network'
 import { JobResultBaseSchema } from './transcript'
 
 /** Providers with a documented HTTPS send API, plus a generic JSON/form endpoint. */
@@ -146,6 +147,7 @@ export const apiJobSchema = z
     /** Replaces scheme, host and port of the provider's URL (for proxies, regions and tests); the documented path is kept. */
     baseUrl: baseUrlSchema.optional(),
     tls: tlsOptionsSchema.default({ insecure: false }),
+    network: networkSchema.default({ family: 'auto' }),
     /**
      * The provider's no-delivery mode. Providers without a flag (Postmark, SES, Resend) accept it
      * only when every recipient is one of their test addresses.

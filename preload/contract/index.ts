@@ -1,5 +1,7 @@
 export * from './errors'
 export * from './fields'
+export * from './network'
+export * from './proxy-url'
 export * from './transcript'
 export * from './smtp'
 export * from './operations'

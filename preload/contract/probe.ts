@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { ClassifiedErrorSchema } from './errors'
 import { CertSummarySchema, hostSchema, portSchema, TlsInfoSchema, tlsOptionsSchema } from './fields'
+import { networkSchema } from './network'
 import { JobResultBaseSchema } from './transcript'
 
 /** The ports a host probe tries when none are given: relay, implicit-TLS submission, submission, provider fallback. */
@@ -9,7 +10,6 @@ export const PROBE_DEFAULT_PORTS = [25, 465, 587, 2525] as const
 export const PROBE_MX_DEFAULT_PORTS = [25] as const
 export const PROBE_MAX_PORTS = 20
 export const PROBE_DEFAULT_TIMEOUT_MS = 5000
-export const PROBE_FAMILIES = ['auto', 'ipv4', 'ipv6'] as const
 
 /**
  * open = something answered (see `speaks`); refused = nothing listens; timeout = no TCP answer;
@@ -37,7 +37,7 @@ export const probeJobSchema = z
       .optional(),
     /** Bound on each step (DNS, connect, greeting, each reply, each TLS handshake). */
     timeoutMs: z.number().int().min(100, 'the timeout is at least 100 ms').max(60_000, 'the timeout is at most 60000 ms').default(PROBE_DEFAULT_TIMEOUT_MS),
-    family: z.enum(PROBE_FAMILIES).default('auto'),
+    network: networkSchema.default({ family: 'auto' }),
     tls: tlsOptionsSchema.default({ insecure: false }),
     /** Treat `host` as a mail domain: probe its MX hosts (bounded concurrency). */
     mx: z.boolean().default(false),

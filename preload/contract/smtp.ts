@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { messageSchema, hostSchema, portSchema, singleLineSchema, timeoutSchema, tlsOptionsSchema, TlsInfoSchema } from './fields'
+import { networkSchema } from './network'
 import { JobResultBaseSchema } from './transcript'
 
 export const SMTP_SECURITY = ['none', 'starttls', 'tls', 'auto'] as const
@@ -32,6 +33,7 @@ export const smtpJobSchema = z
     ehloName: hostSchema.optional(),
     timeouts: z.object({ connectMs: timeoutSchema, greetingMs: timeoutSchema, socketMs: timeoutSchema }).partial().strict().default({}),
     tls: tlsOptionsSchema.default({ insecure: false }),
+    network: networkSchema.default({ family: 'auto' }),
     auth: smtpAuthSchema.optional(),
     stopAfter: z.enum(SMTP_STAGES).default('send'),
     message: smtpMessageSchema.optional(),

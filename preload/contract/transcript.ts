@@ -11,6 +11,8 @@ export const TranscriptLineSchema = z.object({
   dir: DirectionSchema,
   text: z.string(),
   port: z.number().int().optional(),
+  /** A detail (each address tried, the certificate's names and chain, a proxy's reply): shown with --verbose, dimmed in the app. */
+  detail: z.literal(true).optional(),
 })
 export type TranscriptLine = z.infer<typeof TranscriptLineSchema>
 

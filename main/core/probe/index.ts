@@ -114,7 +114,7 @@ async function probe(job: ProbeJob, rec: JobRecorder, signal: AbortSignal, dns: 
     rec.line('err', `${error.code}: ${error.message}`)
     return result(rec, { ...base, error })
   }
-  const shared: Shared = { job, rec, signal, family: job.family === 'ipv4' ? 4 : job.family === 'ipv6' ? 6 : 'auto', ports, tlsBase, lookup: dns.lookup ?? resolveHost }
+  const shared: Shared = { job, rec, signal, family: job.network.family === 'ipv4' ? 4 : job.network.family === 'ipv6' ? 6 : 'auto', ports, tlsBase, lookup: dns.lookup ?? resolveHost }
 
   if (mode === 'host') {
     const found = await probeHost(shared, job.host, '')

@@ -29,11 +29,13 @@ export class JobRecorder {
     return this.clock.now()
   }
 
-  line(dir: Direction, text: string, opts: { t?: number; port?: number } = {}): void {
+  line(dir: Direction, text: string, opts: { t?: number; port?: number; detail?: boolean } = {}): void {
     let clean = this.redactor.redact(text)
     if (clean.length > MAX_LINE_CHARS) clean = `${clean.slice(0, MAX_LINE_CHARS)} … [${clean.length - MAX_LINE_CHARS} more characters]`
     const t = opts.t ?? this.now()
-    const entry: TranscriptLine = opts.port === undefined ? { t, dir, text: clean } : { t, dir, text: clean, port: opts.port }
+    const entry: TranscriptLine = { t, dir, text: clean }
+    if (opts.port !== undefined) entry.port = opts.port
+    if (opts.detail) entry.detail = true
     if (this.lines.length < MAX_RESULT_LINES) this.lines.push(entry)
     else this.dropped++
     this.emit({ type: 'transcript', jobId: this.jobId, seq: 0, ...entry })

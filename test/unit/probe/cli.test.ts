@@ -56,11 +56,11 @@ describe('parseProbeArgs', () => {
       action: 'run',
       command: 'probe',
       json: true,
-      job: { host: 'example.com', ports: [465, 587, 2525], timeoutMs: 3000, family: 'ipv6', mx: true, tls: { caFile: '/tmp/ca.pem', servername: 'mail.example.com', insecure: true } },
+      job: { host: 'example.com', ports: [465, 587, 2525], timeoutMs: 3000, network: { family: 'ipv6' }, mx: true, tls: { caFile: '/tmp/ca.pem', servername: 'mail.example.com', insecure: true } },
       files: [{ option: '--ca', path: '/tmp/ca.pem' }],
     })
     expect(probeJobSchema.safeParse(req.job).success).toBe(true)
-    expect(run('h', '--ipv4').job.family).toBe('ipv4')
+    expect(run('h', '--ipv4').job.network?.family).toBe('ipv4')
     expect(run('--ports=25', 'h').job.ports).toEqual([25])
   })
 
