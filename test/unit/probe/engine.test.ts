@@ -242,7 +242,7 @@ describe('options', () => {
   it('uses the injected lookup for names, and records the DNS phase', async () => {
     const peer = await keep(startSmtpPeer({ mode: 'tls' }))
     const lookup = vi.fn(async () => ({ addresses: [{ address: HOST, family: 4 as const }], looked: true }))
-    const r = await runProbe({ host: 'localhost', ports: [peer.port], timeoutMs: 1000, family: 'ipv4', tls: { caPem: ca } }, { dns: { lookup } })
+    const r = await runProbe({ host: 'localhost', ports: [peer.port], timeoutMs: 1000, network: { family: 'ipv4' }, tls: { caPem: ca } }, { dns: { lookup } })
     expect(lookup).toHaveBeenCalledWith('localhost', expect.objectContaining({ family: 4, timeoutMs: 1000 }))
     expect(r.addresses).toEqual([{ address: HOST, family: 4 }])
     expect(r.phases[0]).toMatchObject({ name: 'dns' })
