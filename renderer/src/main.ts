@@ -1,6 +1,6 @@
+import './zod-jitless'
 import { createApp } from 'vue'
 import { createPinia } from 'pinia'
-import { z } from 'zod'
 import '@fontsource/inter/400.css'
 import '@fontsource/inter/500.css'
 import '@fontsource/inter/600.css'
@@ -10,9 +10,6 @@ import './styles.css'
 import App from './App.vue'
 import NoBridge from './components/layout/NoBridge.vue'
 import { bootstrapApi, preloadAvailable, provideApi } from './bridge'
-
-// zod would probe `new Function` once to decide on a JIT, which the CSP (rightly) refuses.
-z.config({ jitless: true })
 
 // naive-ui is used per component (tree-shaken), so it needs no app.use() here.
 async function start(): Promise<void> {

@@ -7,7 +7,7 @@
  *   const { page, problems } = await openApp(browser, host)
  *   ...
  *   await shoot(page, 'quick-verify')             // test/e2e/screenshots/quick-verify.png
- *   expect(problems()).toEqual([])                // no page errors, console errors or CSP violations
+ *   expect(problems()).toEqual([])                // no page errors, console errors, failed requests or CSP violations
  *
  * Nothing here downloads a browser or talks to anything but 127.0.0.1.
  */
@@ -107,21 +107,13 @@ export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS })
 }
 
-/**
- * Console noise known not to come from the app's behaviour, tolerated so the flows still catch
- * everything else: zod 4 probes `new Function('')` once to decide whether it may JIT its parsers;
- * under `script-src 'self'` the probe is refused (zod catches it and parses without JIT), and
- * Chromium logs the refusal. (`z.config({ jitless: true })` in the renderer would silence it.)
- */
-export const KNOWN_NOISE: RegExp[] = [/CSP violation: script-src eval/, /Evaluating a string as JavaScript violates the following Content Security Policy/]
-
 export interface OpenedApp {
   context: BrowserContext
   page: Page
-  /** Page errors, console errors, failed requests and CSP violations seen so far (less KNOWN_NOISE). */
+  /** Page errors, console errors, failed requests and CSP violations seen so far. */
   problems(): string[]
-  /** Everything, known noise included. */
-  allProblems(): string[]
+  /** Every response the page has received so far, in order. */
+  responses(): { url: string; status: number }[]
 }
 
 /**
@@ -136,12 +128,20 @@ export async function openApp(browser: Browser, host: WebHost, opts: { viewport?
   })
   const page = await context.newPage()
   const problems: string[] = []
+  const requested = new Set<string>()
+  const responses: { url: string; status: number }[] = []
+  page.on('request', (r) => requested.add(r.url()))
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`))
   page.on('console', (m) => {
-    // A failed request is reported below with its URL.
-    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) problems.push(`console.error: ${m.text().slice(0, 300)}`)
+    if (m.type() !== 'error') return
+    if (!m.text().startsWith('Failed to load resource')) return void problems.push(`console.error: ${m.text().slice(0, 300)}`)
+    // A failed request of the page's is reported below with its URL. One the browser makes by itself
+    // (the favicon) raises no request event: this console line is all there is of it.
+    const url = m.location().url
+    if (!requested.has(url)) problems.push(`console.error: ${m.text().slice(0, 200)} ${url}`)
   })
   page.on('response', (r) => {
+    responses.push({ url: r.url(), status: r.status() })
     if (r.status() >= 400) problems.push(`HTTP ${r.status()} ${r.url()}`)
   })
   page.on('requestfailed', (r) => {
@@ -156,7 +156,7 @@ export async function openApp(browser: Browser, host: WebHost, opts: { viewport?
   })
   await page.goto(host.url)
   await page.locator('#app > *').first().waitFor()
-  return { context, page, problems: () => problems.filter((p) => !KNOWN_NOISE.some((re) => re.test(p))), allProblems: () => [...problems] }
+  return { context, page, problems: () => [...problems], responses: () => [...responses] }
 }
 
 /** Saves a full-window screenshot as test/e2e/screenshots/<name>.png. */

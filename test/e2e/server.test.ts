@@ -4,6 +4,7 @@
  * Chromium where the browser's own behaviour matters (CSP, cookies, the address bar).
  */
 import { spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http'
 import { connect } from 'node:net'
 import { networkInterfaces } from 'node:os'
@@ -13,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WsClient from 'ws'
 import type { Browser } from 'playwright-core'
 import { startWebServer, WebServerError } from '../../main/web/server'
-import { launchChromium, openApp, SERVER_BUNDLE, shoot, startWebHost, type WebHost } from './harness'
+import { launchChromium, openApp, ROOT, SERVER_BUNDLE, shoot, startWebHost, type WebHost } from './harness'
 import { byTestId } from './pages'
 
 interface Answer {
@@ -249,6 +250,25 @@ describe('web host', () => {
     expect(res?.status()).toBe(401)
     expect(await p2.locator('#app').count()).toBe(0)
     await stranger.close()
+    await context.close()
+  })
+
+  it('a page load shows the app’s icon and logs no console error and no failed request', async () => {
+    const { page, context, problems, responses } = await openApp(browser, host)
+    // Loaded: the interface has rendered and its first call over the bridge has answered.
+    await expect.poll(() => byTestId(page, 'keyring-status').textContent()).toMatch(/memory only/)
+    // A declared icon is what the browser fetches instead of /favicon.ico (which the host does not have).
+    const link = page.locator('head link[rel="icon"]')
+    expect(await link.count(), 'the page declares an icon').toBe(1)
+    const href = await link.getAttribute('href')
+    const iconUrl = new URL(href!, page.url()).href
+    const icon = await context.request.get(iconUrl)
+    expect(icon.status()).toBe(200)
+    expect(icon.headers()['content-type']).toBe('image/svg+xml')
+    expect(await icon.text()).toBe(readFileSync(join(ROOT, 'build/icon.svg'), 'utf8'))
+    // The browser's own fetch of the icon has ended, so anything it could have logged is logged.
+    await expect.poll(() => responses().find((r) => r.url === iconUrl)?.status).toBe(200)
+    expect(problems()).toEqual([])
     await context.close()
   })
 

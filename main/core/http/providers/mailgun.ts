@@ -6,6 +6,7 @@ import { describeAttachment } from '../../message/attachments'
 import type { BuildContext, BuiltRequest, ParsedResponse, ProviderModule } from '../types'
 import { outcome } from '../types'
 import { basicAuth, dig, endpoint, getRequest, str, textExcerpt } from './common'
+import { fillPath, PROVIDER_PATHS } from './endpoints'
 
 const ORIGINS = { us: 'https://api.mailgun.net', eu: 'https://api.eu.mailgun.net' } as const
 
@@ -37,7 +38,7 @@ async function buildSend(ctx: BuildContext): Promise<BuiltRequest> {
   const contentType = serialised.headers.get('content-type') ?? 'multipart/form-data'
   return {
     method: 'POST',
-    url: endpoint(ctx.origin, `/v3/${encodeURIComponent(domain)}/messages`),
+    url: endpoint(ctx.origin, fillPath(PROVIDER_PATHS.mailgun.send, { domain })),
     headers: { Authorization: basicAuth('api', ctx.credentials.key), 'Content-Type': contentType, Accept: 'application/json' },
     body,
     display: [`multipart/form-data, ${shown.length} fields:`, ...shown].join('\n'),
@@ -83,6 +84,6 @@ export const mailgun: ProviderModule = {
     warning: 'Mailgun test mode (o:testmode=yes) accepts the message without delivering it, but test-mode messages are still charged.',
   },
   buildSend,
-  buildVerify: (ctx) => getRequest(endpoint(ctx.origin, `/v3/domains/${encodeURIComponent(ctx.job.domain!)}`), { Authorization: basicAuth('api', ctx.credentials.key) }),
+  buildVerify: (ctx) => getRequest(endpoint(ctx.origin, fillPath(PROVIDER_PATHS.mailgun.verify, { domain: ctx.job.domain! })), { Authorization: basicAuth('api', ctx.credentials.key) }),
   interpret,
 }

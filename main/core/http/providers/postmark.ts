@@ -3,10 +3,9 @@
 // 422 invalid request). No sandbox flag on the API: the POSTMARK_API_TEST token validates the payload only.
 import { API_PROVIDER_NAMES } from '../../../../preload/contract'
 import { Base64Blob, compact, dig, endpoint, getRequest, jsonRequest, str, textExcerpt } from './common'
+import { POSTMARK_TEST_TOKEN, PROVIDER_PATHS } from './endpoints'
 import type { BuildContext, BuiltRequest, InterpretContext, ParsedResponse, ProviderModule } from '../types'
 import { outcome } from '../types'
-
-export const POSTMARK_TEST_TOKEN = 'POSTMARK_API_TEST'
 
 const ERROR_HINTS: Record<number, string> = {
   10: 'The server token is wrong or missing: use the Server API token of the server you send from (not an account token).',
@@ -35,7 +34,7 @@ function buildSend(ctx: BuildContext): BuiltRequest {
     Headers: m.headers.map((h) => ({ Name: h.name, Value: h.value })),
     Attachments: ctx.attachments.map((a) => ({ Name: a.filename, Content: Base64Blob.of(a), ContentType: a.contentType })),
   })
-  return jsonRequest('POST', endpoint(ctx.origin, '/email'), { 'X-Postmark-Server-Token': ctx.credentials.key }, body)
+  return jsonRequest('POST', endpoint(ctx.origin, PROVIDER_PATHS.postmark.send), { 'X-Postmark-Server-Token': ctx.credentials.key }, body)
 }
 
 function interpret(res: ParsedResponse, ctx: InterpretContext) {
@@ -69,6 +68,6 @@ export const postmark: ProviderModule = {
     suggestion: 'the POSTMARK_API_TEST token (validates the payload only), addresses at bounce-testing.postmarkapp.com (e.g. hardbounce@bounce-testing.postmarkapp.com), or a Sandbox server’s token',
   },
   buildSend,
-  buildVerify: (ctx) => getRequest(endpoint(ctx.origin, '/server'), { 'X-Postmark-Server-Token': ctx.credentials.key }),
+  buildVerify: (ctx) => getRequest(endpoint(ctx.origin, PROVIDER_PATHS.postmark.verify), { 'X-Postmark-Server-Token': ctx.credentials.key }),
   interpret,
 }

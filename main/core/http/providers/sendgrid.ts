@@ -3,6 +3,7 @@
 // (a real boolean) a valid request answers 200 and nothing is sent. Errors: {"errors":[{message,field,help}]}.
 import { API_PROVIDER_NAMES } from '../../../../preload/contract'
 import { Base64Blob, compact, dig, endpoint, getRequest, isObject, jsonRequest, str, textExcerpt, headersObject } from './common'
+import { PROVIDER_PATHS } from './endpoints'
 import type { BuildContext, BuiltRequest, InterpretContext, ParsedResponse, ProviderModule } from '../types'
 import { outcome } from '../types'
 
@@ -22,7 +23,7 @@ function buildSend(ctx: BuildContext): BuiltRequest {
     mail_settings: ctx.job.sandbox ? { sandbox_mode: { enable: true } } : undefined,
   })
   // Success is 202 with an empty body: nothing to parse, the id is in a header.
-  return { ...jsonRequest('POST', endpoint(ctx.origin, '/v3/mail/send'), { Authorization: `Bearer ${ctx.credentials.key}` }, body), expectJson: false }
+  return { ...jsonRequest('POST', endpoint(ctx.origin, PROVIDER_PATHS.sendgrid.send), { Authorization: `Bearer ${ctx.credentials.key}` }, body), expectJson: false }
 }
 
 /** SendGrid's errors[] as one line: "message (field)" joined with "; ". */
@@ -77,6 +78,6 @@ export const sendgrid: ProviderModule = {
     note: 'SendGrid sandbox mode validates the request and answers 200; nothing is delivered and no credits are used.',
   },
   buildSend,
-  buildVerify: (ctx) => getRequest(endpoint(ctx.origin, '/v3/scopes'), { Authorization: `Bearer ${ctx.credentials.key}` }),
+  buildVerify: (ctx) => getRequest(endpoint(ctx.origin, PROVIDER_PATHS.sendgrid.verify), { Authorization: `Bearer ${ctx.credentials.key}` }),
   interpret,
 }
