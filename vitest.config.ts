@@ -10,6 +10,8 @@ export default defineConfig({
           name: 'unit',
           environment: 'node',
           include: ['test/unit/**/*.test.ts'],
+          // Builds the CLI bundle the child-process tests run, when a source is newer than it.
+          globalSetup: ['test/unit/global-setup.ts'],
           testTimeout: 20_000,
           hookTimeout: 20_000,
         },

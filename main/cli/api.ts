@@ -4,11 +4,28 @@
 // at start-up: the engine is imported when the command runs.
 import { readFileSync } from 'node:fs'
 import type { ApiJobInput, ApiProvider } from '../../preload/contract'
-import { ENV_NAME, parseCommand, parseHeader, parseTimeout, testMessage, UsageError, type ParseOptions } from './args'
-import { requireReadable, runJob } from './job'
-import { formatApiSummary } from '../core/report/api'
-import { sanitize } from './print'
-import { helpHint } from './usage'
+import {
+  ENV_NAME,
+  NETWORK_OPTIONS,
+  OUTPUT_OPTIONS,
+  parseCommand,
+  parseHeader,
+  parseNetworkFlags,
+  parseTimeout,
+  parseVerbosity,
+  testMessage,
+  UsageError,
+  type ParseOptions,
+  type Verbosity,
+} from './args'
+import { requireReadable, runJob, writeNotes } from './job'
+import { internalError } from '../core/errors'
+import { apiFailure } from '../core/http/result'
+import { formatApiSummary, formatApiVerdict } from '../core/report/api'
+import { Redactor } from '../core/transcript/redact'
+import { quoteInput } from './print'
+import { readEnvSecret, withProxyPassword } from './secrets'
+import { helpHint, INTERRUPT_HELP, networkHelp, VERBOSITY_HELP } from './usage'
 export { formatApiSummary, formatApiVerdict } from '../core/report/api'
 
 // Copies of the contract's lists (importing them would load zod at start-up); a unit test keeps them equal.
@@ -65,16 +82,21 @@ TLS (verified by default):
   --ca FILE                trust the CA certificate(s) in this PEM file
   --servername NAME        the name the certificate must match (default: the URL's host)
   --insecure               do not verify the certificate (every result then carries a warning)
+${networkHelp()}
 Output:
   --timeout MS             connect timeout, and the most each part of the answer may take (ms)
   --json                   print one JSON object (the full result) instead of the transcript
+                           (-v and -q do not change it)
+${VERBOSITY_HELP}
   -h, --help               this help
 
 Keys are never taken from the command line (--key, --api-key … are refused): export them and
 name the variable, e.g.  MG_KEY=… mailprobe api --provider mailgun --key-env MG_KEY \\
   --domain mg.example.com --from me@mg.example.com --to you@example.net --sandbox
 
-Exit status: 0 the test succeeded, 1 it ran and failed (the error code says why), 2 bad usage.
+${INTERRUPT_HELP}
+Exit status: 0 the test succeeded, 1 it ran and failed (the error code says why), 2 bad usage,
+130 interrupted (Ctrl-C).
 `
 
 export const KEY_IN_ARGV =
@@ -110,8 +132,8 @@ const OPTIONS = {
   'body-template': { type: 'string' },
   'body-format': { type: 'string' },
   timeout: { type: 'string' },
-  json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
+  ...NETWORK_OPTIONS,
+  ...OUTPUT_OPTIONS,
 } as const
 
 const MESSAGE_FLAGS = ['from', 'to', 'cc', 'bcc', 'subject', 'text', 'html', 'attach'] as const
@@ -124,11 +146,14 @@ const SECRET_FLAG =
 export interface ApiRunRequest {
   action: 'run'
   json: boolean
+  verbosity: Verbosity
   /** The engine input without credentials (and without the body template, read at run time). */
   job: Omit<ApiJobInput, 'credentials'>
   keyEnv: string
   secretEnv: string | null
   sessionTokenEnv: string | null
+  /** --proxy-password-env VAR: the proxy password is read from it when the run starts. */
+  proxyPasswordEnv: string | null
   /** --body-template FILE, read when the command runs. */
   bodyTemplateFile: string | null
   /** Files the run must be able to read, checked before anything is sent. */
@@ -155,7 +180,7 @@ export function parseApiArgs(argv: readonly string[], opts: ParseOptions = {}): 
     fail(`unexpected argument (${positionals.length === 1 ? 'one word' : `${positionals.length} words`} not attached to an option); every value follows its option. Keys go in --key-env VAR`)
 
   const provider = (v.provider ?? fail(`--provider is required: ${API_PROVIDER_NAMES.join(', ')}`)) as string
-  if (!(API_PROVIDER_NAMES as readonly string[]).includes(provider)) fail(`--provider must be one of ${API_PROVIDER_NAMES.join(', ')} (got '${sanitize(provider)}')`)
+  if (!(API_PROVIDER_NAMES as readonly string[]).includes(provider)) fail(`--provider must be one of ${API_PROVIDER_NAMES.join(', ')} (got ${quoteInput(provider)})`)
   const p = provider as ApiProvider
   const notes: string[] = []
   const files: ApiRunRequest['files'] = []
@@ -181,7 +206,7 @@ export function parseApiArgs(argv: readonly string[], opts: ParseOptions = {}): 
   if (p === 'mailgun') job.domain = v.domain
   if (v.region !== undefined) {
     const allowed = API_REGION_NAMES[p]
-    if (allowed && !allowed.includes(v.region)) fail(`--region for ${p} must be one of ${allowed.join(', ')} (got '${sanitize(v.region)}')`)
+    if (allowed && !allowed.includes(v.region)) fail(`--region for ${p} must be one of ${allowed.join(', ')} (got ${quoteInput(v.region)})`)
     if (!allowed && p !== 'ses') fail(`${p} has no regions; use --base-url to change the host`)
     job.region = v.region
   }
@@ -195,6 +220,9 @@ export function parseApiArgs(argv: readonly string[], opts: ParseOptions = {}): 
     const ms = parseTimeout(v.timeout, fail)
     job.timeouts = { connectMs: ms, socketMs: ms }
   }
+  const { network, proxyPasswordEnv } = parseNetworkFlags(v, 'api')
+  if (network) job.network = network
+  const verbosity = parseVerbosity(v, 'api')
 
   let bodyTemplateFile: string | null = null
   const genericGiven = GENERIC_FLAGS.filter((f) => v[f] !== undefined)
@@ -233,7 +261,7 @@ export function parseApiArgs(argv: readonly string[], opts: ParseOptions = {}): 
     job.message = testMessage(from, v, opts)
     for (const path of v.attach ?? []) files.push({ option: '--attach', path })
   }
-  return { action: 'run', json: v.json ?? false, job, keyEnv, secretEnv, sessionTokenEnv, bodyTemplateFile, files, notes }
+  return { action: 'run', json: v.json ?? false, verbosity, job, keyEnv, secretEnv, sessionTokenEnv, proxyPasswordEnv, bodyTemplateFile, files, notes }
 }
 
 export interface ApiIO {
@@ -246,7 +274,7 @@ export interface ApiIO {
 
 /**
  * Runs a parsed `mailprobe api` request and returns the exit status: 0 the test succeeded, 1 it
- * ran and failed, 2 bad usage. Never throws: usage problems are printed on stderr (exit 2).
+ * ran and failed, 2 bad usage, 130 Ctrl-C cancelled it. Never throws: usage problems are printed on stderr (exit 2).
  */
 export async function runApiCommand(req: ApiCliRequest, io: ApiIO): Promise<number> {
   if (req.action === 'help') {
@@ -266,28 +294,33 @@ export async function runApiCommand(req: ApiCliRequest, io: ApiIO): Promise<numb
 }
 
 async function run(req: ApiRunRequest, io: ApiIO): Promise<number> {
-  for (const note of req.notes) io.stderr.write(`mailprobe api: note: ${note}\n`)
+  writeNotes(io, 'api', req.notes, req.verbosity)
   requireReadable(req.files, 'api')
   // The variables' names are not echoed: by mistake one might be a key.
-  const read = (option: string, name: string | null): string | undefined => {
-    if (name === null) return undefined
-    const value = io.env[name]
-    if (!value) throw new UsageError(`${option}: the environment variable it names is not set or is empty (export it first, then pass its name)`, 'api')
-    return value
-  }
+  const read = (option: string, name: string | null): string | undefined => (name === null ? undefined : readEnvSecret(option, name, io.env, 'api'))
   const key = read('--key-env', req.keyEnv)!
   const secret = read('--secret-env', req.secretEnv)
   const sessionToken = read('--session-token-env', req.sessionTokenEnv)
-  const job: ApiJobInput = { ...req.job, credentials: { key, ...(secret && { secret }), ...(sessionToken && { sessionToken }) } }
+  const network = withProxyPassword(req.job.network, req.proxyPasswordEnv, io.env, 'api')
+  const job: ApiJobInput = { ...req.job, ...(network && { network }), credentials: { key, ...(secret && { secret }), ...(sessionToken && { sessionToken }) } }
   if (req.bodyTemplateFile && job.generic) job.generic = { ...job.generic, bodyTemplate: readFileSync(req.bodyTemplateFile, 'utf8') }
 
   return runJob(io, {
     command: 'api',
     json: req.json,
+    verbosity: req.verbosity,
     start: async (opts) => {
-      const { runApi } = await import('../core/http/index')
-      return runApi(job, opts)
+      try {
+        const { runApi } = await import('../core/http/index')
+        return await runApi(job, opts)
+      } catch (err) {
+        // The engine promises never to throw; if it does anyway, the result is still a whole one, from the engine's own failure builder.
+        const error = internalError(err)
+        error.message = new Redactor([key, secret, sessionToken, network?.proxy?.password].filter((s): s is string => Boolean(s))).redact(error.message)
+        return apiFailure(error, { provider: req.job.provider, action: req.job.action ?? 'send' })
+      }
     },
     summary: formatApiSummary,
+    verdict: formatApiVerdict,
   })
 }

@@ -1,10 +1,13 @@
 // The command line → a plain request. Pure: no I/O, no secrets (the password is read later, by
 // secrets.ts, from the source named here). Also the start every command's parser shares (parseCommand).
-// Only node:util and print.ts at run time (crypto is loaded on use), so that `mailprobe --version` and
-// `--help` stay cheap; the contract is imported for its types only.
+// Only node:util, node:net's isIP, the contract's zod-free proxy-URL check and print.ts at run time
+// (crypto is loaded on use), so that `mailprobe --version` and `--help` stay cheap; the rest of the
+// contract is imported for its types only.
+import { isIP } from 'node:net'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
-import type { SmtpAuthMethod, SmtpJobInput, SmtpSecurity, SmtpStage } from '../../preload/contract'
-import { sanitize } from './print'
+import type { NetworkOptionsInput, SmtpAuthMethod, SmtpJobInput, SmtpSecurity, SmtpStage } from '../../preload/contract'
+import { parseProxyUrl } from '../../preload/contract/proxy-url'
+import { quoteInput, sanitize } from './print'
 
 // Copies of the contract's lists (importing them would load zod at start-up); a unit test keeps them equal.
 export const SECURITY_MODES = ['none', 'starttls', 'tls', 'auto'] as const satisfies readonly SmtpSecurity[]
@@ -23,7 +26,7 @@ export type SecretSource = { kind: 'env'; name: string } | { kind: 'stdin' }
 export class CliError extends Error {
   constructor(
     message: string,
-    readonly exitCode: 1 | 2,
+    readonly exitCode: 1 | 2 | 130,
     readonly command?: Command,
   ) {
     super(message)
@@ -49,15 +52,25 @@ export const PASSWORD_IN_ARGV =
   'passwords are never accepted on the command line (other users can read them in the process list, and they stay in shell history): ' +
   'put it in an environment variable and name it with --password-env VAR, or pipe it in with --password-stdin'
 
+export const PROXY_PASSWORD_IN_ARGV =
+  'proxy passwords are never accepted on the command line (other users can read them in the process list, and they stay in shell history): ' +
+  'put the password in an environment variable and name it with --proxy-password-env VAR, and the user name in the URL (socks5://USER@host:port)'
+
+/** How much a command prints: -q only the verdict line, -v also the detail lines of the transcript. --json ignores it. */
+export type Verbosity = 'quiet' | 'normal' | 'verbose'
+
 export interface RunRequest {
   action: 'run'
   command: SmtpCommand
   json: boolean
+  verbosity: Verbosity
   /** The engine input without credentials; `withSecret` adds them. */
   job: Omit<SmtpJobInput, 'auth'>
   /** Set when --user was given; the secret then comes from `secretSource`. */
   auth: { method: SmtpAuthMethod; user: string } | null
   secretSource: SecretSource | null
+  /** --proxy-password-env VAR: the proxy password is read from it when the run starts. */
+  proxyPasswordEnv: string | null
   /** Files the run must be able to read (--attach, --ca), checked before connecting. */
   files: { option: string; path: string }[]
   /** Things to tell the user on stderr before the run (e.g. options verify ignores). */
@@ -77,6 +90,23 @@ export interface ParseOptions {
   token?: string
 }
 
+/** Output options every command that runs a job takes. */
+export const OUTPUT_OPTIONS = {
+  json: { type: 'boolean' },
+  verbose: { type: 'boolean', short: 'v' },
+  quiet: { type: 'boolean', short: 'q' },
+  help: { type: 'boolean', short: 'h' },
+} as const
+
+/** The network options of every command that connects (send, verify, api, probe, compare). */
+export const NETWORK_OPTIONS = {
+  proxy: { type: 'string' },
+  'proxy-password-env': { type: 'string' },
+  ipv4: { type: 'boolean' },
+  ipv6: { type: 'boolean' },
+  'local-address': { type: 'string' },
+} as const
+
 const CONNECTION_OPTIONS = {
   host: { type: 'string' },
   port: { type: 'string' },
@@ -91,9 +121,9 @@ const CONNECTION_OPTIONS = {
   servername: { type: 'string' },
   ehlo: { type: 'string' },
   timeout: { type: 'string' },
-  json: { type: 'boolean' },
   'show-username': { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
+  ...NETWORK_OPTIONS,
+  ...OUTPUT_OPTIONS,
 } as const
 
 const MESSAGE_OPTIONS = {
@@ -112,6 +142,8 @@ const OPTIONS = { ...CONNECTION_OPTIONS, ...MESSAGE_OPTIONS }
 
 /** Option names under which people try to pass a password or token. */
 const SECRET_FLAG = /^--?(pass|password|passwd|pwd|pw|secret|token|access-token|api-key|apikey|auth-password|auth-pass)$/i
+/** Option names under which people try to pass a proxy password; refused by every command. */
+const PROXY_SECRET_FLAG = /^--?proxy-(pass|password|passwd|pwd|pw|secret|auth|credentials?|user-password|password-stdin)$/i
 
 /** What a variable named by --password-env, --key-env … must look like. */
 export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
@@ -131,11 +163,12 @@ export function parseCli(argv: readonly string[], opts: ParseOptions = {}): CliR
     if (topic === 'send' || topic === 'verify') return { action: 'help', topic }
     const mod = MODULE_COMMANDS.find((c) => c === topic)
     if (mod) return { action: 'module', command: mod, argv: ['--help'] }
-    throw new UsageError(`no help for '${topic}': the commands are ${COMMAND_LIST}`)
+    throw new UsageError(`no help for ${quoteInput(topic)}: the commands are ${COMMAND_LIST}`)
   }
-  if (first === '--version' || first === '-v' || first === '-V') return { action: 'version' }
-  if (first.startsWith('-')) throw new UsageError(`unknown option '${sanitize(optionName(first))}' (a command comes first: mailprobe send …, mailprobe verify …)`)
-  throw new UsageError(`unknown command '${first}': the commands are ${COMMAND_LIST}`)
+  if (first === '--version' || first === '-V') return { action: 'version' }
+  if (first === '-v' || first === '--verbose' || first === '-q' || first === '--quiet') throw new UsageError(`${first} goes after a command (mailprobe send -v …); the version is -V or --version`)
+  if (first.startsWith('-')) throw new UsageError(`unknown option ${quoteInput(optionName(first))} (a command comes first: mailprobe send …, mailprobe verify …)`)
+  throw new UsageError(`unknown command ${quoteInput(first)}: the commands are ${COMMAND_LIST}`)
 }
 
 function optionName(token: string): string {
@@ -165,11 +198,13 @@ export interface CommandSpec {
 
 /**
  * The start every command's parser shares: a secret-looking option is refused before anything else,
- * then --help or -h anywhere before `--` wins ('help'), then node's parseArgs (strict, positionals
+ * (a proxy password by every command, `spec.refuseSecrets` by the command's own rules), then
+ * --help or -h anywhere before `--` wins ('help'), then node's parseArgs (strict, positionals
  * allowed) whose errors become one-line usage errors: an unknown option by its name (made safe to
  * print) and, when one is close, the option it may have meant.
  */
 export function parseCommand<T extends OptionTable>(args: readonly string[], options: T, spec: CommandSpec): 'help' | Parsed<T> {
+  refuseSecretFlags(args, { flag: PROXY_SECRET_FLAG, message: PROXY_PASSWORD_IN_ARGV }, spec.command)
   if (spec.refuseSecrets) refuseSecretFlags(args, spec.refuseSecrets, spec.command)
   for (const a of args) {
     if (a === '--') break
@@ -227,6 +262,8 @@ function parseSmtpCommand(command: SmtpCommand, args: readonly string[], opts: P
     }
   }
   if (v['show-username']) job.showUsername = true
+  const { network, proxyPasswordEnv } = parseNetworkFlags(v, command)
+  if (network) job.network = network
 
   // Credentials: a user name needs exactly one secret source, and a secret source needs a user.
   const envName = v['password-env']
@@ -264,26 +301,77 @@ function parseSmtpCommand(command: SmtpCommand, args: readonly string[], opts: P
     }
   }
 
-  return { action: 'run', command, json: v.json ?? false, job, auth, secretSource, files, notes }
+  return { action: 'run', command, json: v.json ?? false, verbosity: parseVerbosity(v, command), job, auth, secretSource, proxyPasswordEnv, files, notes }
 }
 
 const STAGE_ORDER: readonly SmtpStage[] = [...STOP_STAGES, 'send']
 
 function oneOf<T extends string>(option: string, value: string, allowed: readonly T[], fail: (m: string) => never): T {
   if ((allowed as readonly string[]).includes(value)) return value as T
-  return fail(`${option} must be one of ${allowed.join(', ')} (got '${value}')`)
+  return fail(`${option} must be one of ${allowed.join(', ')} (got ${quoteInput(value)})`)
 }
 
 function parsePort(value: string, fail: (m: string) => never): number {
   const n = /^\d{1,5}$/.test(value) ? Number(value) : NaN
-  if (!(n >= 1 && n <= 65535)) fail(`--port must be a number from 1 to 65535 (got '${value}')`)
+  if (!(n >= 1 && n <= 65535)) fail(`--port must be a number from 1 to 65535 (got ${quoteInput(value)})`)
   return n
+}
+
+/** -v / -q (never both); --json ignores them. */
+export function parseVerbosity(v: { verbose?: boolean; quiet?: boolean }, command: Command): Verbosity {
+  if (v.verbose && v.quiet) throw new UsageError('choose one of -v (--verbose) and -q (--quiet)', command)
+  return v.verbose ? 'verbose' : v.quiet ? 'quiet' : 'normal'
+}
+
+export interface NetworkFlags {
+  /** Only the fields given on the command line (the engine's defaults, or a profile's, fill in the rest); undefined when none was. */
+  network: NetworkOptionsInput | undefined
+  /** --proxy-password-env VAR: read when the run starts (secrets.ts withProxyPassword). */
+  proxyPasswordEnv: string | null
+}
+
+type NetworkValues = { proxy?: string; 'proxy-password-env'?: string; ipv4?: boolean; ipv6?: boolean; 'local-address'?: string }
+
+/**
+ * --proxy, --proxy-password-env, --ipv4 / --ipv6 and --local-address → the job's network section.
+ * Bad usage throws UsageError (exit status 2). The proxy URL is never echoed: it may hold a password.
+ */
+export function parseNetworkFlags(v: NetworkValues, command: Command): NetworkFlags {
+  const fail = (message: string): never => {
+    throw new UsageError(message, command)
+  }
+  const network: NetworkOptionsInput = {}
+  if (v.ipv4 && v.ipv6) fail('choose one of --ipv4 and --ipv6 (or neither, to use both)')
+  if (v.ipv4) network.family = 'ipv4'
+  if (v.ipv6) network.family = 'ipv6'
+
+  const local = v['local-address']?.trim()
+  if (local !== undefined) {
+    const version = isIP(local)
+    if (version === 0) fail(`--local-address takes an IPv4 or IPv6 address of this machine, e.g. 192.0.2.10 (got ${quoteInput(local)})`)
+    if (version === 6 && v.ipv4) fail('--local-address is an IPv6 address, but --ipv4 allows IPv4 only')
+    if (version === 4 && v.ipv6) fail('--local-address is an IPv4 address, but --ipv6 allows IPv6 only')
+    network.localAddress = local
+  }
+
+  const passwordEnv = v['proxy-password-env']
+  if (v.proxy !== undefined) {
+    const parsed = parseProxyUrl(v.proxy)
+    if ('problem' in parsed) return fail(`--proxy: ${parsed.problem}`)
+    if (passwordEnv !== undefined && parsed.user === null) fail('--proxy-password-env needs a user name in the proxy URL: --proxy socks5://USER@host:port')
+    network.proxy = { url: v.proxy.trim() }
+  } else if (passwordEnv !== undefined) {
+    fail('--proxy-password-env needs --proxy URL (with the user name in it)')
+  }
+  if (passwordEnv !== undefined && !ENV_NAME.test(passwordEnv)) fail('--proxy-password-env takes the NAME of an environment variable (letters, digits and _), never the password itself')
+
+  return { network: Object.keys(network).length ? network : undefined, proxyPasswordEnv: passwordEnv ?? null }
 }
 
 /** --timeout MS as every engine takes it (the contract's one timeout range). */
 export function parseTimeout(value: string, fail: (m: string) => never): number {
   const n = /^\d{1,7}$/.test(value) ? Number(value) : NaN
-  if (!(n >= 100 && n <= 600_000)) fail(`--timeout takes milliseconds from 100 to 600000, e.g. --timeout 10000 (got '${sanitize(value)}')`)
+  if (!(n >= 100 && n <= 600_000)) fail(`--timeout takes milliseconds from 100 to 600000, e.g. --timeout 10000 (got ${quoteInput(value)})`)
   return n
 }
 
@@ -323,9 +411,10 @@ function describeParseError(err: unknown, optionNames: readonly string[]): strin
   if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
     const name = /Unknown option '([^']+)'/.exec(message)?.[1] ?? 'option'
     const near = suggest(name.replace(/^-+/, ''), optionNames)
-    return `unknown option '${sanitize(name)}'${near ? ` (did you mean --${near}?)` : ''}`
+    return `unknown option ${quoteInput(name)}${near ? ` (did you mean --${near}?)` : ''}`
   }
-  const line = message.split('\n').join(' ')
+  // node's other messages name the option as the table spells it; made safe all the same.
+  const line = sanitize(message.split('\n').join(' ').slice(0, 200))
   return line.charAt(0).toLowerCase() + line.slice(1)
 }
 

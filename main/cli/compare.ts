@@ -1,15 +1,18 @@
 // `mailprobe compare`: the latency lab on the command line. Self-contained: the dispatcher calls
 // parseCompareArgs(argv after the command word) and runCompareCommand(request, io). Profiles come
 // from a profiles file (the app's export format); their secrets from the environment variables the
-// file names (passwordEnv / keyEnv / secretEnv), or inline for the sandbox's demo profiles — never
+// file names (passwordEnv / keyEnv / secretEnv / proxyPasswordEnv), or inline for the sandbox's demo profiles — never
 // from argv. Nothing here loads zod or the engines at start-up.
 import { randomBytes } from 'node:crypto'
 import { resolve } from 'node:path'
-import type { CompareProfileSpec, CompareResult, ComposedMessage, JobEvent, Profile } from '../../preload/contract'
-import { parseCommand, UsageError, type Command } from './args'
-import { cancelOnInterrupt } from './interrupt'
+import type { CompareProfileSpec, CompareResult, ComposedMessage, JobEvent, NetworkOptionsInput, Profile } from '../../preload/contract'
+import { NETWORK_OPTIONS, OUTPUT_OPTIONS, parseCommand, parseNetworkFlags, parseVerbosity, UsageError, type Command, type Verbosity } from './args'
+import { cancelOnInterrupt, INTERRUPTED } from './interrupt'
+import { internalError } from '../core/errors'
 import { formatCompareSummary } from '../core/report/compare'
-import { formatJson, paint, sanitize, SGR, useColor, type Style } from './print'
+import { formatJson, formatLine, lastLine, paint, plural, quoteInput, sanitize, SGR, useColor, type Style } from './print'
+import { withProxyPassword } from './secrets'
+import { networkHelp } from './usage'
 export { formatCompareSummary } from '../core/report/compare'
 
 // Copies of the contract's limits (importing them would load zod at start-up); a unit test keeps them equal.
@@ -27,7 +30,8 @@ Profiles:
   --profile NAME           a profile of that file, by name; give ${COMPARE_LIMITS.profilesMin} to ${COMPARE_LIMITS.profilesMax}
 Secrets never come from the command line: each profile names the environment variable holding its
 password (passwordEnv) or API key (keyEnv, and secretEnv for the second half of a pair such as
-Mailjet's or SES's). The sandbox's demo profiles carry theirs inline (password, key).
+Mailjet's or SES's), and, for a profile whose network section has a proxy that wants a login, its
+proxy password (proxyPasswordEnv). The sandbox's demo profiles carry theirs inline (password, key).
 
 Runs:
   --runs N                 runs per profile, 1 to ${COMPARE_LIMITS.runsMax} (default ${COMPARE_LIMITS.runsDefault})
@@ -42,6 +46,8 @@ Runs:
 Message (send; defaults: each profile's default sender and recipients):
   --from ADDR, --to ADDR   sender and recipient (--to repeats)
   --subject S              subject (default "Mailprobe compare <token>")
+${networkHelp(`                           These apply to every profile of the comparison; where a profile has its
+                           own network section, the command line wins, option by option.`)}
 Output:
   --json                   one JSON object on stdout:
                            {"ok","kind":"compare","mode","action","runs","concurrency","completed",
@@ -52,24 +58,29 @@ Output:
                            successful run)
   --csv FILE               also write one CSV row per run (seq, profile, run, ok, error code, total,
                            round trips, bytes, each phase) to FILE
+  -v, --verbose            on standard error, every run's line (instead of the progress and the first
+                           failure of each code)
+  -q, --quiet              print only the verdict line: no progress, no table (--json ignores -v and -q)
   -h, --help               this help
 
 A run's time is its time to acceptance: SMTP up to the reply that completes the action (250 after
 the message, 235 after AUTH), without the QUIT that follows; an API up to the end of the response.
-Progress goes to standard error; Ctrl-C stops early and reports the runs that finished.
+Progress goes to standard error. Ctrl-C stops early, reports the runs that finished and exits 130;
+a second Ctrl-C quits at once.
 
 Examples:
   mailprobe sandbox --rtt 40 --profiles-out sandbox.json &
   mailprobe compare --profiles sandbox.json --profile sandbox-starttls --profile sandbox-api --runs 20
   mailprobe compare --profiles sandbox.json --profile sandbox-tls --profile sandbox-api --mode warm --json
 
-Exit status: 0 every run succeeded, 1 some run failed (or the comparison was cancelled; the figures
-and errors say which), 2 bad usage (including a profile or secret that cannot be found).
+Exit status: 0 every run succeeded, 1 some run failed (the figures and errors say which), 2 bad usage
+(including a profile or secret that cannot be found), 130 interrupted (Ctrl-C).
 `
 
 export interface CompareRunRequest {
   action: 'run'
   json: boolean
+  verbosity: Verbosity
   profilesFile: string
   names: string[]
   runs: number
@@ -78,6 +89,10 @@ export interface CompareRunRequest {
   concurrency: number
   message: { from?: string; to: string[]; subject: string; text: string }
   csv: string | null
+  /** --proxy, --ipv4 / --ipv6, --local-address: laid over every profile's own network section. */
+  network: NetworkOptionsInput | null
+  /** --proxy-password-env VAR: the proxy password is read from it when the run starts. */
+  proxyPasswordEnv: string | null
 }
 
 export type CompareCliRequest = { action: 'help' } | CompareRunRequest
@@ -92,9 +107,9 @@ const OPTIONS = {
   from: { type: 'string' },
   to: { type: 'string', multiple: true },
   subject: { type: 'string' },
-  json: { type: 'boolean' },
   csv: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
+  ...NETWORK_OPTIONS,
+  ...OUTPUT_OPTIONS,
 } as const
 
 const SECRET_FLAG = /^--?(pass|password|passwd|pwd|pw|secret|token|access-token|api-key|apikey|key|auth-password)$/i
@@ -111,7 +126,7 @@ function usage(message: string): UsageError {
 
 function intOption(option: string, value: string, min: number, max: number): number {
   const n = /^\d{1,6}$/.test(value.trim()) ? Number(value.trim()) : NaN
-  if (!(n >= min && n <= max)) throw usage(`${option} takes a whole number from ${min} to ${max} (got '${sanitize(value.slice(0, 20))}')`)
+  if (!(n >= min && n <= max)) throw usage(`${option} takes a whole number from ${min} to ${max} (got ${quoteInput(value)})`)
   return n
 }
 
@@ -131,18 +146,21 @@ export function parseCompareArgs(argv: readonly string[], opts: CompareParseOpti
   if (names.length < COMPARE_LIMITS.profilesMin || names.length > COMPARE_LIMITS.profilesMax)
     throw usage(`give ${COMPARE_LIMITS.profilesMin} to ${COMPARE_LIMITS.profilesMax} profiles with --profile NAME (got ${names.length})`)
   const dup = names.find((n, i) => names.indexOf(n) !== i)
-  if (dup !== undefined) throw usage(`--profile ${sanitize(dup)} is given twice`)
+  if (dup !== undefined) throw usage(`--profile ${quoteInput(dup)} is given twice`)
   if (names.some((n) => !n)) throw usage('--profile needs a name')
   const mode = v.mode ?? 'cold'
-  if (mode !== 'cold' && mode !== 'warm') throw usage(`--mode is cold or warm (got '${sanitize(mode.slice(0, 20))}')`)
+  if (mode !== 'cold' && mode !== 'warm') throw usage(`--mode is cold or warm (got ${quoteInput(mode)})`)
   const labAction = v.action ?? 'send'
-  if (labAction !== 'send' && labAction !== 'verify') throw usage(`--action is send or verify (got '${sanitize(labAction.slice(0, 20))}')`)
+  if (labAction !== 'send' && labAction !== 'verify') throw usage(`--action is send or verify (got ${quoteInput(labAction)})`)
   if (labAction === 'verify' && (v.from !== undefined || v.to !== undefined || v.subject !== undefined)) throw usage('--action verify sends nothing: --from, --to and --subject do not apply')
   if (v.csv !== undefined && !v.csv.trim()) throw usage('--csv needs a file name')
+  const { network, proxyPasswordEnv } = parseNetworkFlags(v, COMMAND)
+  const verbosity = parseVerbosity(v, COMMAND)
   const token = opts.token ?? randomBytes(3).toString('hex')
   return {
     action: 'run',
     json: v.json ?? false,
+    verbosity,
     profilesFile: v.profiles,
     names,
     runs: v.runs === undefined ? COMPARE_LIMITS.runsDefault : intOption('--runs', v.runs, 1, COMPARE_LIMITS.runsMax),
@@ -156,6 +174,8 @@ export function parseCompareArgs(argv: readonly string[], opts: CompareParseOpti
       text: `Sent by mailprobe compare (latency lab), run token ${token}.`,
     },
     csv: v.csv ?? null,
+    network: network ?? null,
+    proxyPasswordEnv,
   }
 }
 
@@ -179,70 +199,79 @@ export async function loadCompareProfiles(req: CompareRunRequest, env: NodeJS.Pr
   try {
     text = await readFile(path, 'utf8')
   } catch (err) {
-    throw usage(`cannot read --profiles file '${sanitize(req.profilesFile)}' (${(err as NodeJS.ErrnoException).code ?? 'error'})`)
+    throw usage(`cannot read --profiles file ${quoteInput(req.profilesFile, 200)} (${(err as NodeJS.ErrnoException).code ?? 'error'})`)
   }
   let doc: { format?: unknown; version?: unknown; profiles?: unknown }
   try {
     doc = JSON.parse(text) as typeof doc
   } catch (err) {
     // Not V8's message as it is: it quotes the text around the fault, and the file may hold an inline password or key.
-    throw usage(`--profiles: '${sanitize(req.profilesFile)}' is not JSON (${describeJsonError(err)})`)
+    throw usage(`--profiles: ${quoteInput(req.profilesFile, 200)} is not JSON (${describeJsonError(err)})`)
   }
   if (!doc || typeof doc !== 'object' || doc.format !== 'mailprobe-profiles' || !Array.isArray(doc.profiles))
-    throw usage(`--profiles: '${sanitize(req.profilesFile)}' is not a Mailprobe profiles export (it needs "format": "mailprobe-profiles" and a "profiles" list)`)
-  if (doc.version !== PROFILES_VERSION) throw usage(`--profiles: the file has format version ${sanitize(String(doc.version))}; this Mailprobe reads version ${PROFILES_VERSION}`)
+    throw usage(`--profiles: ${quoteInput(req.profilesFile, 200)} is not a Mailprobe profiles export (it needs "format": "mailprobe-profiles" and a "profiles" list)`)
+  if (doc.version !== PROFILES_VERSION) throw usage(`--profiles: the file has format version ${quoteInput(String(doc.version), 20)}; this Mailprobe reads version ${PROFILES_VERSION}`)
   const entries = doc.profiles as unknown[]
   const nameOf = (e: unknown) => (e && typeof e === 'object' && typeof (e as { name?: unknown }).name === 'string' ? (e as { name: string }).name.trim() : '')
   const entrySchema = profilesExportSchema.shape.profiles.element
   const message: ComposedMessage = { ...req.message, cc: [], bcc: [], attachments: [], headers: [] }
+  const cliNetwork = withProxyPassword(req.network ?? undefined, req.proxyPasswordEnv, env, COMMAND)
 
   return req.names.map((name): CompareProfileSpec => {
     const index = entries.findIndex((e) => nameOf(e) === name)
     if (index === -1) {
       const known = entries.map(nameOf).filter(Boolean)
-      throw usage(`--profile '${sanitize(name)}' is not in ${sanitize(req.profilesFile)}${known.length ? ` (it has: ${known.map(sanitize).join(', ')})` : ' (it has no profiles)'}`)
+      throw usage(`--profile ${quoteInput(name)} is not in ${quoteInput(req.profilesFile, 200)}${known.length ? ` (it has: ${known.map(sanitize).join(', ')})` : ' (it has no profiles)'}`)
     }
     const parsed = entrySchema.safeParse(entries[index])
-    if (!parsed.success) throw usage(`profile '${sanitize(name)}' in ${sanitize(req.profilesFile)} is not valid: ${describeIssues(parsed.error.issues)}`)
+    if (!parsed.success) throw usage(`profile ${quoteInput(name)} in ${quoteInput(req.profilesFile, 200)} is not valid: ${describeIssues(parsed.error.issues)}`)
     const entry = parsed.data
     const meta = { id: `file-${index}`, createdAt: '', updatedAt: '' }
     const fromEnv = (field: string, variable: string | undefined): string | undefined => {
       if (variable === undefined) return undefined
       const value = env[variable]
       // The variable's name is not echoed: a file may (by mistake) hold a secret where a name belongs.
-      if (!value) throw usage(`profile '${sanitize(name)}': the environment variable its ${field} names is not set or is empty`)
+      if (!value) throw usage(`profile ${quoteInput(name)}: the environment variable its ${field} names is not set or is empty`)
       return value
     }
     let profile: Profile
     let secret: { primary: string; secondary?: string } | null = null
+    // A proxy password is only ever named (proxyPasswordEnv), never written in the file.
+    const proxyPassword = entry.network.proxy ? (fromEnv('proxyPasswordEnv', entry.proxyPasswordEnv) ?? null) : null
+    const flags = { hasProxySecret: proxyPassword !== null }
     if (entry.kind === 'smtp') {
-      const { password, passwordEnv, ...fields } = entry
+      const { password, passwordEnv, proxyPasswordEnv: _p, ...fields } = entry
       const pw = password ?? fromEnv('passwordEnv', passwordEnv)
       if (pw) secret = { primary: pw }
-      profile = { ...fields, ...meta, hasSecret: secret !== null }
+      profile = { ...fields, ...meta, ...flags, hasSecret: secret !== null }
     } else {
-      const { key, keyEnv, secretEnv, ...fields } = entry
+      const { key, keyEnv, secretEnv, proxyPasswordEnv: _p, ...fields } = entry
       const k = key ?? fromEnv('keyEnv', keyEnv)
       const s = fromEnv('secretEnv', secretEnv)
       if (k || s) secret = { primary: (k ?? s)!, ...(k && s ? { secondary: s } : {}) }
-      profile = { ...fields, ...meta, hasSecret: secret !== null }
+      profile = { ...fields, ...meta, ...flags, hasSecret: secret !== null }
     }
     const action = profile.kind === 'smtp' ? req.labAction : req.labAction === 'verify' ? 'api-verify' : 'api-send'
-    const built = buildProfileJob(profile, action, req.labAction === 'send' ? message : undefined, secret)
+    const built = buildProfileJob(profile, action, req.labAction === 'send' ? message : undefined, secret, proxyPassword)
     if ('problem' in built) {
       const hint =
         profile.kind === 'smtp'
           ? ' (in the profiles file: passwordEnv names the environment variable with the password)'
           : ' (in the profiles file: keyEnv names the environment variable with the key)'
-      throw usage(`profile '${sanitize(name)}': ${built.problem.replace(/ in the profile editor/g, '')}${/No (password|access token|API key|secret)/.test(built.problem) ? hint : ''}`)
+      throw usage(`profile ${quoteInput(name)}: ${built.problem.replace(/ in the profile editor/g, '')}${/No (password|access token|API key|secret)/.test(built.problem) ? hint : ''}`)
     }
-    return built.kind === 'smtp' ? { kind: 'smtp', name, job: built.input } : { kind: 'api', name, job: built.input }
+    return built.kind === 'smtp' ? { kind: 'smtp', name, job: overrideNetwork(built.input, cliNetwork) } : { kind: 'api', name, job: overrideNetwork(built.input, cliNetwork) }
   })
+}
+
+/** The job with the command line's network options laid over its own (a profile's network section): the command line wins, option by option. */
+export function overrideNetwork<J extends { network?: NetworkOptionsInput }>(job: J, flags: NetworkOptionsInput | undefined): J {
+  return flags ? { ...job, network: { ...job.network, ...flags } } : job
 }
 
 /**
  * Runs a comparison request (or prints help). Returns the exit status: 0 every run succeeded,
- * 1 some failed or it was cancelled; bad usage throws UsageError (2).
+ * 1 some failed, 130 Ctrl-C stopped it (the finished runs are still reported); bad usage throws UsageError (2).
  */
 export async function runCompareCommand(req: CompareCliRequest, io: CompareIO): Promise<number> {
   if (req.action === 'help') {
@@ -253,17 +282,20 @@ export async function runCompareCommand(req: CompareCliRequest, io: CompareIO): 
   const specs = await loadCompareProfiles(req, io.env, cwd)
   const style: Style = { color: useColor(io.stdout, io.env) }
   const errStyle: Style = { color: useColor(io.stderr, io.env) }
-  const { runCompare, compareToCsv } = await import('../core/lab/index')
+  const { runCompare, compareToCsv, compareFailure } = await import('../core/lab/index')
 
-  const progress = new ProgressPrinter(io.stderr, !req.json || Boolean(io.stderr.isTTY))
+  // --json ignores -v and -q: progress on a terminal only. -q: none; -v: every line of the lab's transcript instead.
+  const verbosity = req.json ? 'normal' : req.verbosity
+  const progress = new ProgressPrinter(io.stderr, verbosity === 'normal' && (!req.json || Boolean(io.stderr.isTTY)))
   const seenFailures = new Set<string>()
   const sink = {
     emit(event: JobEvent) {
       if (event.type !== 'transcript') return
+      if (verbosity === 'verbose') return progress.note(formatLine(event, errStyle))
       if (event.progress) progress.update(event.progress.done, event.progress.total, event.progress.etaMs)
       // The first failure of each code per profile, with its sentence (the rest are counted in the table).
       const m = /^\d+\/\d+ · (.+) run \d+: FAILED (\S+)( — .*)?$/.exec(event.text)
-      if (m && !req.json && !seenFailures.has(`${m[1]}|${m[2]}`)) {
+      if (m && !req.json && verbosity === 'normal' && !seenFailures.has(`${m[1]}|${m[2]}`)) {
         seenFailures.add(`${m[1]}|${m[2]}`)
         progress.note(paint(`${sanitize(m[1]!)}: ${sanitize(m[2]!)}${sanitize(m[3] ?? '')}`, SGR.red, errStyle))
       }
@@ -273,6 +305,9 @@ export async function runCompareCommand(req: CompareCliRequest, io: CompareIO): 
   let result: CompareResult
   try {
     result = await runCompare({ profiles: specs, runs: req.runs, mode: req.mode, concurrency: req.concurrency, action: req.labAction }, { sink, signal: interrupt.signal })
+  } catch (err) {
+    // The lab promises never to throw; if it does anyway, the result is still a whole one, from the lab's own failure builder.
+    result = compareFailure(internalError(err), { mode: req.mode, action: req.labAction, runs: req.runs, concurrency: req.concurrency })
   } finally {
     interrupt.dispose()
     progress.done()
@@ -283,14 +318,16 @@ export async function runCompareCommand(req: CompareCliRequest, io: CompareIO): 
     const path = resolve(cwd, req.csv)
     try {
       await writeFileAtomic(path, compareToCsv(result))
-      if (!req.json) io.stderr.write(`wrote ${result.samples.length} rows to ${path}\n`)
+      if (!req.json && verbosity !== 'quiet') io.stderr.write(`wrote ${plural(result.samples.length, 'row')} to ${path}\n`)
     } catch (err) {
-      io.stderr.write(`mailprobe compare: cannot write --csv ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}\n`)
+      io.stderr.write(`mailprobe compare: cannot write --csv ${quoteInput(path, 200)}: ${(err as NodeJS.ErrnoException).code ?? String(err)}\n`)
       return 1
     }
   }
   if (req.json) io.stdout.write(formatJson(compareJson(result), Boolean(io.stdout.isTTY)))
-  else io.stdout.write(formatCompareSummary(result, style))
+  // The summary ends with the verdict: all that -q prints.
+  else io.stdout.write(verbosity === 'quiet' ? `${lastLine(formatCompareSummary(result, style))}\n` : formatCompareSummary(result, style))
+  if (interrupt.signal.aborted) return INTERRUPTED
   return result.ok ? 0 : 1
 }
 

@@ -1,5 +1,8 @@
-// Ctrl-C during a run: the first one cancels the job (its result then says CANCELLED, and the
-// command still prints it); a second one quits at once with 130, as shells expect.
+// Ctrl-C during a run: the first one cancels the job (its result then says CANCELLED, the command
+// still prints it, and exits 130); a second one quits at once with 130, as shells expect.
+
+/** The exit status of a run that Ctrl-C cancelled (128 + SIGINT), the shell convention. */
+export const INTERRUPTED = 130
 
 export interface InterruptIO {
   /** Where SIGINT is heard: the process in real use; tests may omit it. */
@@ -10,7 +13,7 @@ export function cancelOnInterrupt(io: InterruptIO, tell: () => void): { signal: 
   const controller = new AbortController()
   let interrupts = 0
   const onSigint = () => {
-    if (++interrupts > 1) process.exit(130)
+    if (++interrupts > 1) process.exit(INTERRUPTED)
     tell()
     controller.abort()
   }

@@ -1,12 +1,13 @@
 // One engine job from the command line, the way send, verify, probe and api all run theirs: the
 // files it needs checked first, then the transcript live (or, with --json, nothing until the one
-// JSON object), Ctrl-C to cancel, the summary, and the exit status the result calls for.
+// JSON object; with -q, nothing until the verdict line), Ctrl-C to cancel, the summary, and the exit
+// status the result calls for (130 when Ctrl-C cancelled it, as shells expect).
 import { accessSync, constants } from 'node:fs'
 import type { ClassifiedError } from '../../preload/contract'
 import type { EventSink } from '../core/transcript/event-sink'
-import { UsageError, type Command } from './args'
-import { cancelOnInterrupt, type InterruptIO } from './interrupt'
-import { formatJson, PrintingSink, useColor, type Style } from './print'
+import { UsageError, type Command, type Verbosity } from './args'
+import { cancelOnInterrupt, INTERRUPTED, type InterruptIO } from './interrupt'
+import { firstLine, formatJson, PrintingSink, quoteInput, useColor, type Style } from './print'
 
 export interface JobIO extends InterruptIO {
   stdout: { write(text: string): unknown; isTTY?: boolean }
@@ -20,24 +21,35 @@ export function requireReadable(files: readonly { option: string; path: string }
     try {
       accessSync(f.path, constants.R_OK)
     } catch (err) {
-      throw new UsageError(`cannot read ${f.option} file '${f.path}' (${(err as NodeJS.ErrnoException).code ?? 'error'})`, command)
+      throw new UsageError(`cannot read ${f.option} file ${quoteInput(f.path, 200)} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, command)
     }
   }
+}
+
+/** Things to tell the user before the run (options it ignores …), on stderr; -q leaves them out. */
+export function writeNotes(io: Pick<JobIO, 'stderr'>, command: Command, notes: readonly string[], verbosity: Verbosity): void {
+  if (verbosity === 'quiet') return
+  for (const note of notes) io.stderr.write(`mailprobe ${command}: note: ${note}\n`)
 }
 
 export interface Job<R> {
   command: Command
   json: boolean
-  /** Loads the engine and runs the job with this sink (none with --json) and Ctrl-C's signal. */
+  /** -q: only the verdict line; -v: the transcript's detail lines too. --json ignores it. */
+  verbosity: Verbosity
+  /** Loads the engine and runs the job with this sink (none with --json or -q) and Ctrl-C's signal. */
   start(opts: { sink: EventSink | undefined; signal: AbortSignal }): Promise<R>
   /** The human output after the transcript. */
   summary(result: R, style: Style): string
+  /** The verdict (`OK — …` or `FAILED CODE — …`): all that -q prints. Only its first line is printed. */
+  verdict(result: R, style: Style): string
 }
 
-/** Returns the exit status: 0 the test succeeded, 1 it ran and failed. Input the engine refused throws UsageError (2). */
+/** Returns the exit status: 0 the test succeeded, 1 it ran and failed, 130 Ctrl-C cancelled it. Input the engine refused throws UsageError (2). */
 export async function runJob<R extends { ok: boolean; error: ClassifiedError | null }>(io: JobIO, job: Job<R>): Promise<number> {
   const color = useColor(io.stdout, io.env)
-  const sink = job.json ? undefined : new PrintingSink((text) => io.stdout.write(text), { color })
+  const live = !job.json && job.verbosity !== 'quiet'
+  const sink = live ? new PrintingSink((text) => io.stdout.write(text), { color }, { details: job.verbosity === 'verbose' }) : undefined
   const interrupt = cancelOnInterrupt(io, () => io.stderr.write('\nmailprobe: cancelling (press Ctrl-C again to quit at once)\n'))
   let result: R
   try {
@@ -48,6 +60,7 @@ export async function runJob<R extends { ok: boolean; error: ClassifiedError | n
   if (job.json) io.stdout.write(formatJson(result, Boolean(io.stdout.isTTY)))
   // Input the engine refused is bad usage too (exit 2); with --json the result above still went out.
   if (result.error?.code === 'INVALID_INPUT') throw new UsageError(result.error.message, job.command)
-  if (!job.json) io.stdout.write(job.summary(result, { color }))
+  if (!job.json) io.stdout.write(job.verbosity === 'quiet' ? `${firstLine(job.verdict(result, { color }))}\n` : job.summary(result, { color }))
+  if (interrupt.signal.aborted) return INTERRUPTED
   return result.ok ? 0 : 1
 }

@@ -1,11 +1,12 @@
 // Runs one send/verify request: reads the secret, starts the engine (loaded only now: it pulls in
 // nodemailer and zod), streams the transcript, prints the summary or the JSON, and picks the exit status.
 import type { SmtpResult } from '../../preload/contract'
+import { internalError } from '../core/errors'
 import { smtpFailure } from '../core/smtp/result'
 import { withSecret, type RunRequest } from './args'
-import { requireReadable, runJob } from './job'
-import { formatSummary } from './print'
-import { readSecret } from './secrets'
+import { requireReadable, runJob, writeNotes } from './job'
+import { formatSummary, formatVerdict } from './print'
+import { readSecret, withProxyPassword } from './secrets'
 
 export interface RunIO {
   stdout: NodeJS.WriteStream
@@ -16,17 +17,20 @@ export interface RunIO {
   signals: Pick<NodeJS.Process, 'on' | 'off'>
 }
 
-/** Returns the exit status: 0 the test succeeded, 1 it ran and failed, 2 bad usage. */
+/** Returns the exit status: 0 the test succeeded, 1 it ran and failed, 130 Ctrl-C cancelled it; bad usage throws UsageError (2). */
 export async function runCommand(req: RunRequest, io: RunIO): Promise<number> {
   const { command } = req
-  for (const note of req.notes) io.stderr.write(`mailprobe ${command}: note: ${note}\n`)
+  writeNotes(io, command, req.notes, req.verbosity)
   requireReadable(req.files, command)
+  // The proxy password first: an unset variable is said before a password prompt, not after.
+  const network = withProxyPassword(req.job.network, req.proxyPasswordEnv, io.env, command)
   const secret = req.secretSource ? await readSecret(req.secretSource, io, command) : null
-  const input = withSecret(req, secret)
+  const input = { ...withSecret(req, secret), ...(network && { network }) }
 
   return runJob(io, {
     command,
     json: req.json,
+    verbosity: req.verbosity,
     start: async (opts) => {
       try {
         const { runSmtp } = await import('../core/smtp/index')
@@ -37,11 +41,12 @@ export async function runCommand(req: RunRequest, io: RunIO): Promise<number> {
       }
     },
     summary: (result, style) => formatSummary(result, req.job.stopAfter ?? 'send', style),
+    verdict: (result, style) => formatVerdict(result, req.job.stopAfter ?? 'send', style),
   })
 }
 
 function internalFailure(req: RunRequest, err: unknown, secret: string | null): SmtpResult {
-  let message = `Mailprobe failed unexpectedly: ${err instanceof Error ? err.message : String(err)}`
-  if (secret) message = message.split(secret).join('[redacted]')
-  return smtpFailure({ code: 'INTERNAL', message }, { host: req.job.host, port: req.job.port ?? 587, security: req.job.security ?? 'auto' })
+  const error = internalError(err)
+  if (secret) error.message = error.message.split(secret).join('[redacted]')
+  return smtpFailure(error, { host: req.job.host, port: req.job.port ?? 587, security: req.job.security ?? 'auto' })
 }

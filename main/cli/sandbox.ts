@@ -6,7 +6,7 @@ import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { InboxSummary } from '../../preload/contract'
 import { parseCommand, UsageError, type Command } from './args'
-import { paint, sanitize, SGR, useColor, type Style } from './print'
+import { paint, plural, quoteInput, sanitize, SGR, useColor, type Style } from './print'
 
 // Copies of the contract's limits (importing them would load zod at start-up); a unit test keeps them equal.
 export const SANDBOX_RTT_MAX = 500
@@ -87,7 +87,7 @@ function usage(message: string): UsageError {
 
 function parseMs(option: string, value: string, max: number): number {
   const n = /^\d{1,6}$/.test(value.trim()) ? Number(value.trim()) : NaN
-  if (!(n >= 0 && n <= max)) throw usage(`${option} takes whole milliseconds from 0 to ${max} (got '${sanitize(value.slice(0, 20))}')`)
+  if (!(n >= 0 && n <= max)) throw usage(`${option} takes whole milliseconds from 0 to ${max} (got ${quoteInput(value)})`)
   return n
 }
 
@@ -96,7 +96,7 @@ export function parseSandboxArgs(argv: readonly string[]): SandboxCliRequest {
   const parsed = parseCommand(argv[0] === 'sandbox' ? argv.slice(1) : argv, OPTIONS, { command: COMMAND })
   if (parsed === 'help') return { action: 'help' }
   const { values: v, positionals } = parsed
-  if (positionals.length) throw usage(`unexpected argument '${sanitize(positionals[0]!.slice(0, 40))}'; every value follows its option`)
+  if (positionals.length) throw usage(`unexpected argument ${quoteInput(positionals[0]!)}; every value follows its option`)
   let ports: SandboxRunRequest['ports'] = null
   if (v.ports !== undefined) {
     const words = v.ports.split(',').map((w) => w.trim())
@@ -195,7 +195,7 @@ export async function runSandboxCommand(req: SandboxCliRequest, io: SandboxIO): 
       try {
         await writeFileAtomic(profilesPath, `${JSON.stringify(sandbox.profiles(), null, 2)}\n`)
       } catch (err) {
-        io.stderr.write(`mailprobe sandbox: cannot write --profiles-out ${profilesPath}: ${(err as NodeJS.ErrnoException).code ?? String(err)}\n`)
+        io.stderr.write(`mailprobe sandbox: cannot write --profiles-out ${quoteInput(profilesPath, 200)}: ${(err as NodeJS.ErrnoException).code ?? String(err)}\n`)
         return 1
       }
     }
@@ -232,7 +232,7 @@ export async function runSandboxCommand(req: SandboxCliRequest, io: SandboxIO): 
     await sandbox.close()
     sandbox = null
     if (req.json) io.stdout.write(`${JSON.stringify({ event: 'stopped', received })}\n`)
-    else io.stdout.write(`\nSandbox stopped (${received} message${received === 1 ? '' : 's'} received).\n`)
+    else io.stdout.write(`\nSandbox stopped (${plural(received, 'message')} received).\n`)
     return 0
   } finally {
     io.signals.off('SIGINT', onSignal)

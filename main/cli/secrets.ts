@@ -1,5 +1,6 @@
 // Where the password comes from: an environment variable or standard input, never argv.
 // Error messages here never contain the secret, nor the variable's name (which might be one, by mistake).
+import type { NetworkOptionsInput } from '../../preload/contract'
 import type { Command, SecretSource } from './args'
 import { CliError, UsageError } from './args'
 
@@ -19,6 +20,19 @@ export async function readSecret(source: SecretSource, io: SecretIO, command?: C
   const secret = stripOneNewline(raw)
   if (!secret) throw new UsageError('--password-stdin: standard input was empty', command)
   return secret
+}
+
+/** The value of the variable an option such as --key-env or --proxy-password-env names; unset or empty is bad usage. */
+export function readEnvSecret(option: string, name: string, env: NodeJS.ProcessEnv, command?: Command): string {
+  const value = env[name]
+  if (!value) throw new UsageError(`${option}: the environment variable it names is not set or is empty (export it first, then pass its name)`, command)
+  return value
+}
+
+/** `network` with the proxy password from the variable --proxy-password-env names, read when the run starts. */
+export function withProxyPassword(network: NetworkOptionsInput | undefined, passwordEnv: string | null, env: NodeJS.ProcessEnv, command?: Command): NetworkOptionsInput | undefined {
+  if (!network?.proxy || passwordEnv === null) return network
+  return { ...network, proxy: { ...network.proxy, password: readEnvSecret('--proxy-password-env', passwordEnv, env, command) } }
 }
 
 /** Removes one trailing "\n" or "\r\n" (what `echo` or a here-string adds), nothing else. */
@@ -50,7 +64,8 @@ function readHiddenLine(stdin: NodeJS.ReadStream, stderr: NodeJS.WritableStream,
     const onData = (data: Buffer | string) => {
       for (const ch of data.toString()) {
         if (ch === '\r' || ch === '\n' || ch === '\u0004') return finish()
-        if (ch === '\u0003') return finish(new CliError('cancelled', 1, command))
+        // Ctrl-C at the prompt: the raw terminal delivers it as a character, not as SIGINT; 130 all the same.
+        if (ch === '\u0003') return finish(new CliError('cancelled', 130, command))
         if (ch === '\u007f' || ch === '\b') line = line.slice(0, -1)
         else line += ch
       }

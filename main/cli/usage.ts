@@ -6,6 +6,29 @@ export const VERSION: string = version
 
 export type HelpTopic = 'main' | 'send' | 'verify'
 
+// Pieces every command's help shares (the module commands import them too; this module stays import-free).
+
+/** The network options of every command that connects. `fileNote` adds a line where a file may carry its own network section. */
+export function networkHelp(fileNote?: string): string {
+  return `Network:
+  --proxy URL              connect through a proxy: socks5://[user@]host:port, socks5h://… (the proxy
+                           resolves the server's name), socks4://…, or http://[user@]host:port (HTTP
+                           CONNECT). A password in the URL is refused
+  --proxy-password-env VAR read the proxy user's password from environment variable VAR (the user
+                           name goes in the URL)
+  --ipv4 | --ipv6          use only IPv4 or only IPv6 addresses (default: every address of the name in
+                           turn, IPv6 and IPv4 interleaved)
+  --local-address ADDR     connect from this address of this machine${fileNote ? `\n${fileNote}` : ''}`
+}
+
+/** -v and -q, as every command that runs a job takes them. */
+export const VERBOSITY_HELP = `  -v, --verbose            also show the details: each address tried, the TLS handshake and the
+                           certificate, a proxy's replies, and every info line
+  -q, --quiet              print only the verdict line (OK … or FAILED …)`
+
+/** What Ctrl-C does during a run. */
+export const INTERRUPT_HELP = 'Ctrl-C cancels the run (what happened so far is still printed) and exits 130; a second Ctrl-C quits at once.'
+
 const MAIN = `mailprobe ${VERSION} — test mail submission with evidence: a live SMTP transcript, phase timings, round trips.
 
 Usage:
@@ -16,9 +39,13 @@ Usage:
   mailprobe sandbox [--rtt MS] [--profiles-out FILE]         run the local sandbox SMTP + HTTPS API servers
   mailprobe compare --profiles FILE --profile A --profile B  SMTP vs API latency: N interleaved runs each
   mailprobe <command> --help                                 options of a command
-  mailprobe --version
+  mailprobe -V, --version                                    the version
 
-Exit status: 0 the test succeeded, 1 it ran and failed (the error code says why), 2 bad usage.
+Every command that connects takes --proxy URL, --ipv4 | --ipv6 and --local-address ADDR, and
+-v (--verbose: the details too), -q (--quiet: only the verdict line) or --json (one JSON object).
+
+Exit status: 0 the test succeeded, 1 it ran and failed (the error code says why), 2 bad usage,
+130 interrupted (Ctrl-C cancels a run and still prints what happened; a second Ctrl-C quits at once).
 Passwords are never taken from the command line: use --password-env VAR or --password-stdin.
 `
 
@@ -26,7 +53,8 @@ const CONNECTION = `Connection:
   --host H                 server host name or IP address (required)
   --port N                 port (default 587; 465 with --security tls)
   --security MODE          none | starttls | tls | auto (default auto: TLS from the first byte on 465,
-                           otherwise STARTTLS when the server offers it). starttls = required.
+                           otherwise STARTTLS when the server offers it; a server silent for 1.5 s
+                           is tried with TLS from the first byte). starttls = required.
   --ehlo NAME              name to send in EHLO (default: this machine's name)
   --timeout MS             connect, greeting and idle timeout in milliseconds
 TLS (verified by default):
@@ -39,8 +67,11 @@ Authentication:
   --password-stdin         read it from standard input (one trailing newline is removed)
   --auth METHOD            auto | plain | login | cram-md5 | xoauth2 (default auto: the best advertised)
   --show-username          show the user name in the transcript (the password never is)
+${networkHelp()}
 Output:
   --json                   print one JSON object (the full result) on stdout instead of the transcript
+                           (-v and -q do not change it)
+${VERBOSITY_HELP}
   -h, --help               this help`
 
 const MESSAGE = `Message:
@@ -68,8 +99,11 @@ Examples:
   pass show smtp | mailprobe send --host smtp.example.com --port 465 --security tls --user me \\
       --password-stdin --from me@example.com --to you@example.net --attach report.pdf \\
       --header "X-Test: 1" --json | jq .totalMs
+  mailprobe send --host smtp.example.com --proxy socks5://me@127.0.0.1:1080 \\
+      --proxy-password-env PROXY_PASSWORD --from me@example.com --to you@example.net -q
 
-Exit status: 0 the test succeeded, 1 it ran and failed, 2 bad usage.
+${INTERRUPT_HELP}
+Exit status: 0 the test succeeded, 1 it ran and failed, 2 bad usage, 130 interrupted (Ctrl-C).
 `
 
 const VERIFY = `Usage: mailprobe verify --host H [--user U (--password-env VAR | --password-stdin)] [options]
@@ -82,7 +116,8 @@ ${CONNECTION}
 Example:
   mailprobe verify --host smtp.example.com --user me@example.com --password-env SMTP_PASSWORD
 
-Exit status: 0 the credentials work, 1 the test ran and failed, 2 bad usage.
+${INTERRUPT_HELP}
+Exit status: 0 the credentials work, 1 the test ran and failed, 2 bad usage, 130 interrupted (Ctrl-C).
 `
 
 export function helpText(topic: HelpTopic): string {

@@ -8,6 +8,11 @@ export class EngineError extends Error {
   }
 }
 
+/** The classified error of something that should never happen (an engine or a handler threw): INTERNAL, with what was thrown. */
+export function internalError(err: unknown): ClassifiedError & { code: 'INTERNAL' } {
+  return { code: 'INTERNAL', message: `Mailprobe failed unexpectedly: ${err instanceof Error ? err.message : String(err)}` }
+}
+
 export function fail(code: ErrorCode, message: string, extras: { reply?: ServerReply; detail?: string } = {}): never {
   throw new EngineError({ code, message, ...extras })
 }

@@ -1,6 +1,19 @@
 import { readFile, stat } from 'node:fs/promises'
 import type { z } from 'zod'
-import { events, operations, type Envelope, type OperationName, type OperationOutputs, type PushChannel, type SandboxEvent } from '../../preload/contract'
+import {
+  events,
+  isOperationErrorCode,
+  isOperationName,
+  operationFailure,
+  operations,
+  unknownOperation,
+  type Envelope,
+  type OperationName,
+  type OperationOutputs,
+  type PushChannel,
+  type SandboxEvent,
+} from '../../preload/contract'
+import { internalError } from '../core/errors'
 import { JobManager } from '../core/jobs/job-manager'
 import { OperationError } from '../core/operation-error'
 import { SANDBOX_PRESET } from '../core/sandbox/profiles'
@@ -78,7 +91,7 @@ export function createHandlers(jobs: JobManager, services: AppServices): Handler
     deleteHistory: async ({ ids }) => ({ deleted: await history.delete(ids) }),
     exportTranscript: async ({ id, format }) => {
       const out = await history.exportTranscript(id, format)
-      if (!out) throw new OperationError('INVALID_INPUT', `No run with id ${id} in History: it may have been deleted.`)
+      if (!out) throw new OperationError('NOT_FOUND', `No run with id ${id} in History: it may have been deleted.`)
       return out
     },
 
@@ -115,24 +128,22 @@ async function readImportFile(path: string): Promise<string> {
 
 /**
  * Validates `payload` with the operation's schema (unknown fields are refused: the schemas are
- * strict) and runs its handler. Always answers an envelope, never throws: INVALID_INPUT for a bad
- * payload, the OperationError's code for a refusal, INTERNAL for anything unexpected.
+ * strict) and runs its handler. Always answers an envelope, never throws: UNKNOWN_OPERATION for a
+ * name the contract lacks, INVALID_INPUT for a bad payload, the OperationError's code for a refusal,
+ * INTERNAL for anything unexpected.
  */
 export async function dispatch<K extends OperationName>(handlers: Handlers, name: K, payload: unknown): Promise<Envelope<OperationOutputs[K]>> {
-  if (!Object.hasOwn(operations, name)) {
-    return { ok: false, error: { code: 'INVALID_INPUT', message: `There is no operation called ${String(name)}.` } }
-  }
+  if (!isOperationName(name)) return unknownOperation(name)
   const parsed = operations[name].input.safeParse(payload)
-  if (!parsed.success) {
-    return { ok: false, error: { code: 'INVALID_INPUT', message: `The ${name} request was refused — ${describeIssues(parsed.error.issues)}.` } }
-  }
+  if (!parsed.success) return operationFailure('INVALID_INPUT', `The ${name} request was refused — ${describeIssues(parsed.error.issues)}.`)
   try {
     const handler = handlers[name] as (input: unknown) => OperationOutputs[K] | Promise<OperationOutputs[K]>
     return { ok: true, value: await handler(parsed.data) }
   } catch (err) {
-    if (err instanceof OperationError) return { ok: false, error: { code: err.code, message: err.message } }
+    // The code is checked here too: a cast cannot smuggle a code outside the contract's list past the types.
+    if (err instanceof OperationError && isOperationErrorCode(err.code)) return operationFailure(err.code, err.message)
     // Handlers should not throw otherwise; if one does, the caller still gets an envelope, not a bare rejection.
-    return { ok: false, error: { code: 'INTERNAL', message: `Mailprobe failed unexpectedly: ${err instanceof Error ? err.message : String(err)}` } }
+    return operationFailure('INTERNAL', internalError(err).message)
   }
 }
 

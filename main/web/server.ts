@@ -4,7 +4,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net'
 import { extname, resolve, sep } from 'node:path'
 import { WebSocketServer, type RawData, type WebSocket } from 'ws'
-import { events, operations, type Envelope, type JobEvent, type OperationName, type PushChannel } from '../../preload/contract'
+import { events, isOperationName, operationFailure, unknownOperation, type Envelope, type JobEvent, type OperationName, type PushChannel } from '../../preload/contract'
+import { internalError } from '../core/errors'
 import { BatchingSink } from '../core/transcript/batching-sink'
 import type { EventSink } from '../core/transcript/event-sink'
 
@@ -141,8 +142,6 @@ function parseMessage(data: RawData): Incoming | null {
   return { id: id as number | string, op, input }
 }
 
-const isOperation = (op: string): op is OperationName => Object.prototype.hasOwnProperty.call(operations, op)
-
 /** Starts the host; resolves once it listens. Refuses any address but 127.0.0.1. */
 export async function startWebServer(options: WebServerOptions): Promise<WebServer> {
   if (options.host !== undefined && options.host !== LOOPBACK) {
@@ -257,13 +256,11 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
 
     ws.on('message', (data: RawData, isBinary: boolean) => {
       const msg = isBinary ? null : parseMessage(data)
-      if (!msg) return reply(null, { ok: false, error: { code: 'BAD_MESSAGE', message: 'The bridge expects JSON messages {id, op, input}.' } })
-      if (!isOperation(msg.op)) {
-        return reply(msg.id, { ok: false, error: { code: 'UNKNOWN_OPERATION', message: `Mailprobe has no operation named ${JSON.stringify(msg.op.slice(0, 64))}.` } })
-      }
+      if (!msg) return reply(null, operationFailure('BAD_MESSAGE', 'The bridge expects JSON messages {id, op, input}.'))
+      if (!isOperationName(msg.op)) return reply(msg.id, unknownOperation(msg.op))
       client.dispatch(msg.op, msg.input).then(
         (envelope) => reply(msg.id, envelope),
-        (err: unknown) => reply(msg.id, { ok: false, error: { code: 'INTERNAL', message: `Mailprobe failed unexpectedly: ${err instanceof Error ? err.message : String(err)}` } }),
+        (err: unknown) => reply(msg.id, operationFailure('INTERNAL', internalError(err).message)),
       )
     })
     ws.on('error', () => ws.terminate())

@@ -35,6 +35,40 @@ export const ERROR_CODES = [
 export const ErrorCodeSchema = z.enum(ERROR_CODES)
 export type ErrorCode = z.infer<typeof ErrorCodeSchema>
 
+/**
+ * Why an operation's envelope says `ok: false` (a job's own failures are in its result, with
+ * ERROR_CODES). Closed like ERROR_CODES: nothing else crosses IPC or the bridge, and the renderer
+ * words its own refusals with these too.
+ */
+export const OPERATION_ERROR_CODES = [
+  /** The payload failed the contract's schema, or the request cannot be done as asked. */
+  'INVALID_INPUT',
+  /** The profile, run or Inbox message named is not there (any more). */
+  'NOT_FOUND',
+  /** The web bridge: a message that is not JSON {id, op, input}. */
+  'BAD_MESSAGE',
+  /** No operation of that name (the web bridge, or a direct dispatch). */
+  'UNKNOWN_OPERATION',
+  /** The renderer: a newer request of the same kind took this one's place; nothing to show. */
+  'STALE',
+  /** Anything unexpected: a handler threw, the connection to main dropped. */
+  'INTERNAL',
+] as const
+
+export const OperationErrorCodeSchema = z.enum(OPERATION_ERROR_CODES)
+export type OperationErrorCode = z.infer<typeof OperationErrorCodeSchema>
+
+/** A refused or failed operation, as an envelope carries it. */
+export const OperationFailureSchema = z.object({ code: OperationErrorCodeSchema, message: z.string() }).strict()
+export type OperationFailure = z.infer<typeof OperationFailureSchema>
+
+export const isOperationErrorCode = (code: unknown): code is OperationErrorCode => OPERATION_ERROR_CODES.includes(code as OperationErrorCode)
+
+/** The envelope of a refused or failed operation. */
+export function operationFailure(code: OperationErrorCode, message: string): { ok: false; error: OperationFailure } {
+  return { ok: false, error: { code, message } }
+}
+
 export const ServerReplySchema = z.object({ code: z.number().int(), text: z.string() })
 export type ServerReply = z.infer<typeof ServerReplySchema>
 

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { ErrorCodeSchema } from './errors'
 import { addressSchema, messageSchema, singleLineSchema } from './fields'
 
 /** Runs kept in History; the oldest go first. */
@@ -34,7 +35,7 @@ export const HistorySummarySchema = z.object({
   target: z.string(),
   startedAt: z.string(),
   ok: z.boolean(),
-  errorCode: z.string().nullable(),
+  errorCode: ErrorCodeSchema.nullable(),
   /** The verdict in one line ("250 Ok: queued as X", "AUTH_FAILED — …"). */
   summary: z.string(),
   totalMs: z.number(),

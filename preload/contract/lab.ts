@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { ErrorCodeSchema } from './errors'
 import { singleLineSchema } from './fields'
 import { composedMessageSchema } from './history'
 import type { ApiJobInput } from './http'
@@ -94,7 +95,7 @@ export const CompareSampleSchema = z.object({
   /** When it started, ms since the comparison started. */
   startedMs: z.number(),
   ok: z.boolean(),
-  errorCode: z.string().nullable(),
+  errorCode: ErrorCodeSchema.nullable(),
   /**
    * Time to acceptance in ms: SMTP to the reply that ends the action (250 after DATA, 235 after
    * AUTH, 250 to NOOP), without the polite QUIT after it; API to the end of the response.
@@ -121,7 +122,7 @@ export const CompareProfileStatsSchema = z.object({
   runs: z.number().int(),
   runsOk: z.number().int(),
   /** Failed runs by error code. */
-  errors: z.record(z.string(), z.number().int()),
+  errors: z.partialRecord(ErrorCodeSchema, z.number().int()),
   /** Of the successful runs' totals. */
   totalMs: z.object({ min: stat, median: stat, p95: stat, max: stat }),
   /** Median of each phase over the successful runs (0 where a run lacked it), in waterfall order. */

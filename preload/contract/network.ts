@@ -20,7 +20,12 @@ export const proxySchema = z
         if ('problem' in parsed) ctx.issues.push({ code: 'custom', message: parsed.problem, input: ctx.value })
       }),
     /** The proxy user's password, filled in at run time (secret store, or --proxy-password-env). Never echoed. */
-    password: z.string().min(1).max(1024).refine((p) => !/[\r\n\0]/.test(p), 'the proxy password contains a line break').optional(),
+    password: z
+      .string()
+      .min(1)
+      .max(1024)
+      .refine((p) => !/[\r\n\0]/.test(p), 'the proxy password contains a line break')
+      .optional(),
   })
   .strict()
 export type ProxyOptions = z.infer<typeof proxySchema>

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import type { ApiResult } from './http'
 import { apiJobSchema } from './http'
+import { operationFailure, type OperationFailure } from './errors'
 import { historyQuerySchema, runProfileSchema, type HistorySummary } from './history'
 import { labOperations, type CompareResult } from './lab'
 import { probeJobSchema, type ProbeResult } from './probe'
@@ -87,6 +88,14 @@ export const operations = {
 
 export type OperationName = keyof typeof operations
 
+/** Whether `name` is an operation of the contract (its own key: not `constructor` or `toString`). */
+export const isOperationName = (name: string): name is OperationName => Object.hasOwn(operations, name)
+
+/** The answer to a request for an operation the contract does not have (the name, the caller's, cut short). */
+export function unknownOperation(name: string): { ok: false; error: OperationFailure } {
+  return operationFailure('UNKNOWN_OPERATION', `Mailprobe has no operation named ${JSON.stringify(String(name).slice(0, 64))}.`)
+}
+
 export type AnyJobResult = SmtpResult | ApiResult | ProbeResult | CompareResult
 
 /** A stored run with everything needed to show it again. */
@@ -127,8 +136,8 @@ export const events = {
 
 export type JobEventBatch = JobEvent<AnyJobResult>[]
 
-/** Every invoke answers with this envelope: Electron passes only `message` of a thrown error. */
-export type Envelope<T> = { ok: true; value: T } | { ok: false; error: { code: string; message: string } }
+/** Every invoke answers with this envelope: Electron passes only `message` of a thrown error. A refusal's code is one of OPERATION_ERROR_CODES. */
+export type Envelope<T> = { ok: true; value: T } | { ok: false; error: OperationFailure }
 
 export type MailprobeApi = {
   [K in OperationName]: (input: z.input<(typeof operations)[K]['input']>) => Promise<Envelope<OperationOutputs[K]>>

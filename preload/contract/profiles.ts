@@ -1,6 +1,8 @@
 import { z } from 'zod'
 import { addressSchema, hostSchema, portSchema, singleLineSchema, timeoutSchema, tlsOptionsSchema } from './fields'
 import { API_PROVIDERS } from './http'
+import { networkSchema, proxySchema } from './network'
+import { parseProxyUrl } from './proxy-url'
 import { SMTP_AUTH_METHODS, SMTP_SECURITY } from './smtp'
 
 /** Profiles file format version; bump with a migration when the shape changes. */
@@ -21,6 +23,16 @@ export const profileDefaultsSchema = z
 
 const profileTlsSchema = tlsOptionsSchema.omit({ caPem: true })
 
+/**
+ * A profile's Network section: the jobs' network section without the proxy's password. That
+ * password is a secret: it travels inward only (saveProfile's `proxyPassword`), is kept in the
+ * secret store and is added to the job's `network.proxy` at run time. Profiles saved before this
+ * section existed load with the default (auto, direct).
+ */
+export const profileNetworkSchema = networkSchema.safeExtend({ proxy: proxySchema.omit({ password: true }).optional() })
+export type ProfileNetwork = z.output<typeof profileNetworkSchema>
+const defaultNetwork = () => ({ family: 'auto' as const })
+
 export const smtpProfileFieldsSchema = z
   .object({
     kind: z.literal('smtp'),
@@ -35,6 +47,7 @@ export const smtpProfileFieldsSchema = z
     tls: profileTlsSchema.default({ insecure: false }),
     timeoutMs: timeoutSchema.optional(),
     defaults: profileDefaultsSchema.default({ to: [], cc: [], bcc: [] }),
+    network: profileNetworkSchema.default(defaultNetwork),
     /** Preset this profile was made from (for its glyph and notes). */
     preset: singleLineSchema('preset', 64).optional(),
   })
@@ -54,6 +67,7 @@ export const apiProfileFieldsSchema = z
     tls: profileTlsSchema.default({ insecure: false }),
     timeoutMs: timeoutSchema.optional(),
     defaults: profileDefaultsSchema.default({ to: [], cc: [], bcc: [] }),
+    network: profileNetworkSchema.default(defaultNetwork),
     preset: singleLineSchema('preset', 64).optional(),
   })
   .strict()
@@ -71,7 +85,11 @@ export const profileSecretInputSchema = z
   .strict()
 export type ProfileSecretInput = z.infer<typeof profileSecretInputSchema>
 
-const meta = { id: idSchema, createdAt: z.string(), updatedAt: z.string(), hasSecret: z.boolean() }
+/** The proxy user's password as the renderer may send it: write-only, like the profile's other secrets. */
+export const proxyPasswordInputSchema = proxySchema.shape.password.unwrap()
+
+/** `hasSecret`: a login secret (password, token, key) is saved; `hasProxySecret`: a proxy password is saved. Neither is ever sent out. */
+const meta = { id: idSchema, createdAt: z.string(), updatedAt: z.string(), hasSecret: z.boolean(), hasProxySecret: z.boolean() }
 
 export const SmtpProfileSchema = smtpProfileFieldsSchema.extend(meta)
 export const ApiProfileSchema = apiProfileFieldsSchema.extend(meta)
@@ -79,6 +97,24 @@ export const ProfileSchema = z.discriminatedUnion('kind', [SmtpProfileSchema, Ap
 export type SmtpProfile = z.infer<typeof SmtpProfileSchema>
 export type ApiProfile = z.infer<typeof ApiProfileSchema>
 export type Profile = z.infer<typeof ProfileSchema>
+/** A profile's own settings, as saveProfile takes them back (no id, times or secret flags). */
+export type ProfileFields = z.output<typeof smtpProfileFieldsSchema> | z.output<typeof apiProfileFieldsSchema>
+
+/** The settings of a profile without its id, times and secret flags (to save it again, or to export it). */
+export function profileFieldsOf(p: Profile): ProfileFields {
+  const { id: _i, createdAt: _c, updatedAt: _u, hasSecret: _s, hasProxySecret: _p, ...fields } = p
+  return fields
+}
+
+/** Why a proxy password cannot be saved with these settings, or null (it goes with a proxy URL that names the user). */
+export function proxyPasswordProblem(network: { proxy?: { url: string } } | undefined): string | null {
+  if (!network?.proxy) return 'a proxy password needs a proxy URL'
+  const target = parseProxyUrl(network.proxy.url)
+  if ('problem' in target) return null // the URL's own message says what is wrong
+  if (!target.user) return `the proxy password goes with a user name: give the URL as ${target.protocol}://user@host:port`
+  if (target.protocol === 'socks4') return 'SOCKS4 proxies take a user name only, no password: clear the password, or use socks5://'
+  return null
+}
 
 /** Create (no id) or update (id) a profile; the secret travels only this way, and only inward. */
 export const saveProfileSchema = z
@@ -86,11 +122,24 @@ export const saveProfileSchema = z
     id: idSchema.optional(),
     profile: z.discriminatedUnion('kind', [smtpProfileFieldsSchema, apiProfileFieldsSchema]),
     secret: profileSecretInputSchema.nullable().optional(),
+    /** The proxy user's password: `null` clears it, absent leaves it as it is. Saving a profile without a proxy clears it too. */
+    proxyPassword: proxyPasswordInputSchema.nullable().optional(),
   })
   .strict()
+  .superRefine((input, ctx) => {
+    if (typeof input.proxyPassword !== 'string') return
+    const problem = proxyPasswordProblem(input.profile.network)
+    if (problem) ctx.addIssue({ code: 'custom', path: ['proxyPassword'], message: problem })
+  })
 export type SaveProfileInput = z.input<typeof saveProfileSchema>
 
-/** The export file: profiles without secrets (the sandbox CLI may add inline demo credentials). */
+const envNameSchema = singleLineSchema('env var', 128).optional()
+
+/**
+ * The export file: profiles without secrets (the sandbox CLI may add inline demo credentials).
+ * For the CLI's compare, `*Env` name the environment variables that hold the secrets; a proxy
+ * password is only ever named that way (`proxyPasswordEnv`), never written inline.
+ */
 export const profilesExportSchema = z
   .object({
     format: z.literal('mailprobe-profiles'),
@@ -98,13 +147,14 @@ export const profilesExportSchema = z
     exportedAt: z.string(),
     profiles: z.array(
       z.discriminatedUnion('kind', [
-        smtpProfileFieldsSchema.extend({ passwordEnv: singleLineSchema('env var', 128).optional(), password: z.string().optional() }),
-        apiProfileFieldsSchema.extend({ keyEnv: singleLineSchema('env var', 128).optional(), secretEnv: singleLineSchema('env var', 128).optional(), key: z.string().optional() }),
+        smtpProfileFieldsSchema.extend({ passwordEnv: envNameSchema, password: z.string().optional(), proxyPasswordEnv: envNameSchema }),
+        apiProfileFieldsSchema.extend({ keyEnv: envNameSchema, secretEnv: envNameSchema, key: z.string().optional(), proxyPasswordEnv: envNameSchema }),
       ]),
     ),
   })
   .strict()
-export type ProfilesExport = z.infer<typeof profilesExportSchema>
+/** An export file as a writer puts it (defaults such as `network` may be left out; readers parse it). */
+export type ProfilesExport = z.input<typeof profilesExportSchema>
 
 /** How secrets are kept on this machine, as the interface must tell the user. */
 export const KeyringStatusSchema = z.object({

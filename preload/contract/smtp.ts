@@ -53,7 +53,14 @@ export type SmtpJob = z.output<typeof smtpJobSchema>
 
 export const SmtpResultSchema = JobResultBaseSchema.extend({
   kind: z.literal('smtp'),
-  target: z.object({ host: z.string(), port: z.number(), security: z.enum(SMTP_SECURITY), address: z.string().nullable() }),
+  target: z.object({
+    host: z.string(),
+    port: z.number(),
+    security: z.enum(SMTP_SECURITY),
+    address: z.string().nullable(),
+    /** How the session was secured in the end (auto finds out): TLS from the first byte, STARTTLS, or not at all; null when no connection was made. */
+    mode: z.enum(['tls', 'starttls', 'none']).nullable().optional(),
+  }),
   tls: TlsInfoSchema.nullable(),
   capabilities: z.object({ before: z.array(z.string()).nullable(), after: z.array(z.string()).nullable() }),
   authMechanisms: z.array(z.string()),

@@ -8,9 +8,10 @@
  * empties out/renderer first) cannot pull the interface from under a running test.
  */
 import { execFileSync } from 'node:child_process'
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import type { TestProject } from 'vitest/node'
+import { staleReason } from '../fixtures/freshness'
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -22,14 +23,6 @@ declare module 'vitest' {
 const ROOT = resolve(__dirname, '../..')
 const OUTPUTS = ['out/renderer/index.html', 'out/web/server.cjs']
 const SOURCES = ['main', 'preload', 'renderer', 'package.json', 'electron.vite.config.ts']
-
-function newestMtime(path: string): number {
-  const st = statSync(path)
-  if (!st.isDirectory()) return st.mtimeMs
-  let newest = st.mtimeMs
-  for (const entry of readdirSync(path)) newest = Math.max(newest, newestMtime(join(path, entry)))
-  return newest
-}
 
 function build(reason: string): void {
   process.stderr.write(`e2e: ${reason}; running npm run build\n`)
@@ -58,15 +51,11 @@ function snapshot(): string | null {
 }
 
 export default function setup(project: TestProject): () => void {
-  const outputs = OUTPUTS.map((p) => join(ROOT, p))
-  const missing = outputs.some((p) => !existsSync(p))
-  const builtAt = missing ? 0 : Math.min(...outputs.map((p) => statSync(p).mtimeMs))
-  const changedAt = Math.max(
-    ...SOURCES.map((p) => join(ROOT, p))
-      .filter(existsSync)
-      .map(newestMtime),
+  const reason = staleReason(
+    OUTPUTS.map((p) => join(ROOT, p)),
+    SOURCES.map((p) => join(ROOT, p)),
   )
-  if (missing || changedAt > builtAt) build(missing ? 'no build found' : 'sources changed since the last build')
+  if (reason) build(reason)
   // A build running elsewhere may have emptied out/ just now: build once more, then give up.
   let dir = snapshot()
   if (!dir) {

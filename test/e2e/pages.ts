@@ -52,7 +52,7 @@ export class TranscriptPane {
   /** The total line count the transcript toolbar shows ("100,012 lines"). */
   async totalLines(): Promise<number> {
     const text = await this.page.getByRole('toolbar', { name: 'Transcript tools' }).locator('.lines').textContent()
-    const m = /([\d,]+) lines/.exec(text ?? '')
+    const m = /([\d,]+) lines?\b/.exec(text ?? '')
     return m ? Number(m[1]!.replace(/,/g, '')) : 0
   }
 

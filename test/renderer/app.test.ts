@@ -55,7 +55,7 @@ describe('the app', () => {
     fake.push([line(jobId, 4, 'c', 'AUTH PLAIN [redacted]'), result(jobId, 5, smtpResult({ phases: [{ name: 'connect', startMs: 0, durationMs: 1, roundTrips: 1 }], totalMs: 3, roundTrips: 2 }))])
     await flushPromises()
     expect(w.find('[data-testid="verdict"]').attributes('data-ok')).toBe('true')
-    expect(w.find('[data-testid="verdict-message"]').text()).toContain('Verified')
+    expect(w.find('[data-testid="verdict-message"]').text()).toBe('Authenticated with PLAIN; nothing sent')
     expect(w.findAll('[data-testid="waterfall"] [role="listitem"]')).toHaveLength(1)
     expect(w.find('[data-testid="transcript"] .pill').text()).toBe('redacted')
   })

@@ -1,4 +1,5 @@
 import { vi } from 'vitest'
+import { operationFailure } from '@contract'
 import type {
   AppSandboxStatus,
   Envelope,
@@ -20,7 +21,6 @@ type In<K extends OperationName> = Parameters<MailprobeApi[K]>[0]
 type Out<K extends OperationName> = Promise<Envelope<OperationOutputs[K]>>
 
 const ok = <T>(value: T): Envelope<T> => ({ ok: true, value })
-const fail = (code: string, message: string) => ({ ok: false as const, error: { code, message } })
 
 export const PROTECTED: KeyringStatus = { protected: true, backend: 'gnome_libsecret', note: 'Secrets are encrypted with the system keyring (libsecret).' }
 
@@ -36,9 +36,11 @@ export function smtpProfile(over: Partial<Extract<Profile, { kind: 'smtp' }>> = 
     username: 'demo',
     tls: { insecure: false },
     defaults: { from: 'me@example.test', to: ['you@example.test'], cc: [], bcc: [] },
+    network: { family: 'auto' },
     createdAt: '2025-01-01T00:00:00.000Z',
     updatedAt: '2025-01-01T00:00:00.000Z',
     hasSecret: true,
+    hasProxySecret: false,
     ...over,
   }
 }
@@ -52,9 +54,11 @@ export function apiProfile(over: Partial<Extract<Profile, { kind: 'api' }>> = {}
     sandbox: false,
     tls: { insecure: false },
     defaults: { to: [], cc: [], bcc: [] },
+    network: { family: 'auto' },
     createdAt: '2025-01-01T00:00:00.000Z',
     updatedAt: '2025-01-01T00:00:00.000Z',
     hasSecret: false,
+    hasProxySecret: false,
     ...over,
   }
 }
@@ -146,6 +150,8 @@ export function createFakeApi(
   let history: HistoryEntry[] = [...(seed.history ?? [])]
   /** What main would keep in its encrypted store (profile id → secret): tests check it never leaks back. */
   const secrets = new Map<string, unknown>(profiles.filter((p) => p.hasSecret).map((p) => [p.id, { primary: '(seeded)' }]))
+  /** Proxy passwords, kept apart like main's secret store keeps them (a profile without a proxy keeps none). */
+  const proxySecrets = new Map<string, string>(profiles.filter((p) => p.hasProxySecret).map((p) => [p.id, '(seeded)']))
   const keyring = seed.keyring ?? PROTECTED
   const issues = seed.issues ?? []
   const presets = seed.presets ?? []
@@ -156,25 +162,29 @@ export function createFakeApi(
   const runSmtp = vi.fn(async (_input: In<'runSmtp'>): Out<'runSmtp'> => job())
   const runApi = vi.fn(async (_input: In<'runApi'>): Out<'runApi'> => job())
   const runProbe = vi.fn(async (_input: In<'runProbe'>): Out<'runProbe'> => job())
-  const runProfile = vi.fn(async (input: In<'runProfile'>): Out<'runProfile'> => (profiles.some((p) => p.id === input.profileId) ? job() : fail('INVALID_INPUT', 'no such profile')))
+  const runProfile = vi.fn(async (input: In<'runProfile'>): Out<'runProfile'> => (profiles.some((p) => p.id === input.profileId) ? job() : operationFailure('NOT_FOUND', 'no such profile')))
   const cancelJob = vi.fn(async (_input: In<'cancelJob'>): Out<'cancelJob'> => ok({ cancelled: true }))
 
   const listProfiles = vi.fn(async (_input: In<'listProfiles'>): Out<'listProfiles'> => ok({ profiles: structuredClone(profiles), keyring, issues }))
   const saveProfile = vi.fn(async (input: In<'saveProfile'>): Out<'saveProfile'> => {
     const existing = input.id ? profiles.find((p) => p.id === input.id) : undefined
-    if (input.id && !existing) return fail('INVALID_INPUT', 'no such profile')
+    if (input.id && !existing) return operationFailure('NOT_FOUND', 'no such profile')
     const id = existing?.id ?? `p-${next++}`
     if (input.secret === null) secrets.delete(id)
     else if (input.secret) secrets.set(id, input.secret)
+    if (typeof input.proxyPassword === 'string') proxySecrets.set(id, input.proxyPassword)
+    else if (input.proxyPassword === null || !input.profile.network?.proxy) proxySecrets.delete(id)
     const saved = {
       tls: { insecure: false },
       defaults: { to: [], cc: [], bcc: [] },
+      network: { family: 'auto' },
       ...(input.profile.kind === 'smtp' ? { authMethod: 'auto' } : { sandbox: false }),
       ...input.profile,
       id,
       createdAt: existing?.createdAt ?? now(),
       updatedAt: now(),
       hasSecret: secrets.has(id),
+      hasProxySecret: proxySecrets.has(id),
     } as Profile
     profiles = existing ? profiles.map((p) => (p.id === id ? saved : p)) : [...profiles, saved]
     return ok(structuredClone(saved))
@@ -183,12 +193,13 @@ export function createFakeApi(
     const before = profiles.length
     profiles = profiles.filter((p) => p.id !== id)
     secrets.delete(id)
+    proxySecrets.delete(id)
     return ok({ deleted: profiles.length < before })
   })
   const duplicateProfile = vi.fn(async ({ id }: In<'duplicateProfile'>): Out<'duplicateProfile'> => {
     const src = profiles.find((p) => p.id === id)
-    if (!src) return fail('INVALID_INPUT', 'no such profile')
-    const copy = { ...structuredClone(src), id: `p-${next++}`, name: `${src.name} (copy)`, hasSecret: false, createdAt: now(), updatedAt: now() }
+    if (!src) return operationFailure('NOT_FOUND', 'no such profile')
+    const copy = { ...structuredClone(src), id: `p-${next++}`, name: `${src.name} (copy)`, hasSecret: false, hasProxySecret: false, createdAt: now(), updatedAt: now() }
     profiles = [...profiles, copy]
     return ok(structuredClone(copy))
   })
@@ -200,7 +211,7 @@ export function createFakeApi(
         format: 'mailprobe-profiles',
         version: 1,
         exportedAt: now(),
-        profiles: profiles.map(({ id: _id, createdAt: _c, updatedAt: _u, hasSecret: _h, ...fields }) => fields),
+        profiles: profiles.map(({ id: _id, createdAt: _c, updatedAt: _u, hasSecret: _h, hasProxySecret: _p, ...fields }) => fields),
       }),
     }),
   )
@@ -209,9 +220,9 @@ export function createFakeApi(
     try {
       parsed = JSON.parse(content ?? '')
     } catch {
-      return fail('INVALID_INPUT', 'The file is not JSON.')
+      return operationFailure('INVALID_INPUT', 'The file is not JSON.')
     }
-    const imported = (parsed.profiles ?? []).map((p) => ({ ...p, id: `p-${next++}`, createdAt: now(), updatedAt: now(), hasSecret: false }) as Profile)
+    const imported = (parsed.profiles ?? []).map((p) => ({ ...p, id: `p-${next++}`, createdAt: now(), updatedAt: now(), hasSecret: false, hasProxySecret: false }) as Profile)
     profiles = [...profiles, ...imported]
     return ok({ imported, skipped: [] })
   })
@@ -254,7 +265,9 @@ export function createFakeApi(
     inbox = []
     return ok({ cleared })
   })
-  const runCompare = vi.fn(async (input: In<'runCompare'>): Out<'runCompare'> => (input.profileIds.every((id) => profiles.some((p) => p.id === id)) ? job() : fail('INVALID_INPUT', 'no such profile')))
+  const runCompare = vi.fn(async (input: In<'runCompare'>): Out<'runCompare'> =>
+    input.profileIds.every((id) => profiles.some((p) => p.id === id)) ? job() : operationFailure('NOT_FOUND', 'no such profile'),
+  )
 
   const api: MailprobeApi = {
     runSmtp,

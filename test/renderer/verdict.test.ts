@@ -33,7 +33,8 @@ describe('VerdictLine', () => {
   it('shows a verified run with its time and round trips', () => {
     const w = mount(VerdictLine, { props: { job: job({ result: smtpResult({ totalMs: 41.7, roundTrips: 5 }) }) } })
     expect(w.find('[data-testid="verdict"]').attributes('data-ok')).toBe('true')
-    expect(w.find('[data-testid="verdict-message"]').text()).toContain('Verified')
+    // The sentence the CLI and History use for a run that stopped after AUTH.
+    expect(w.find('[data-testid="verdict-message"]').text()).toBe('Authenticated with PLAIN; nothing sent')
     expect(w.text()).toContain('42 ms')
     expect(w.text()).toContain('5 round trips')
     expect(w.find('[data-testid="verdict-code"]').exists()).toBe(false)
@@ -51,7 +52,7 @@ describe('VerdictLine', () => {
     const r = smtpResult({ result: { messageId: null, response: null, accepted: ['a@b.c', 'd@e.f'], rejected: [], messageSize: null } })
     const target = { kind: 'profile' as const, profileId: 'p', profileName: 'P', profileKind: 'smtp' as const, action: 'envelope' as const, label: 'h:587' }
     const w = mount(VerdictLine, { props: { job: job({ target, result: r }) } })
-    expect(w.find('[data-testid="verdict-message"]').text()).toContain('2 recipients taken, stopped after RCPT; nothing was sent')
+    expect(w.find('[data-testid="verdict-message"]').text()).toBe('2 recipients accepted; nothing sent')
   })
 
   it('shows the error code and its sentence on failure', () => {

@@ -4,7 +4,7 @@ import { formatCompareSummary } from '../report/compare'
 import { formatProbeSummary } from '../report/probe'
 import { formatLine, formatSummary, sanitize } from '../report/text'
 import { fileStamp } from '../storage'
-import { stageOf } from './summary'
+import { stageOfAction } from '../../../preload/contract/wording'
 
 /*
  * Transcript exports. The .txt is what the CLI prints (swaks-like): a header, one line per
@@ -37,7 +37,7 @@ export function transcriptText(entry: HistoryEntry, stopAfter?: SmtpStage): stri
   let tail: string
   switch (r.kind) {
     case 'smtp':
-      tail = formatSummary(r, stopAfter ?? stageOf(entry.action), NO_COLOR)
+      tail = formatSummary(r, stopAfter ?? stageOfAction(entry.action), NO_COLOR)
       break
     case 'api':
       tail = formatApiSummary(r, NO_COLOR)

@@ -10,7 +10,8 @@ import {
   type SmtpResult,
   type SmtpStage,
 } from '../../../preload/contract'
-import { plural } from '../report/text'
+import { apiSuccess, plural, smtpSuccess, stageOfAction } from '../../../preload/contract/wording'
+import { API_PROVIDER_LABELS } from '../report/api'
 
 /** What the runner knows about a run besides its result. */
 export interface RunMeta {
@@ -40,59 +41,23 @@ function oneLine(text: string): string {
   return flat.length > MAX_SUMMARY ? `${flat.slice(0, MAX_SUMMARY - 1)}…` : flat
 }
 
-/** The SMTP stage an action stops after. */
-export function stageOf(action: RunAction): SmtpStage {
-  return action === 'verify' ? 'auth' : action === 'envelope' ? 'rcpt' : 'send'
-}
-
-/** The history action of a direct SMTP run, by where it stops. */
-export function smtpActionFor(stopAfter: SmtpStage): RunAction {
-  if (stopAfter === 'send') return 'send'
-  if (stopAfter === 'mail' || stopAfter === 'rcpt') return 'envelope'
-  return 'verify'
-}
-
 function smtpTarget(r: SmtpResult, meta: RunMeta): string {
-  return r.target?.host ? `${r.target.host}:${r.target.port}` : (meta.fallbackTarget ?? '')
+  return r.target.host ? `${r.target.host}:${r.target.port}` : (meta.fallbackTarget ?? '')
 }
 
 function apiTarget(r: ApiResult, meta: RunMeta): string {
-  const label = PROVIDER_LABELS[r.provider] ?? r.provider
+  const label = PROVIDER_LABELS[r.provider]
   try {
-    if (r.target?.url) return `${label} (${new URL(r.target.url).host})`
+    if (r.target.url) return `${label} (${new URL(r.target.url).host})`
   } catch {
     // not a URL: fall through
   }
-  return meta.fallbackTarget ?? label ?? ''
+  return meta.fallbackTarget ?? label
 }
 
 function probeTarget(r: ProbeResult, meta: RunMeta): string {
   if (!r.host) return meta.fallbackTarget ?? ''
   return r.mode === 'mx' ? `${r.host} (MX)` : r.host
-}
-
-function smtpSuccess(r: SmtpResult, stopAfter: SmtpStage): string {
-  const { accepted, rejected, response } = r.result
-  const rejectedNote = rejected.length ? `; rejected: ${rejected.join(', ')}` : ''
-  switch (stopAfter) {
-    case 'send':
-      return `${response ?? 'message accepted'}${rejectedNote}`
-    case 'rcpt':
-    case 'mail':
-      return stopAfter === 'mail' ? 'sender accepted; nothing sent' : `${plural(accepted.length, 'recipient')} accepted${rejectedNote}; nothing sent`
-    case 'auth':
-      return r.authMethodUsed ? `authenticated with ${r.authMethodUsed.toUpperCase()}${r.tls ? ` over ${r.tls.protocol}` : ''}` : 'connected; no credentials, so no AUTH'
-    default:
-      return r.tls ? `session ready over ${r.tls.protocol}` : 'session ready'
-  }
-}
-
-function apiSuccess(r: ApiResult): string {
-  const label = PROVIDER_LABELS[r.provider] ?? r.provider
-  const status = r.result.status ?? '?'
-  if (r.action === 'verify') return `${label} accepted the key (${status})`
-  const id = r.result.messageId ? ` · id ${r.result.messageId}` : ''
-  return `${label} accepted the message (${status})${id}`
 }
 
 function probeSuccess(r: ProbeResult): string {
@@ -102,7 +67,7 @@ function probeSuccess(r: ProbeResult): string {
 }
 
 function compareTarget(r: CompareResult, meta: RunMeta): string {
-  const names = Array.isArray(r.profiles) ? r.profiles.map((p) => p.name) : []
+  const names = r.profiles.map((p) => p.name)
   return names.length ? names.join(' vs ') : (meta.fallbackTarget ?? '')
 }
 
@@ -121,9 +86,9 @@ export function summaryLine(result: AnyJobResult, meta: Pick<RunMeta, 'action' |
   if (result.error) return oneLine(`${result.error.code} — ${result.error.message}`)
   switch (result.kind) {
     case 'smtp':
-      return oneLine(smtpSuccess(result, meta.stopAfter ?? stageOf(meta.action)))
+      return oneLine(smtpSuccess(result, meta.stopAfter ?? stageOfAction(meta.action)))
     case 'api':
-      return oneLine(apiSuccess(result))
+      return oneLine(apiSuccess(result, API_PROVIDER_LABELS[result.provider]))
     case 'probe':
       return oneLine(probeSuccess(result))
     case 'compare':
@@ -144,10 +109,10 @@ export function summarize(id: string, meta: RunMeta, result: AnyJobResult): Hist
     profileName: meta.profileName,
     target: oneLine(target),
     startedAt: meta.startedAt,
-    ok: Boolean(result.ok),
+    ok: result.ok,
     errorCode: result.error?.code ?? null,
     summary: summaryLine(result, meta),
-    totalMs: typeof result.totalMs === 'number' ? result.totalMs : 0,
-    roundTrips: typeof result.roundTrips === 'number' ? result.roundTrips : 0,
+    totalMs: result.totalMs,
+    roundTrips: result.roundTrips,
   }
 }

@@ -3,13 +3,15 @@ import { API_ACTIONS, API_PROVIDERS, apiJobSchema, type ApiJob, type ApiResult, 
 import { abortError, fail } from '../errors'
 import { nullSink, type JobOptions } from '../transcript/event-sink'
 import { JobRecorder } from '../transcript/recorder'
-import { Redactor } from '../transcript/redact'
+import { Redactor, secretsOf } from '../transcript/redact'
+import { plural } from '../../../preload/contract/wording'
 import { describeIssues } from '../validation'
 import { loadAttachments, MAX_API_ATTACHMENT_BYTES } from '../message/attachments'
 import { classifyResponse, classifyThrown, looksHtml } from './classify'
 import { bodyForResult } from './display'
 import { ApiKeepAlive, createKeepAlive } from './keep-alive'
 import { PROVIDERS } from './providers'
+import { apiFailure, type ApiFailureRequest } from './result'
 import { HttpExchange, type ExchangeResponse } from './transport'
 import type { BuildContext, ParsedResponse } from './types'
 
@@ -37,20 +39,21 @@ export async function runApi(input: unknown, opts: ApiRunOptions = {}): Promise<
   const sink = opts.sink ?? nullSink
   const parsed = apiJobSchema.safeParse(input)
   if (!parsed.success) {
-    const rec = new JobRecorder(jobId, sink, new Redactor(secretsIn(input)))
+    const rec = new JobRecorder(jobId, sink, new Redactor(secretsOf(input)))
     const message = rec.redactor.redact(describeIssues(parsed.error.issues))
     rec.line('err', `INVALID_INPUT: ${message}`)
-    return rec.finish(invalidResult(input, message, rec))
+    return rec.finish(apiFailure({ code: 'INVALID_INPUT', message }, requestOf(input), rec))
   }
   const job = parsed.data
-  const rec = new JobRecorder(jobId, sink, new Redactor(secretsIn(job)))
+  const rec = new JobRecorder(jobId, sink, new Redactor(secretsOf(job)))
   try {
     return rec.finish(await new ApiRun(job, rec, opts).run())
   } catch (err) {
     // ApiRun handles its own failures; this is the promise "never throws" kept even for a bug.
-    const error = classifyThrown(err)
+    const thrown = classifyThrown(err)
+    const error = { ...thrown, message: rec.redactor.redact(thrown.message) }
     rec.line('err', `${error.code}: ${error.message}`)
-    return rec.finish(invalidResult(job, error.message, rec, error))
+    return rec.finish(apiFailure(error, requestOf(job), rec))
   }
 }
 
@@ -96,7 +99,7 @@ class ApiRun {
       else if (job.tls.insecure) this.warn('TLS certificate verification is OFF for this run: the server’s identity is not checked.')
 
       const timeouts = { ...DEFAULT_API_TIMEOUTS, ...job.timeouts }
-      this.exchange = new HttpExchange({ rec, tls: job.tls, timeouts, signal: this.opts.signal, keepAlive: this.opts.keepAlive, warn: (t) => this.warn(t) })
+      this.exchange = new HttpExchange({ rec, tls: job.tls, network: job.network, timeouts, signal: this.opts.signal, keepAlive: this.opts.keepAlive, warn: (t) => this.warn(t) })
       const raw = await this.exchange.send(built)
       const res = parse(raw)
       this.result = { status: res.status, messageId: null, body: res.text ? rec.redactor.redact(bodyForResult(res.text)) : null }
@@ -169,7 +172,7 @@ class ApiRun {
     if (phases.length)
       rec.line(
         'info',
-        `timing: ${phases.map((p) => `${p.name} ${p.durationMs.toFixed(1)}`).join(' · ')} ms · total ${totalMs.toFixed(1)} ms · ${roundTrips} round trip${roundTrips === 1 ? '' : 's'} · ${bytes.sent} bytes sent, ${bytes.received} received`,
+        `timing: ${phases.map((p) => `${p.name} ${p.durationMs.toFixed(1)}`).join(' · ')} ms · total ${totalMs.toFixed(1)} ms · ${plural(roundTrips, 'round trip')} · ${bytes.sent} bytes sent, ${bytes.received} received`,
       )
     const clean = error
       ? {
@@ -239,30 +242,8 @@ function parse(raw: ExchangeResponse): ParsedResponse {
 }
 
 /** Whatever secrets the input carries, valid or not: they must not appear in what we echo. */
-function secretsIn(input: unknown): string[] {
-  const c = (input as { credentials?: Record<string, unknown> } | null)?.credentials
-  if (!c || typeof c !== 'object') return []
-  return [c.key, c.secret, c.sessionToken].filter((s): s is string => typeof s === 'string' && s.length > 0)
-}
-
-function invalidResult(input: unknown, message: string, rec: JobRecorder, error?: ClassifiedError): ApiResult {
+/** The provider and action of `input`, valid or not, for the result of a request that was never sent. */
+function requestOf(input: unknown): ApiFailureRequest {
   const i = (input ?? {}) as { provider?: unknown; action?: unknown }
-  const provider = API_PROVIDERS.find((p) => p === i.provider) ?? 'generic'
-  const action = API_ACTIONS.find((a) => a === i.action) ?? 'send'
-  return {
-    ok: false,
-    kind: 'api',
-    provider,
-    action,
-    error: error ? { ...error, message: rec.redactor.redact(error.message) } : { code: 'INVALID_INPUT', message },
-    warnings: [],
-    target: { method: '', url: '', address: null },
-    phases: rec.phases,
-    totalMs: rec.now(),
-    roundTrips: 0,
-    tls: null,
-    bytes: { sent: 0, received: 0 },
-    transcript: rec.lines,
-    result: { status: null, messageId: null, body: null },
-  }
+  return { provider: API_PROVIDERS.find((p) => p === i.provider) ?? 'generic', action: API_ACTIONS.find((a) => a === i.action) ?? 'send' }
 }

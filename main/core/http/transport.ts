@@ -5,11 +5,11 @@
 import { createHash } from 'node:crypto'
 import http from 'node:http'
 import type tls from 'node:tls'
-import type { TlsInfo, TlsOptions } from '../../../preload/contract'
+import type { NetworkOptions, TlsInfo, TlsOptions } from '../../../preload/contract'
 import { abortError, EngineError, fail } from '../errors'
-import { resolveHost } from '../net/resolve'
-import { openTcp } from '../net/tcp'
-import { buildTlsOptions, describeTls, handshakeRoundTrips, startTls, tlsInfo, verificationError } from '../net/tls'
+import { dial, DialError } from '../net/dial'
+import { recorderLog } from '../net/log'
+import { buildTlsOptions } from '../net/tls'
 import type { JobRecorder } from '../transcript/recorder'
 import { displayHeaderValue, isTextual, showBody } from './display'
 import type { ApiKeepAlive, KeptConnection } from './keep-alive'
@@ -23,6 +23,7 @@ export const USER_AGENT = 'Mailprobe (mail-submission tester)'
 export interface ExchangeOptions {
   rec: JobRecorder
   tls: TlsOptions
+  network: NetworkOptions
   timeouts: { connectMs: number; socketMs: number }
   signal?: AbortSignal
   keepAlive?: ApiKeepAlive
@@ -60,7 +61,7 @@ export class HttpExchange {
     const port = Number(url.port) || (secure ? 443 : 80)
     // Read the CA file before touching the network: a bad path is the user's to fix, not a TLS failure.
     const tlsOptions = secure ? await buildTlsOptions(hostname, this.o.tls) : null
-    const key = connectionKey(url, this.o.tls)
+    const key = connectionKey(url, this.o.tls, this.o.network)
     try {
       if (this.o.signal?.aborted) throw abortError()
       this.conn = this.o.keepAlive?.take(key) ?? null
@@ -81,50 +82,33 @@ export class HttpExchange {
 
   private async connect(key: string, hostname: string, port: number, tlsOptions: tls.ConnectionOptions | null): Promise<KeptConnection> {
     const { rec, signal } = this.o
-    const budget = this.o.timeouts.connectMs
-    const t0 = rec.now()
-    // Whole milliseconds: the budget left is quoted in a handshake timeout's message ("within 1499 ms", not 1498.889).
-    const remaining = () => Math.max(100, Math.round(budget - (rec.now() - t0)))
-    const resolved = await resolveHost(hostname, { timeoutMs: budget, signal })
-    const t1 = rec.now()
-    if (resolved.looked) {
-      rec.phase({ name: 'dns', startMs: t0, durationMs: round(t1 - t0), roundTrips: 0 })
-      rec.line('info', `resolved ${hostname} → ${resolved.addresses.map((a) => a.address).join(', ')} in ${(t1 - t0).toFixed(1)} ms`)
-    }
-    const raw = await openTcp({
+    const dialed = await dial({
       host: hostname,
-      resolved,
       port,
-      timeoutMs: remaining(),
+      network: this.o.network,
+      timeoutMs: this.o.timeouts.connectMs,
       signal,
-      onAttemptFailed: (ip, family, reason) => rec.line('info', `attempt to ${ip} (IPv${family}) failed: ${reason}`),
-    })
-    const t2 = rec.now()
-    this.address = raw.remoteAddress ?? null
-    rec.phase({ name: 'connect', startMs: t1, durationMs: round(t2 - t1), roundTrips: 1 })
-    rec.line('info', `connected to ${this.address}:${port} in ${(t2 - t1).toFixed(1)} ms`)
-    const conn: KeptConnection = { key, raw, socket: raw, tls: null, address: this.address, requests: 0 }
-    // Until the request takes over, the raw socket's byte counters are the connection's.
-    this.conn = conn
-    if (!tlsOptions) return conn
-    rec.line('tls', `starting TLS with ${tlsOptions.servername ?? hostname} (ALPN http/1.1)`)
-    const secure = await startTls(raw, { ...tlsOptions, ALPNProtocols: ['http/1.1'] }, remaining(), signal).catch((err: unknown) => {
+      log: recorderLog(rec),
+      tls: tlsOptions && {
+        options: { ...tlsOptions, ALPNProtocols: ['http/1.1'] },
+        name: this.o.tls.servername ?? hostname,
+        insecure: this.o.tls.insecure,
+        verify: 'enforce',
+        intro: `starting TLS with ${tlsOptions.servername ?? hostname} (ALPN http/1.1)`,
+      },
+    }).catch((err: unknown) => {
+      // A refused certificate is still shown in the result.
+      if (err instanceof DialError) {
+        this.tls = err.found.tls ?? null
+        this.bytes = err.found.bytes ?? this.bytes
+      }
       throw httpTlsError(err, port)
     })
-    const t3 = rec.now()
-    rec.phase({ name: 'tls', startMs: t2, durationMs: round(t3 - t2), roundTrips: handshakeRoundTrips(secure) })
-    conn.socket = secure
-    this.tls = conn.tls = tlsInfo(secure, this.o.tls.insecure)
-    rec.line('tls', describeTls(this.tls))
-    if (this.tls.sans.length) rec.line('tls', `certificate names: ${this.tls.sans.join(', ')} · valid ${this.tls.validFrom.slice(0, 10)} → ${this.tls.validTo.slice(0, 10)}`)
-    // Trust is decided here, before a single byte of the request (and its credentials) is written.
-    const verdict = verificationError(secure, this.o.tls.servername ?? hostname)
-    if (verdict && !this.o.tls.insecure) {
-      rec.line('tls', 'certificate not trusted: closing without sending the request (the credentials never left this machine)')
-      throw new EngineError(verdict)
-    }
-    if (verdict) this.o.warn(`The certificate would have failed verification (${verdict.code}), but verification is off: the credentials went to a server whose identity was not checked.`)
-    return conn
+    this.address = dialed.address
+    this.tls = dialed.tls
+    if (dialed.verdict)
+      this.o.warn(`The certificate would have failed verification (${dialed.verdict.code}), but verification is off: the credentials went to a server whose identity was not checked.`)
+    return { key, raw: dialed.raw, socket: dialed.socket, tls: dialed.tls, address: dialed.address, requests: 0 }
   }
 
   private exchange(req: BuiltRequest): Promise<ExchangeResponse> {
@@ -314,10 +298,10 @@ function httpTlsError(err: unknown, port: number): unknown {
   return err
 }
 
-/** Connections are reused only for the same origin and the same TLS trust settings. */
-function connectionKey(url: URL, t: TlsOptions): string {
+/** Connections are reused only for the same origin, the same TLS trust settings and the same way there (proxy, family, source). */
+function connectionKey(url: URL, t: TlsOptions, n: NetworkOptions): string {
   const pem = t.caPem ? createHash('sha256').update(t.caPem).digest('hex').slice(0, 16) : ''
-  return [url.origin, t.servername ?? '', t.caFile ?? '', pem, t.insecure ? 'insecure' : 'verified', t.minVersion ?? ''].join('|')
+  return [url.origin, t.servername ?? '', t.caFile ?? '', pem, t.insecure ? 'insecure' : 'verified', t.minVersion ?? '', n.family, n.localAddress ?? '', n.proxy?.url ?? ''].join('|')
 }
 
 function requestError(err: NodeJS.ErrnoException, reused: boolean, gotHead: boolean): unknown {

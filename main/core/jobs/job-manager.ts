@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto'
+import type { AnyJobResult, ClassifiedError } from '../../../preload/contract'
+import { internalError } from '../errors'
 import type { EventSink } from '../transcript/event-sink'
 
 export interface JobContext {
@@ -16,19 +18,22 @@ export class JobManager {
 
   constructor(private readonly sink: EventSink) {}
 
-  start(run: (ctx: JobContext) => Promise<unknown>): { jobId: string } {
+  /**
+   * Runs `run` as a job. Engines never reject (every failure is a result), but should one do so
+   * anyway, the job still ends with a whole result of its kind: `crashed` builds it from the
+   * INTERNAL error, with the same builder the engine uses for its own failures.
+   */
+  start<R extends AnyJobResult>(run: (ctx: JobContext) => Promise<R>, crashed: (error: ClassifiedError) => R): { jobId: string } {
     const jobId = randomUUID()
     const controller = new AbortController()
     this.running.set(jobId, controller)
-    // Engines never reject (every failure is a result), but a bug must not become an unhandled rejection.
     run({ jobId, signal: controller.signal, sink: this.sink })
       .catch((err: unknown) => {
-        this.sink.emit({
-          type: 'result',
-          jobId,
-          seq: Number.MAX_SAFE_INTEGER,
-          result: { ok: false, error: { code: 'INTERNAL', message: `Mailprobe failed unexpectedly: ${String(err)}` } },
-        })
+        // After every event the job may have sent: the result is always last.
+        this.sink.emit({ type: 'result', jobId, seq: Number.MAX_SAFE_INTEGER, result: crashed(internalError(err)) })
+      })
+      .catch(() => {
+        // The sink itself failed (its caller is gone): nobody is left to tell.
       })
       .finally(() => this.running.delete(jobId))
     return { jobId }

@@ -20,6 +20,7 @@
  * finished. Never throws.
  */
 import { randomUUID } from 'node:crypto'
+import type { z } from 'zod'
 import {
   apiJobSchema,
   compareJobSchema,
@@ -35,16 +36,19 @@ import {
   type SmtpJob,
   type SmtpResult,
 } from '../../../preload/contract'
-import { compareFailure } from '../runs/failures'
+import { internalError } from '../errors'
 import { nullSink, type EventSink, type JobOptions } from '../transcript/event-sink'
 import { JobRecorder } from '../transcript/recorder'
-import { Redactor } from '../transcript/redact'
+import { Redactor, secretsOf } from '../transcript/redact'
+import { plural, stageOfAction } from '../../../preload/contract/wording'
 import { describeIssues } from '../validation'
 import { coldLane, warmApiLane, warmSmtpLane, type Lane } from './lanes'
+import { compareFailure } from './result'
 import { profileStats, rank } from './stats'
 
 export { compareToCsv, compareToJson, COMPARE_EXPORT_FORMAT, COMPARE_EXPORT_VERSION } from './export'
 export { percentile, median } from './stats'
+export { compareFailure, type CompareFailureRequest } from './result'
 
 export type CompareOptions = JobOptions
 
@@ -73,10 +77,22 @@ export async function runCompare(input: unknown, opts: CompareOptions = {}): Pro
   }
   const req = parsed.data
   const rec = new JobRecorder(jobId, sink, new Redactor(secretsIn(input)))
+  try {
+    return await compare(req, rec, opts.signal, (p) => (pendingProgress = p))
+  } catch (err) {
+    // compare() classifies every run's failure; this is the promise that runCompare never throws, kept even for a bug.
+    return rec.finish(failed(rec, req, internalError(err)))
+  }
+}
+
+type CompareJob = z.output<typeof compareJobSchema>
+
+/** The comparison itself, on valid input; `setProgress` puts progress on the next transcript event. */
+async function compare(req: CompareJob, rec: JobRecorder, signal: AbortSignal | undefined, setProgress: (p: JobProgress) => void): Promise<CompareResult> {
   const prepared: Prepared[] = []
   for (const [i, spec] of req.profiles.entries()) {
     const p = prepare(spec, req.action)
-    if ('problem' in p) return rec.finish(failed(rec, input, { code: 'INVALID_INPUT', message: rec.redactor.redact(`profiles[${i}] "${spec.name}": ${p.problem}`) }))
+    if ('problem' in p) return rec.finish(failed(rec, req, { code: 'INVALID_INPUT', message: rec.redactor.redact(`profiles[${i}] "${spec.name}": ${p.problem}`) }))
     prepared.push(p)
   }
 
@@ -87,16 +103,15 @@ export async function runCompare(input: unknown, opts: CompareOptions = {}): Pro
   const total = req.runs * prepared.length
   rec.line(
     'info',
-    `comparing ${prepared.map((p) => `${p.name} (${p.target})`).join(' vs ')}: ${req.runs} run${req.runs === 1 ? '' : 's'} each, ${req.mode}, ${req.action}, interleaved${req.concurrency > 1 ? `, ${req.concurrency} at a time` : ''}`,
+    `comparing ${prepared.map((p) => `${p.name} (${p.target})`).join(' vs ')}: ${plural(req.runs, 'run')} each, ${req.mode}, ${req.action}, interleaved${req.concurrency > 1 ? `, ${req.concurrency} at a time` : ''}`,
   )
   if (req.mode === 'warm') rec.line('info', 'warm: each profile’s connection is opened (connect, TLS, AUTH / a key check) before its first run and reused; that setup is measured apart')
-  progress(rec, 0, total, 0, null, (p) => (pendingProgress = p), `0/${total} runs done`)
+  progress(rec, 0, total, 0, null, setProgress, `0/${total} runs done`)
 
   // A B A B …: the order runs start in.
   const queue: { profile: number; run: number }[] = []
   for (let run = 1; run <= req.runs; run++) for (let profile = 0; profile < prepared.length; profile++) queue.push({ profile, run })
   const samples: CompareSample[] = []
-  const signal = opts.signal
   let started = 0
   let done = 0
   const t0 = rec.now()
@@ -124,9 +139,9 @@ export async function runCompare(input: unknown, opts: CompareOptions = {}): Pro
       const elapsed = rec.now() - t0
       const eta = done < total ? (elapsed / done) * (total - done) : 0
       const what = sample.ok
-        ? `ok ${sample.totalMs.toFixed(1)} ms · ${sample.roundTrips} round trip${sample.roundTrips === 1 ? '' : 's'}${req.mode === 'warm' && !sample.reused ? ' (had to reconnect)' : ''}`
+        ? `ok ${sample.totalMs.toFixed(1)} ms · ${plural(sample.roundTrips, 'round trip')}${req.mode === 'warm' && !sample.reused ? ' (had to reconnect)' : ''}`
         : `FAILED ${sample.errorCode}${outcome?.result.error ? ` — ${outcome.result.error.message}` : ''}`
-      progress(rec, done, total, elapsed, eta, (pr) => (pendingProgress = pr), `${done}/${total} · ${p.name} run ${item.run}: ${what}`)
+      progress(rec, done, total, elapsed, eta, setProgress, `${done}/${total} · ${p.name} run ${item.run}: ${what}`)
     }
   }
   try {
@@ -145,7 +160,7 @@ export async function runCompare(input: unknown, opts: CompareOptions = {}): Pro
     if (reconnected) warnings.push(`${p.name}: ${reconnected} of ${mine.length} warm runs had to open a new connection, so they include connecting`)
     const opened = lane.setups?.length ?? 0
     if (opened > Math.min(req.concurrency, req.runs) && opened > 1)
-      warnings.push(`${p.name}: ${opened} connections were opened for ${mine.length} runs (the server closed some, or opening failed); each opening is measured apart, not in the runs`)
+      warnings.push(`${p.name}: ${opened} connections were opened for ${plural(mine.length, 'run')} (the server closed some, or opening failed); each opening is measured apart, not in the runs`)
     return profileStats({ name: p.name, kind: p.kind, target: p.target, setups: lane.setups }, mine)
   })
   if (req.concurrency > 1) warnings.push(`${req.concurrency} runs were in flight at once: each competed with the others for this machine’s CPU and network, which adds to the times.`)
@@ -155,7 +170,7 @@ export async function runCompare(input: unknown, opts: CompareOptions = {}): Pro
     const t = s.totalMs
     rec.line(
       'info',
-      `${s.name}: ${s.runsOk}/${s.runs} ok${t.median !== null ? ` · median ${t.median.toFixed(1)} ms (min ${t.min!.toFixed(1)}, p95 ${t.p95!.toFixed(1)}, max ${t.max!.toFixed(1)}) · ${s.roundTrips} round trip${s.roundTrips === 1 ? '' : 's'}` : ''}${s.ratio !== null ? ` · ×${s.ratio.toFixed(2)}` : ''}${
+      `${s.name}: ${s.runsOk}/${s.runs} ok${t.median !== null ? ` · median ${t.median.toFixed(1)} ms (min ${t.min!.toFixed(1)}, p95 ${t.p95!.toFixed(1)}, max ${t.max!.toFixed(1)}) · ${plural(s.roundTrips ?? 0, 'round trip')}` : ''}${s.ratio !== null ? ` · ×${s.ratio.toFixed(2)}` : ''}${
         Object.keys(s.errors).length
           ? ` · errors ${Object.entries(s.errors)
               .map(([c, n]) => `${c}×${n}`)
@@ -205,7 +220,7 @@ export function formatDuration(ms: number): string {
 /** The profile's job with the comparison's action applied, validated by its engine's schema. */
 function prepare(spec: { kind: 'smtp' | 'api'; name: string; job: Record<string, unknown> }, action: 'verify' | 'send'): Prepared | { problem: string } {
   if (spec.kind === 'smtp') {
-    const raw = { ...spec.job, stopAfter: action === 'verify' ? 'auth' : 'send' }
+    const raw = { ...spec.job, stopAfter: stageOfAction(action) }
     const r = smtpJobSchema.safeParse(raw)
     if (!r.success) return { problem: describeIssues(r.error.issues) }
     return {
@@ -274,15 +289,12 @@ function internalSample(seq: number, item: { profile: number; run: number }, nam
 function secretsIn(input: unknown): string[] {
   const profiles = (input as { profiles?: unknown } | null)?.profiles
   if (!Array.isArray(profiles)) return []
-  const out: string[] = []
-  for (const p of profiles) {
-    const job = (p as { job?: { auth?: { secret?: unknown }; credentials?: Record<string, unknown> } } | null)?.job
-    for (const v of [job?.auth?.secret, job?.credentials?.key, job?.credentials?.secret, job?.credentials?.sessionToken]) if (typeof v === 'string' && v) out.push(v)
-  }
-  return out
+  return profiles.flatMap((p) => secretsOf((p as { job?: unknown } | null)?.job))
 }
 
+/** The error line and the result of a comparison that cannot run (`input` may be anything: its request fields are taken where valid). */
 function failed(rec: JobRecorder, input: unknown, error: ClassifiedError): CompareResult {
+  error = { ...error, message: rec.redactor.redact(error.message) }
   rec.line('err', `${error.code}: ${error.message}`)
   const i = (input ?? {}) as { mode?: unknown; action?: unknown; runs?: unknown; concurrency?: unknown }
   return compareFailure(

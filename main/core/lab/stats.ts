@@ -36,8 +36,12 @@ export interface ProfileFacts {
 /** Figures of one profile from its samples (ratio filled in by `rank`). */
 export function profileStats(facts: ProfileFacts, samples: readonly CompareSample[]): CompareProfileStats {
   const ok = samples.filter((s) => s.ok)
-  const errors: Record<string, number> = {}
-  for (const s of samples) if (!s.ok) errors[s.errorCode ?? 'INTERNAL'] = (errors[s.errorCode ?? 'INTERNAL'] ?? 0) + 1
+  const errors: CompareProfileStats['errors'] = {}
+  for (const s of samples) {
+    if (s.ok) continue
+    const code = s.errorCode ?? 'INTERNAL'
+    errors[code] = (errors[code] ?? 0) + 1
+  }
   const totals = ok.map((s) => s.totalMs)
   const phaseOrder: string[] = []
   for (const s of ok) for (const name of Object.keys(s.phases)) if (!phaseOrder.includes(name)) phaseOrder.push(name)

@@ -1,4 +1,4 @@
-import MailComposer from 'nodemailer/lib/mail-composer'
+import type MailComposer from 'nodemailer/lib/mail-composer'
 import type { SmtpMessage } from '../../../preload/contract'
 import type { LoadedAttachment } from './attachments'
 
@@ -27,7 +27,8 @@ export interface BuiltMessage {
 export async function buildMessage(m: MessageFields, attachments: readonly MessageAttachment[]): Promise<BuiltMessage> {
   const headers: Record<string, string[]> = {}
   for (const h of m.headers) (headers[h.name] ??= []).push(h.value)
-  const node = new MailComposer({
+  const Composer = await loadComposer()
+  const node = new Composer({
     from: m.from,
     to: m.to,
     cc: m.cc,
@@ -47,8 +48,14 @@ export async function buildMessage(m: MessageFields, attachments: readonly Messa
  * The SMTP envelope of a message: sender and every recipient (to, cc and bcc), with international
  * domain names in their ASCII (punycode) form, so only a non-ASCII local part needs SMTPUTF8.
  */
-export function envelopeOf(m: Pick<SmtpMessage, 'from' | 'to' | 'cc' | 'bcc'>): Envelope {
-  return envelopeFrom(new MailComposer({ from: m.from, to: m.to, cc: m.cc, bcc: m.bcc }).compile())
+export async function envelopeOf(m: Pick<SmtpMessage, 'from' | 'to' | 'cc' | 'bcc'>): Promise<Envelope> {
+  const Composer = await loadComposer()
+  return envelopeFrom(new Composer({ from: m.from, to: m.to, cc: m.cc, bcc: m.bcc }).compile())
+}
+
+/** nodemailer's MIME composer, loaded on first use: a run that only connects never needs nodemailer (the CLI's start-up). */
+async function loadComposer(): Promise<typeof MailComposer> {
+  return (await import('nodemailer/lib/mail-composer')).default
 }
 
 function envelopeFrom(node: ReturnType<MailComposer['compile']>): Envelope {

@@ -1,6 +1,8 @@
 import type net from 'node:net'
 import { Duplex } from 'node:stream'
-import { SNIFF_LIMIT } from './sniff'
+
+/** How much of a peer's first answer is kept: enough to name the service that answered. */
+export const CAPTURE_LIMIT = 4096
 
 /**
  * A pass-through duplex over a socket that keeps the first bytes the peer sent. The TLS attempt
@@ -21,7 +23,7 @@ export class Tap extends Duplex {
     this.on('error', () => {})
   }
 
-  /** What the peer sent, decoded as latin1, up to SNIFF_LIMIT bytes. */
+  /** What the peer sent, decoded as latin1, up to CAPTURE_LIMIT bytes. */
   get captured(): string {
     return Buffer.concat(this.seen).toString('latin1')
   }
@@ -49,8 +51,8 @@ export class Tap extends Duplex {
   }
 
   private onData = (chunk: Buffer) => {
-    if (this.seenBytes < SNIFF_LIMIT) {
-      const keep = chunk.subarray(0, SNIFF_LIMIT - this.seenBytes)
+    if (this.seenBytes < CAPTURE_LIMIT) {
+      const keep = chunk.subarray(0, CAPTURE_LIMIT - this.seenBytes)
       this.seen.push(keep)
       this.seenBytes += keep.length
     }

@@ -1,21 +1,27 @@
 import net from 'node:net'
-import { abortError, fail } from '../errors'
+import type { ClassifiedError } from '../../../preload/contract'
+import { abortError, EngineError } from '../errors'
 import type { Resolved } from './resolve'
 
 export interface TcpOptions {
+  /** The name the addresses belong to (for messages). */
   host: string
   resolved: Resolved
   port: number
   timeoutMs: number
   signal?: AbortSignal
-  /** Each address tried (Happy Eyeballs may try several). */
+  /** The source address to bind to. */
+  localAddress?: string
+  /** Each address tried, as it is tried (Happy Eyeballs may try several). */
   onAttempt?: (address: string, family: number) => void
   onAttemptFailed?: (address: string, family: number, reason: string) => void
 }
 
 /**
- * Opens a TCP connection to pre-resolved addresses (Happy Eyeballs across them), bounded by
- * the connect timeout and the signal. The socket is ours: its byte counters measure the session.
+ * Opens a TCP connection to pre-resolved addresses, bounded by the connect timeout and the signal.
+ * With several addresses Node's Happy Eyeballs tries them in turn, IPv6 and IPv4 interleaved, a new
+ * attempt every 250 ms while the earlier ones are still pending. The socket is ours: its byte
+ * counters measure the session.
  */
 export function openTcp(opts: TcpOptions): Promise<net.Socket> {
   const list = opts.resolved.addresses
@@ -26,11 +32,14 @@ export function openTcp(opts: TcpOptions): Promise<net.Socket> {
       port: opts.port,
       autoSelectFamily: list.length > 1,
       autoSelectFamilyAttemptTimeout: 250,
-      // Our own resolution is authoritative: hand net the addresses we already have.
-      lookup: (_h, o, cb) => {
-        if ((o as { all?: boolean }).all) (cb as (e: null, a: { address: string; family: number }[]) => void)(null, list)
-        else (cb as (e: null, a: string, f: number) => void)(null, first.address, first.family)
-      },
+      ...(opts.localAddress ? { localAddress: opts.localAddress } : {}),
+      // Our own resolution is authoritative: hand net the addresses we already have, on the next
+      // tick, so that the attempt listeners below are in place before the first attempt starts.
+      lookup: (_h, o, cb) =>
+        process.nextTick(() => {
+          if ((o as { all?: boolean }).all) (cb as (e: null, a: { address: string; family: number }[]) => void)(null, list)
+          else (cb as (e: null, a: string, f: number) => void)(null, first.address, first.family)
+        }),
     })
     socket.setNoDelay(true)
     let settled = false
@@ -51,21 +60,15 @@ export function openTcp(opts: TcpOptions): Promise<net.Socket> {
       }
     }
     const onConnect = () => done()
-    const onError = (err: NodeJS.ErrnoException) => {
-      const target = `${opts.host}:${opts.port}`
-      const code = err.code ?? ''
-      // Happy Eyeballs reports an AggregateError; the first inner error says what happened.
-      const inner = (err as unknown as { errors?: NodeJS.ErrnoException[] }).errors?.[0]?.code ?? code
-      if (inner === 'ECONNREFUSED') return done(catchFail(() => fail('CONNECT_REFUSED', `Connection refused by ${target}: nothing listens on that port, or a firewall rejects it.`, { detail: inner })))
-      if (inner === 'ETIMEDOUT') return done(catchFail(() => fail('CONNECT_TIMEOUT', `No TCP answer from ${target}: the port is probably filtered by a firewall or your provider.`, { detail: inner })))
-      if (inner === 'EHOSTUNREACH' || inner === 'ENETUNREACH') return done(catchFail(() => fail('CONNECT_REFUSED', `${target} is unreachable from this network (${inner}).`, { detail: inner })))
-      done(catchFail(() => fail('CONNECTION_LOST', `Could not connect to ${target}: ${err.message}.`, { detail: inner })))
-    }
+    const onError = (err: NodeJS.ErrnoException) => done(new EngineError(connectError(err, opts)))
     const onAbort = () => done(abortError())
     const timer = setTimeout(
       () =>
         done(
-          catchFail(() => fail('CONNECT_TIMEOUT', `No TCP answer from ${opts.host}:${opts.port} within ${opts.timeoutMs} ms: the port is probably filtered (blocked) on the way; port 25 often is.`)),
+          new EngineError({
+            code: 'CONNECT_TIMEOUT',
+            message: `No TCP answer from ${opts.host}:${opts.port} within ${opts.timeoutMs} ms: the port is probably filtered (blocked) on the way; port 25 often is.`,
+          }),
         ),
       opts.timeoutMs,
     )
@@ -78,10 +81,15 @@ export function openTcp(opts: TcpOptions): Promise<net.Socket> {
   })
 }
 
-function catchFail(f: () => never): unknown {
-  try {
-    f()
-  } catch (e) {
-    return e
-  }
+/** A failed connect as a classified error; Happy Eyeballs reports an AggregateError whose first inner error says what happened. */
+function connectError(err: NodeJS.ErrnoException, opts: TcpOptions): ClassifiedError {
+  const target = `${opts.host}:${opts.port}`
+  const code = (err as unknown as { errors?: NodeJS.ErrnoException[] }).errors?.[0]?.code ?? err.code ?? ''
+  const detail = code || err.message
+  if (code === 'ECONNREFUSED') return { code: 'CONNECT_REFUSED', message: `Connection refused by ${target}: nothing listens on that port, or a firewall rejects it.`, detail }
+  if (code === 'ETIMEDOUT') return { code: 'CONNECT_TIMEOUT', message: `No TCP answer from ${target}: the port is probably filtered by a firewall or your provider.`, detail }
+  if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return { code: 'CONNECT_REFUSED', message: `${target} is unreachable from this network (${code}).`, detail }
+  if (opts.localAddress && (code === 'EADDRNOTAVAIL' || code === 'EINVAL' || code === 'EAFNOSUPPORT'))
+    return { code: 'INVALID_INPUT', message: `Cannot connect from ${opts.localAddress}: it is not an address of this machine, or not of the server's address family (${code}).`, detail }
+  return { code: 'CONNECTION_LOST', message: `Could not connect to ${target}: ${err.message}.`, detail }
 }

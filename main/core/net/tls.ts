@@ -1,8 +1,10 @@
 import { readFile } from 'node:fs/promises'
 import type { Duplex } from 'node:stream'
 import tls from 'node:tls'
-import type { ClassifiedError, TlsInfo, TlsOptions } from '../../../preload/contract'
+import type { CertSummary, ClassifiedError, TlsInfo, TlsOptions } from '../../../preload/contract'
 import { abortError, fail } from '../errors'
+import { plural } from '../report/text'
+import type { NetLog } from './log'
 
 /**
  * tls.connect options from a profile's TLS settings. Verification is decided by us after the
@@ -157,6 +159,59 @@ export function certSummary(cert: tls.PeerCertificate | undefined) {
 export function describeTls(info: TlsInfo): string {
   const verdict = info.authorized ? 'verified' : info.insecure ? `NOT verified (${info.authorizationError}; verification is off)` : `NOT verified (${info.authorizationError})`
   return `${info.protocol} ${info.cipher} · ${info.subject || 'no subject'} · issuer ${info.issuer || 'unknown'} · ${verdict}`
+}
+
+export interface TlsReport {
+  info: TlsInfo
+  /** Why the certificate fails verification for `name`, null when it is trusted (reported whatever `insecure` says). */
+  verdict: ClassifiedError | null
+}
+
+/**
+ * The facts of a finished handshake, written to the transcript the same way for every job: the
+ * session and verdict, then (as details) the names, validity and the chain.
+ */
+export function reportTls(socket: tls.TLSSocket, check: { name: string; insecure: boolean }, log: Pick<NetLog, 'line'>): TlsReport {
+  const info = tlsInfo(socket, check.insecure)
+  log.line('tls', describeTls(info))
+  if (info.sans.length || info.validTo) {
+    const left = info.validTo ? daysUntil(info.validTo, Date.now()) : null
+    log.line('tls', `certificate names: ${info.sans.join(', ') || 'none'} · valid ${info.validFrom.slice(0, 10)} → ${info.validTo.slice(0, 10)}${expiry(left)}`, { detail: true })
+  }
+  const leaf = socket.getPeerCertificate(true)
+  for (const [i, c] of chainOf(leaf).entries()) if (i > 0) log.line('tls', `chain ${i}: ${c.subject || 'no subject'} · issuer ${c.issuer || 'unknown'} · SHA-256 ${c.fingerprint256}`, { detail: true })
+  return { info, verdict: verificationError(socket, check.name) }
+}
+
+function expiry(days: number | null): string {
+  if (days === null) return ''
+  return days < 0 ? ` (expired ${plural(-days, 'day')} ago)` : ` (${plural(days, 'day')} left)`
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000
+const MAX_CHAIN = 10
+
+/** Whole days from `now` to `iso`: 13.9 days left → 13; expired 35.2 days ago → -35; expired an hour ago → -1. */
+export function daysUntil(iso: string, now: number): number | null {
+  const end = Date.parse(iso)
+  if (!Number.isFinite(end)) return null
+  const ms = end - now
+  return ms >= 0 ? Math.floor(ms / DAY_MS) : -Math.max(1, Math.floor(-ms / DAY_MS))
+}
+
+/** The leaf and its issuers as Node reports them (the peer's chain, completed from the trust store when it verified). */
+export function chainOf(leaf: tls.DetailedPeerCertificate | undefined): CertSummary[] {
+  const out: CertSummary[] = []
+  const seen = new Set<string>()
+  let cert: tls.DetailedPeerCertificate | undefined = leaf
+  while (cert && Object.keys(cert).length && out.length < MAX_CHAIN) {
+    const key = cert.fingerprint256 ?? String(out.length)
+    if (seen.has(key)) break
+    seen.add(key)
+    out.push(certSummary(cert))
+    cert = cert.issuerCertificate
+  }
+  return out
 }
 
 export function formatName(name: tls.Certificate | Record<string, string | string[]>): string {

@@ -1,4 +1,5 @@
 import type { ProbePort, ProbeTls } from '../../../preload/contract'
+import { plural } from '../../../preload/contract/wording'
 
 /** Everything the probe found on one port, before the diagnosis is written. */
 export type PortFacts = Omit<ProbePort, 'diagnosis'>
@@ -70,7 +71,7 @@ function caveat(p: PortFacts): string {
   if (p.speaks === 'smtp' && p.port === 465)
     return `Port 465 usually means implicit TLS, but this server speaks plaintext first: clients set to implicit TLS fail with "wrong version number"${p.starttls ? '; use STARTTLS (secure: false)' : ''}`
   const days = p.tls?.daysUntilExpiry
-  if (typeof days === 'number' && days >= 0 && days < EXPIRY_WARNING_DAYS) return `Its certificate expires in ${days} day${days === 1 ? '' : 's'}`
+  if (typeof days === 'number' && days >= 0 && days < EXPIRY_WARNING_DAYS) return `Its certificate expires in ${plural(days, 'day')}`
   return ''
 }
 
@@ -79,7 +80,7 @@ export function certProblem(t: ProbeTls, host: string): string {
   const code = t.verification?.code
   if (code === 'CERT_EXPIRED') {
     const days = t.daysUntilExpiry
-    if (typeof days === 'number' && days < 0) return `Its certificate expired ${-days} day${days === -1 ? '' : 's'} ago`
+    if (typeof days === 'number' && days < 0) return `Its certificate expired ${plural(-days, 'day')} ago`
     return 'Its certificate is not valid at this time'
   }
   if (code === 'CERT_HOSTNAME_MISMATCH') return `Its certificate is for ${t.sans.length ? t.sans.slice(0, 4).join(', ') : t.subject || 'another name'}, not ${t.servername || host}`

@@ -3,11 +3,11 @@ import type tls from 'node:tls'
 import type { ClassifiedError, ProbeTls } from '../../../preload/contract'
 import { fail } from '../errors'
 import { ReplyReader, type SmtpReply } from '../net/reply-reader'
-import { handshakeRoundTrips, startTls } from '../net/tls'
+import { handshake } from '../net/dial'
 import { hasCapability } from '../smtp/capabilities'
 import { ehloKeywords } from './extensions'
 import { probeError, type PortLog } from './port-log'
-import { logTls, probeTls } from './tls-facts'
+import { noteCertificateCheck, probeTls } from './tls-facts'
 
 /** How long a polite QUIT may take before we just close. */
 const QUIT_GRACE_MS = 2000
@@ -86,16 +86,15 @@ async function converse(session: Session, secured: boolean, out: DialogueOutcome
   // RFC 3207: anything the server sent after its 220 and before TLS must be thrown away (the CVE-2011-0411 class).
   if (session.ch.reader.pendingText) ctx.log.line('info', 'warning: the server sent bytes after "220" to STARTTLS, before TLS was up; they were ignored.')
   session.ch.reader.detach()
-  const t1 = ctx.log.now()
-  session.alive = false // if the handshake fails, startTls has destroyed the socket
-  const secure = await startTls(session.ch.socket, { ...ctx.tlsOptions, host: ctx.servername }, ctx.timeoutMs, ctx.signal)
+  session.alive = false // if the handshake fails, it has destroyed the socket
+  const tlsCheck = { options: ctx.tlsOptions, name: ctx.servername, insecure: ctx.insecure, verify: 'report', timeoutMs: ctx.timeoutMs, intro: 'starting TLS (STARTTLS)' } as const
+  const up = await handshake(session.ch.socket, tlsCheck, ctx.log, ctx.signal)
+  const secure = up.secure!
   ctx.track(secure)
   session.ch = { socket: secure, reader: new ReplyReader(secure) }
   session.alive = true
-  const t2 = ctx.log.now()
-  ctx.log.phase('tls', t1, t2, handshakeRoundTrips(secure))
-  out.tls = probeTls(secure, { mode: 'starttls', servername: ctx.servername, insecure: ctx.insecure, handshakeMs: t2 - t1 })
-  logTls(ctx.log, out.tls)
+  out.tls = probeTls(secure, { mode: 'starttls', servername: ctx.servername, insecure: ctx.insecure, handshakeMs: up.handshakeMs })
+  noteCertificateCheck(ctx.log, out.tls)
   out.capsAfter = await ehlo(session.ch, ctx)
 }
 

@@ -12,16 +12,20 @@ import {
   type ProbeRecommendation,
   type ProbeResult,
 } from '../../../preload/contract'
-import { EngineError, isAbort } from '../errors'
-import { resolveHost, type Family, type Resolved } from '../net/resolve'
+import { EngineError, internalError, isAbort } from '../errors'
+import { resolveServer, type Lookup } from '../net/dial'
+import { recorderLog } from '../net/log'
+import { resolveHost, type Resolved } from '../net/resolve'
 import { buildTlsOptions, isIpLiteral } from '../net/tls'
 import { nullSink, type JobOptions } from '../transcript/event-sink'
 import { JobRecorder } from '../transcript/recorder'
+import { Redactor, secretsOf } from '../transcript/redact'
 import { describeIssues } from '../validation'
 import { lookupMx, mapLimit, MX_CONCURRENCY, systemResolveMx, type ResolveMx } from './mx'
 import { blank, complete, probePort } from './port'
 import { PortLog } from './port-log'
 import { recommend } from './recommend'
+import { noRecommendation, probeFailure } from './result'
 
 export { diagnose } from './diagnose'
 export { recommend, isUsable, workingPath, securityOf } from './recommend'
@@ -33,7 +37,7 @@ export interface ProbeDns {
   /** MX lookup for domain mode; default: dns.promises.resolveMx. */
   resolveMx?: ResolveMx
   /** A/AAAA lookup of each probed host; default: the system resolver (so /etc/hosts works). */
-  lookup?: (host: string, opts: { family: Family; timeoutMs: number; signal?: AbortSignal }) => Promise<Resolved>
+  lookup?: Lookup
 }
 
 export interface RunProbeOptions extends JobOptions {
@@ -48,20 +52,18 @@ export interface RunProbeOptions extends JobOptions {
  */
 export async function runProbe(input: unknown, opts: RunProbeOptions = {}): Promise<ProbeResult> {
   const jobId = opts.jobId ?? randomUUID()
-  const rec = new JobRecorder(jobId, opts.sink ?? nullSink)
+  const rec = new JobRecorder(jobId, opts.sink ?? nullSink, new Redactor(secretsOf(input)))
   const parsed = probeJobSchema.safeParse(input)
   if (!parsed.success) {
     const message = describeIssues(parsed.error.issues)
     rec.line('err', `INVALID_INPUT: ${message}`)
     const i = (input ?? {}) as { host?: unknown; mx?: unknown; timeoutMs?: unknown }
-    return rec.finish(
-      result(rec, {
-        host: typeof i.host === 'string' ? i.host.slice(0, 253) : '',
-        mode: i.mx === true ? 'mx' : 'host',
-        timeoutMs: typeof i.timeoutMs === 'number' ? i.timeoutMs : 0,
-        error: { code: 'INVALID_INPUT', message },
-      }),
-    )
+    const target = {
+      host: typeof i.host === 'string' ? i.host.slice(0, 253) : '',
+      mode: i.mx === true ? ('mx' as const) : ('host' as const),
+      timeoutMs: typeof i.timeoutMs === 'number' ? i.timeoutMs : 0,
+    }
+    return rec.finish(probeFailure({ code: 'INVALID_INPUT', message }, target, rec))
   }
   // Our own controller: the caller's signal cancels it, and nothing outlives the job.
   const controller = new AbortController()
@@ -71,10 +73,10 @@ export async function runProbe(input: unknown, opts: RunProbeOptions = {}): Prom
   try {
     return rec.finish(await probe(parsed.data, rec, controller.signal, opts.dns ?? {}))
   } catch (err) {
-    // probe() classifies its own failures; this is the promise that runProbe never throws.
-    const message = `Mailprobe failed unexpectedly: ${err instanceof Error ? err.message : String(err)}`
-    rec.line('err', `INTERNAL: ${message}`)
-    return rec.finish(result(rec, { host: parsed.data.host, mode: parsed.data.mx ? 'mx' : 'host', timeoutMs: parsed.data.timeoutMs, error: { code: 'INTERNAL', message } }))
+    // probe() classifies its own failures; this is the promise that runProbe never throws, kept even for a bug.
+    const error = internalError(err)
+    rec.line('err', `${error.code}: ${error.message}`)
+    return rec.finish(probeFailure(error, { host: parsed.data.host, mode: parsed.data.mx ? 'mx' : 'host', timeoutMs: parsed.data.timeoutMs }, rec))
   } finally {
     opts.signal?.removeEventListener('abort', onAbort)
     controller.abort()
@@ -85,7 +87,6 @@ interface Shared {
   job: ProbeJob
   rec: JobRecorder
   signal: AbortSignal
-  family: Family
   ports: number[]
   tlsBase: tls.ConnectionOptions
   lookup: NonNullable<ProbeDns['lookup']>
@@ -114,7 +115,7 @@ async function probe(job: ProbeJob, rec: JobRecorder, signal: AbortSignal, dns: 
     rec.line('err', `${error.code}: ${error.message}`)
     return result(rec, { ...base, error })
   }
-  const shared: Shared = { job, rec, signal, family: job.network.family === 'ipv4' ? 4 : job.network.family === 'ipv6' ? 6 : 'auto', ports, tlsBase, lookup: dns.lookup ?? resolveHost }
+  const shared: Shared = { job, rec, signal, ports, tlsBase, lookup: dns.lookup ?? resolveHost }
 
   if (mode === 'host') {
     const found = await probeHost(shared, job.host, '')
@@ -156,21 +157,15 @@ async function probe(job: ProbeJob, rec: JobRecorder, signal: AbortSignal, dns: 
 async function probeHost(s: Shared, host: string, prefix: string): Promise<{ addresses: ProbeAddress[]; ports: ProbePort[]; error: ClassifiedError | null }> {
   const { rec, job } = s
   const opts = { mode: job.mx ? ('mx' as const) : ('host' as const), insecure: job.tls.insecure }
-  let resolved: Resolved
-  const t0 = rec.now()
+  let resolved: Resolved | null
   try {
-    resolved = await s.lookup(host, { family: s.family, timeoutMs: job.timeoutMs, signal: s.signal })
+    resolved = await resolveServer(host, { network: job.network, timeoutMs: job.timeoutMs, signal: s.signal, log: recorderLog(rec), lookup: s.lookup, prefix })
   } catch (err) {
     const error = isAbort(err) ? cancelledError() : classify(err)
     rec.line('err', `${prefix}${error.code}: ${error.message}`)
     return { addresses: [], ports: s.ports.map((port) => complete({ ...blank(host, port), error }, opts)), error }
   }
-  const addresses = resolved.addresses.map((a) => ({ address: a.address, family: a.family }))
-  if (resolved.looked) {
-    const t1 = rec.now()
-    rec.phase({ name: 'dns', startMs: t0, durationMs: t1 - t0, roundTrips: 0 })
-    rec.line('info', `${prefix}resolved ${host} → ${describeAddresses(addresses)} in ${(t1 - t0).toFixed(1)} ms`)
-  }
+  const addresses = (resolved?.addresses ?? []).map((a) => ({ address: a.address, family: a.family }))
   const bare = host.replace(/^\[(.*)\]$/, '$1')
   const servername = job.tls.servername ?? bare
   const tlsOptions: tls.ConnectionOptions = { ...s.tlsBase, servername: job.tls.servername ?? (isIpLiteral(bare) ? undefined : bare) }
@@ -180,6 +175,7 @@ async function probeHost(s: Shared, host: string, prefix: string): Promise<{ add
         log: new PortLog(rec, port, prefix),
         host,
         resolved,
+        network: job.network,
         port,
         timeoutMs: job.timeoutMs,
         signal: s.signal,
@@ -192,10 +188,6 @@ async function probeHost(s: Shared, host: string, prefix: string): Promise<{ add
     ),
   )
   return { addresses, ports, error: null }
-}
-
-function describeAddresses(addresses: ProbeAddress[]): string {
-  return addresses.map((a) => `${a.address} (${a.family === 6 ? 'AAAA' : 'A'})`).join(', ')
 }
 
 /** A certificate that verifies but expires soon is worth a warning of its own. */
@@ -233,7 +225,7 @@ function result(rec: JobRecorder, r: ResultParts): ProbeResult {
     timeoutMs: r.timeoutMs,
     ports,
     mx: r.mx ?? null,
-    recommendation: r.recommendation ?? { port: null, host: null, security: null, reason: error ? `No recommendation: ${error.message}` : 'No port was probed.' },
+    recommendation: r.recommendation ?? (error ? noRecommendation(error) : { port: null, host: null, security: null, reason: 'No port was probed.' }),
     error,
     warnings: r.warnings ?? [],
     phases: rec.phases,
@@ -246,7 +238,7 @@ function result(rec: JobRecorder, r: ResultParts): ProbeResult {
 function classify(err: unknown): ClassifiedError {
   if (err instanceof EngineError) return err.info
   if (isAbort(err)) return cancelledError()
-  return { code: 'INTERNAL', message: `Mailprobe failed unexpectedly: ${err instanceof Error ? err.message : String(err)}` }
+  return internalError(err)
 }
 
 const cancelledError = (): ClassifiedError => ({ code: 'CANCELLED', message: 'Cancelled before the probe finished; every connection was closed.' })

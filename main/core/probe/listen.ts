@@ -1,25 +1,28 @@
 import type net from 'node:net'
 import type tls from 'node:tls'
 import type { ClassifiedError } from '../../../preload/contract'
+import type { NetworkOptions } from '../../../preload/contract'
+import { isAbort } from '../errors'
+import { dial, DialError, type Dialed } from '../net/dial'
+import { HeldLog } from '../net/log'
 import { ReplyReader, type SmtpReply } from '../net/reply-reader'
 import type { Resolved } from '../net/resolve'
-import { openTcp } from '../net/tcp'
-import { startTls } from '../net/tls'
-import { isAbort } from '../errors'
 import { probeError, type PortLog } from './port-log'
 import { printable, SNIFF_LIMIT, sniffFirstBytes, type Sniff } from './sniff'
-import { Tap } from './tap'
 
 export interface ListenContext {
   log: PortLog
   /** The host probed (name or IP); certificates are checked against `servername`. */
   host: string
-  resolved: Resolved
+  /** The host's addresses; null when the proxy resolves the name. */
+  resolved: Resolved | null
+  network: NetworkOptions
   port: number
   timeoutMs: number
   signal: AbortSignal
   tlsOptions: tls.ConnectionOptions
   servername: string
+  insecure: boolean
   track: (socket: { destroy(): void }) => void
   /** How long the first connection may stay silent before TLS is tried on a second one. */
   tlsAfterMs: number
@@ -29,8 +32,8 @@ export interface ListenContext {
 export type Heard =
   /** A plaintext SMTP greeting (`reply` null: it began but did not finish in time). The reader stays attached for the dialogue. */
   | { kind: 'smtp'; reply: SmtpReply | null; at: number; reader: ReplyReader; error: ClassifiedError | null }
-  /** Silent in plaintext, but a TLS handshake on a second connection completed. */
-  | { kind: 'tls'; secure: tls.TLSSocket; connectStart: number; connectEnd: number; handshakeEnd: number }
+  /** Silent in plaintext, but a TLS handshake on a second connection completed (its lines and phases are in the transcript now). */
+  | { kind: 'tls'; tls: Dialed }
   | { kind: 'other'; name: string | null; sample: string }
   | { kind: 'silent'; note: string | null }
   | { kind: 'closed'; note: string | null }
@@ -146,7 +149,8 @@ function firstWord(socket: net.Socket, since: number, ctx: ListenContext, tryTls
         if (settled || text) return // the sockets are tracked and closed with the port
         if (r.ok) {
           socket.destroy() // the silent first connection has done its job
-          return finish({ kind: 'tls', secure: r.secure, connectStart: r.connectStart, connectEnd: r.connectEnd, handshakeEnd: r.handshakeEnd })
+          r.held.replay()
+          return finish({ kind: 'tls', tls: r.dialed })
         }
         const s = sniffFirstBytes(r.captured, true)
         if (s.kind === 'other' && s.name) {
@@ -170,26 +174,21 @@ function firstWord(socket: net.Socket, since: number, ctx: ListenContext, tryTls
   })
 }
 
-type Attempt = { ok: true; secure: tls.TLSSocket; connectStart: number; connectEnd: number; handshakeEnd: number } | { ok: false; captured: string; error: ClassifiedError }
+type Attempt = { ok: true; dialed: Dialed; held: HeldLog } | { ok: false; captured: string; error: ClassifiedError }
 
-/** A new connection and a TLS handshake over a tap (so a plaintext answer can still be named). Never rejects. */
+/**
+ * A new connection and a TLS handshake through the dial step, keeping what a plaintext peer answers
+ * (so it can still be named). Its lines and phases are held: they count only if TLS wins. Never rejects.
+ */
 async function tlsAttempt(ctx: ListenContext, budgetMs: number, signal: AbortSignal): Promise<Attempt> {
-  const t0 = ctx.log.now()
-  let raw: net.Socket
+  const held = new HeldLog(ctx.log)
+  const tls = { options: ctx.tlsOptions, name: ctx.servername, insecure: ctx.insecure, verify: 'report', intro: 'TLS handshake on the second connection', capture: true } as const
   try {
-    raw = await openTcp({ host: ctx.host, resolved: ctx.resolved, port: ctx.port, timeoutMs: budgetMs, signal })
+    const dialed = await dial({ host: ctx.host, port: ctx.port, network: ctx.network, resolved: ctx.resolved, timeoutMs: budgetMs, signal, log: held, tls })
+    ctx.track(dialed.raw)
+    ctx.track(dialed.socket)
+    return { ok: true, dialed, held }
   } catch (err) {
-    return { ok: false, captured: '', error: probeError(err, 'a second TCP connection', budgetMs) }
-  }
-  ctx.track(raw)
-  const t1 = ctx.log.now()
-  const tap = new Tap(raw)
-  ctx.track(tap)
-  try {
-    const secure = await startTls(tap, { ...ctx.tlsOptions, host: ctx.servername }, Math.max(1, budgetMs - (t1 - t0)), signal)
-    ctx.track(secure)
-    return { ok: true, secure, connectStart: t0, connectEnd: t1, handshakeEnd: ctx.log.now() }
-  } catch (err) {
-    return { ok: false, captured: tap.captured, error: probeError(err, 'a TLS handshake', budgetMs) }
+    return { ok: false, captured: err instanceof DialError ? (err.found.captured ?? '') : '', error: probeError(err, 'a TLS handshake', budgetMs) }
   }
 }

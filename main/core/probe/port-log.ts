@@ -1,5 +1,6 @@
 import type { ClassifiedError, Direction } from '../../../preload/contract'
 import { EngineError, isAbort } from '../errors'
+import type { LineOptions, NetLog } from '../net/log'
 import type { SmtpReply } from '../net/reply-reader'
 import type { JobRecorder } from '../transcript/recorder'
 
@@ -7,7 +8,7 @@ import type { JobRecorder } from '../transcript/recorder'
  * One port's voice in the job: transcript lines and phases tagged with the port (and, in domain
  * mode, prefixed with the MX host, since several hosts share port 25).
  */
-export class PortLog {
+export class PortLog implements NetLog {
   roundTrips = 0
 
   constructor(
@@ -20,8 +21,8 @@ export class PortLog {
     return this.rec.now()
   }
 
-  line(dir: Direction, text: string): void {
-    this.rec.line(dir, this.prefix + text, { port: this.port })
+  line(dir: Direction, text: string, opts: LineOptions = {}): void {
+    this.rec.line(dir, this.prefix + text, { ...opts, port: this.port })
   }
 
   /** An SMTP reply as the server sent it, one transcript line per reply line. */

@@ -2,7 +2,7 @@ import type net from 'node:net'
 import type tls from 'node:tls'
 import type { ClassifiedError, ProbePort } from '../../../preload/contract'
 import type { ReplyReader, SmtpReply } from '../net/reply-reader'
-import { openTcp } from '../net/tcp'
+import { dial } from '../net/dial'
 import { handshakeRoundTrips } from '../net/tls'
 import { diagnose, type PortFacts } from './diagnose'
 import { smtpDialogue, type DialogueContext } from './dialogue'
@@ -11,7 +11,7 @@ import { listen, listenInside, type ListenContext } from './listen'
 import { probeError, type PortLog } from './port-log'
 import { isUsable, securityOf } from './recommend'
 import { overTls } from './sniff'
-import { logTls, probeTls } from './tls-facts'
+import { noteCertificateCheck, probeTls } from './tls-facts'
 
 /** One port's probe: what listening takes (bar the per-connection parts), the dialogue's options and the verdict's mode. */
 export interface PortContext extends Omit<ListenContext, 'track' | 'tlsAfterMs'> {
@@ -21,6 +21,13 @@ export interface PortContext extends Omit<ListenContext, 'track' | 'tlsAfterMs'>
 }
 
 export const CANCELLED_PORT: ClassifiedError = { code: 'CANCELLED', message: 'Cancelled before the probe of this port finished.' }
+
+/** A port's state from the error that ended its connect (through a proxy: what the proxy said of the server). */
+function stateOf(e: ClassifiedError): PortFacts['state'] {
+  if (e.code === 'CONNECT_REFUSED' || (e.code === 'PROXY_FAILED' && (e.reply?.code === 5 || e.reply?.code === 91))) return 'refused'
+  if (e.code === 'CONNECT_TIMEOUT') return 'timeout'
+  return 'error'
+}
 
 /** How long a silent first connection waits before TLS is tried on a second: long enough for a prompt greeting, short against the window. */
 export function tlsAfterMs(timeoutMs: number, connectMs: number): number {
@@ -89,28 +96,21 @@ async function run(ctx: PortContext, facts: PortFacts, track: (s: { destroy(): v
   const t0 = log.now()
   let socket: net.Socket
   try {
-    socket = await openTcp({
-      host: ctx.host,
-      resolved: ctx.resolved,
-      port: ctx.port,
-      timeoutMs: ctx.timeoutMs,
-      signal: ctx.signal,
-      onAttemptFailed: (ip, family, reason) => log.line('info', `attempt to ${ip} (IPv${family}) failed: ${reason}`),
-    })
+    const dialed = await dial({ host: ctx.host, port: ctx.port, network: ctx.network, resolved: ctx.resolved, timeoutMs: ctx.timeoutMs, signal: ctx.signal, log })
+    track(dialed.raw)
+    socket = dialed.socket
+    facts.address = dialed.address
   } catch (err) {
     const e = probeError(err, 'a TCP connection', ctx.timeoutMs)
     facts.error = e.code === 'CANCELLED' ? CANCELLED_PORT : e
-    facts.state = e.code === 'CONNECT_REFUSED' ? 'refused' : e.code === 'CONNECT_TIMEOUT' ? 'timeout' : 'error'
+    facts.state = stateOf(e)
     log.line('err', `${e.code}: ${e.message}`)
     return
   }
-  track(socket)
   const t1 = log.now()
   facts.state = 'open'
   facts.connectMs = round(t1 - t0)
-  facts.address = socket.remoteAddress ?? null
-  log.phase('connect', t0, t1, 1)
-  log.line('info', `connected to ${facts.address}:${ctx.port} in ${(t1 - t0).toFixed(1)} ms; listening before speaking`)
+  log.line('info', 'listening before speaking')
 
   const listenCtx: ListenContext = { ...ctx, track, tlsAfterMs: tlsAfterMs(ctx.timeoutMs, t1 - t0) }
   const dialogueCtx: DialogueContext = {
@@ -156,11 +156,9 @@ async function run(ctx: PortContext, facts: PortFacts, track: (s: { destroy(): v
     case 'tls': {
       socket.destroy()
       facts.speaks = 'tls'
-      log.phase('connect', heard.connectStart, heard.connectEnd, 1)
-      log.phase('tls', heard.connectEnd, heard.handshakeEnd, handshakeRoundTrips(heard.secure))
-      facts.tls = probeTls(heard.secure, { mode: 'implicit', servername: ctx.servername, insecure: ctx.insecure, handshakeMs: heard.handshakeEnd - heard.connectEnd })
-      logTls(log, facts.tls)
-      return insideTls(facts, heard.secure, heard.handshakeEnd, listenCtx, dialogueCtx)
+      facts.tls = probeTls(heard.tls.secure!, { mode: 'implicit', servername: ctx.servername, insecure: ctx.insecure, handshakeMs: heard.tls.handshakeMs })
+      noteCertificateCheck(log, facts.tls)
+      return insideTls(facts, heard.tls.secure!, heard.tls.readyAt, listenCtx, dialogueCtx)
     }
   }
 }

@@ -1,4 +1,5 @@
 import type { ProbePort, ProbeRecommendation, ProbeSecurity } from '../../../preload/contract'
+import { securityWords } from '../../../preload/contract/wording'
 
 /** What the recommendation needs to know about each port. */
 export type PathFacts = Pick<ProbePort, 'host' | 'port' | 'state' | 'speaks' | 'bannerCode' | 'starttls' | 'tls' | 'capabilities' | 'auth'>
@@ -47,7 +48,6 @@ function portRank(port: number, path: ProbeSecurity): number {
   return 5
 }
 
-const mode = (path: ProbeSecurity) => (path === 'tls' ? 'implicit TLS' : path === 'starttls' ? 'STARTTLS' : 'no TLS')
 const authAfter = (p: PathFacts) => p.auth.after ?? []
 
 /** The port and security to use and why, or why none fits. Pure. */
@@ -64,13 +64,14 @@ function recommendSubmission(ports: readonly PathFacts[], opts: RecommendOptions
   if (!best) return { port: null, host: ports[0]?.host ?? null, security: null, reason: whyNone(ports) }
 
   const { p, path } = best
-  const parts = [`Use port ${p.port} with ${mode(path)}: ${whyPort(p.port, path)}.`]
+  const parts = [`Use port ${p.port} with ${securityWords(path)}: ${whyPort(p.port, path)}.`]
   const mechs = authAfter(p)
   parts.push(mechs.length ? `It offers AUTH ${mechs.join(' ')}.` : 'It offers no AUTH, so it works only if the server relays mail for your address.')
   if (!certOk(p)) parts.push(`Its certificate fails verification (${p.tls!.verification!.code}); you turned verification off, so do not rely on this path until the certificate is fixed.`)
   // Ports that would rank higher but whose certificate fails are never passed over in silence.
   const passedOver = ports.filter((q) => q !== p && !certOk(q) && !isUsable(q, opts) && (workingPath(q) === 'tls' || workingPath(q) === 'starttls'))
-  for (const q of passedOver) parts.push(`Port ${q.port} also speaks ${mode(workingPath(q)!)}, but its certificate fails verification (${q.tls!.verification!.code}), so it is not recommended.`)
+  for (const q of passedOver)
+    parts.push(`Port ${q.port} also speaks ${securityWords(workingPath(q)!)}, but its certificate fails verification (${q.tls!.verification!.code}), so it is not recommended.`)
   return { port: p.port, host: p.host, security: path, reason: parts.join(' ') }
 }
 
@@ -113,9 +114,7 @@ function recommendRelay(ports: readonly PathFacts[], opts: RecommendOptions): Pr
   const p = ports[i]!
   const path = workingPath(p)!
   const skipped = ports.slice(0, i).filter((q) => q.host !== p.host)
-  const parts = [
-    `Deliver to ${p.host} on port ${p.port} with ${path === 'starttls' ? 'STARTTLS' : path === 'tls' ? 'implicit TLS' : 'no TLS'}${skipped.length ? ' (the most preferred MX host that answers)' : ' (the most preferred MX host)'}.`,
-  ]
+  const parts = [`Deliver to ${p.host} on port ${p.port} with ${securityWords(path)}${skipped.length ? ' (the most preferred MX host that answers)' : ' (the most preferred MX host)'}.`]
   if (skipped.length) parts.push(`Not answering: ${summary(skipped, true)}.`)
   if (path === 'none') parts.push('It offers no STARTTLS, so mail to this domain travels unencrypted.')
   else if (!certOk(p))

@@ -5,8 +5,8 @@ import type { KeyringStatus, StorageIssue } from '../../../preload/contract'
 import { VersionedJsonFile } from '../storage'
 
 /*
- * Profile secrets (password or OAuth token, API key, secret key, session token), kept apart from
- * the profiles: encrypted per profile with an injected Cipher (Electron safeStorage in the app, see
+ * Profile secrets (password or OAuth token, API key, secret key, session token; the proxy user's
+ * password), kept apart from the profiles: encrypted per profile with an injected Cipher (Electron safeStorage in the app, see
  * main/adapters/secrets.ts), stored in secrets.json, decrypted only when a run needs them, and
  * never handed to the renderer, a transcript, a history file or an export.
  */
@@ -43,16 +43,29 @@ export class SecretUnavailableError extends Error {
   }
 }
 
+/**
+ * What a profile keeps in the secret store, each part set and cleared on its own: `login` (the
+ * ProfileSecret: password, token, key) and `proxy` (its proxy user's password). A profile may
+ * have either, both or neither (a relay without AUTH behind an authenticating proxy).
+ */
+export type SecretSlot = 'login' | 'proxy'
+const SLOTS: readonly SecretSlot[] = ['login', 'proxy']
+
 export interface SecretStore {
   status(): KeyringStatus
   /** Files that could not be read at start (kept aside). */
   readonly issues: readonly StorageIssue[]
-  has(profileId: string): boolean
-  /** The decrypted secret, null when none is saved; throws SecretUnavailableError when one is saved but unusable. */
+  /** Whether that part of the profile's secrets is saved (the login secret by default). */
+  has(profileId: string, slot?: SecretSlot): boolean
+  /** The decrypted login secret, null when none is saved; throws SecretUnavailableError when one is saved but unusable. */
   get(profileId: string): Promise<ProfileSecret | null>
   set(profileId: string, secret: ProfileSecret): Promise<void>
-  delete(profileId: string): Promise<boolean>
-  /** Gives `toId` the same secret as `fromId` (duplicate a profile). False when `fromId` has none. */
+  /** The decrypted proxy password, null when none is saved; throws SecretUnavailableError when one is saved but unusable. */
+  getProxyPassword(profileId: string): Promise<string | null>
+  setProxyPassword(profileId: string, password: string): Promise<void>
+  /** Forgets one part of the profile's secrets, or (no slot) all of them. False when there was nothing to forget. */
+  delete(profileId: string, slot?: SecretSlot): Promise<boolean>
+  /** Gives `toId` the same secrets as `fromId` (duplicate a profile). False when `fromId` has none. */
   copy(fromId: string, toId: string): Promise<boolean>
   /** Forgets secrets of profiles that no longer exist. */
   retain(profileIds: ReadonlySet<string>): Promise<void>
@@ -61,6 +74,7 @@ export interface SecretStore {
 }
 
 const secretPayloadSchema = z.object({ primary: z.string().min(1), secondary: z.string().min(1).optional(), sessionToken: z.string().min(1).optional() }).strict()
+const proxyPayloadSchema = z.string().min(1)
 
 function clean(secret: ProfileSecret): ProfileSecret {
   const out: ProfileSecret = { primary: secret.primary }
@@ -68,6 +82,9 @@ function clean(secret: ProfileSecret): ProfileSecret {
   if (secret.sessionToken !== undefined) out.sessionToken = secret.sessionToken
   return out
 }
+
+/** How each part is named in the sentences of SecretUnavailableError. */
+const SLOT_NAMES: Record<SecretSlot, string> = { login: 'secret', proxy: 'proxy password' }
 
 /** Runs async steps one at a time, in call order (so a later save can never be overtaken by an earlier one). */
 class Serial {
@@ -80,16 +97,28 @@ class Serial {
 }
 
 export const SECRETS_FILE = 'secrets.json'
-export const SECRETS_VERSION = 1
+/** 2: each profile's entry holds its parts (`login`, `proxy`), each sealed apart; version 1 held the login secret only. */
+export const SECRETS_VERSION = 2
 
-const storedSecretSchema = z.object({ cipher: z.string().min(1), blob: z.string() }).strict()
-const secretsDataSchema = z.object({ entries: z.record(z.string(), storedSecretSchema) }).strict()
+const sealedSchema = z.object({ cipher: z.string().min(1), blob: z.string() }).strict()
+type Sealed = z.infer<typeof sealedSchema>
+const entrySchema = z.object({ login: sealedSchema.optional(), proxy: sealedSchema.optional() }).strict()
+type Entry = z.infer<typeof entrySchema>
+const secretsDataSchema = z.object({ entries: z.record(z.string(), entrySchema) }).strict()
 type SecretsData = z.infer<typeof secretsDataSchema>
 
-/** Secrets encrypted with a Cipher, one blob per profile, in `<dir>/secrets.json` (written atomically). */
+/** Version 1 → 2: each profile's one sealed secret becomes its `login` part. Anything else is left for the schema to refuse. */
+function migrateSecrets(fromVersion: number, data: unknown): unknown {
+  if (fromVersion !== 1) return undefined
+  const entries = (data as { entries?: unknown } | null)?.entries
+  if (!entries || typeof entries !== 'object' || Array.isArray(entries)) return data
+  return { ...(data as object), entries: Object.fromEntries(Object.entries(entries).map(([id, sealed]) => [id, { login: sealed as unknown }])) }
+}
+
+/** Secrets encrypted with a Cipher, one blob per profile and part, in `<dir>/secrets.json` (written atomically). */
 export class FileSecretStore implements SecretStore {
   private readonly file: VersionedJsonFile<SecretsData>
-  private entries = new Map<string, { cipher: string; blob: string }>()
+  private entries = new Map<string, Entry>()
   private readonly serial = new Serial()
   readonly issues: StorageIssue[] = []
 
@@ -97,7 +126,14 @@ export class FileSecretStore implements SecretStore {
     dir: string,
     private readonly cipher: Cipher,
   ) {
-    this.file = new VersionedJsonFile({ path: join(dir, SECRETS_FILE), format: 'mailprobe-secrets', version: SECRETS_VERSION, schema: secretsDataSchema, label: 'saved secrets' })
+    this.file = new VersionedJsonFile({
+      path: join(dir, SECRETS_FILE),
+      format: 'mailprobe-secrets',
+      version: SECRETS_VERSION,
+      schema: secretsDataSchema,
+      label: 'saved secrets',
+      migrate: migrateSecrets,
+    })
   }
 
   static async open(opts: { dir: string; cipher: Cipher }): Promise<FileSecretStore> {
@@ -112,57 +148,41 @@ export class FileSecretStore implements SecretStore {
     return this.cipher.status()
   }
 
-  has(profileId: string): boolean {
-    return this.entries.has(profileId)
+  has(profileId: string, slot: SecretSlot = 'login'): boolean {
+    return this.entries.get(profileId)?.[slot] !== undefined
   }
 
   async get(profileId: string): Promise<ProfileSecret | null> {
-    const entry = this.entries.get(profileId)
-    if (!entry) return null
-    if (entry.cipher !== this.cipher.id) {
-      throw new SecretUnavailableError(`the saved secret was encrypted by another secret store (${entry.cipher}) and cannot be read here`)
-    }
-    let plain: string
-    let reEncrypt = false
-    try {
-      const blob = Buffer.from(entry.blob, 'base64')
-      if (this.cipher.decryptWithHint) ({ plain, reEncrypt } = await this.cipher.decryptWithHint(blob))
-      else plain = await this.cipher.decrypt(blob)
-    } catch {
-      throw new SecretUnavailableError('the saved secret could not be decrypted (the system keyring may have changed)')
-    }
-    let parsed
-    try {
-      parsed = secretPayloadSchema.safeParse(JSON.parse(plain))
-    } catch {
-      parsed = null
-    }
-    if (!parsed?.success) throw new SecretUnavailableError('the saved secret is damaged')
-    const secret = clean(parsed.data)
-    if (reEncrypt) {
-      // The keyring rotated its key: store the secret again under the new one, in the background.
-      void this.serial
-        .run(async () => {
-          if (this.entries.get(profileId) !== entry) return
-          this.entries.set(profileId, await this.seal(secret))
-          await this.persist()
-        })
-        .catch(() => {})
-    }
-    return secret
+    const plain = await this.open(profileId, 'login')
+    if (plain === null) return null
+    const parsed = secretPayloadSchema.safeParse(plain)
+    if (!parsed.success) throw new SecretUnavailableError('the saved secret is damaged')
+    return clean(parsed.data)
   }
 
   async set(profileId: string, secret: ProfileSecret): Promise<void> {
-    const value = clean(secretPayloadSchema.parse(secret))
-    return this.serial.run(async () => {
-      this.entries.set(profileId, await this.seal(value))
-      await this.persist()
-    })
+    return this.put(profileId, 'login', clean(secretPayloadSchema.parse(secret)))
   }
 
-  delete(profileId: string): Promise<boolean> {
+  async getProxyPassword(profileId: string): Promise<string | null> {
+    const plain = await this.open(profileId, 'proxy')
+    if (plain === null) return null
+    const parsed = proxyPayloadSchema.safeParse(plain)
+    if (!parsed.success) throw new SecretUnavailableError('the saved proxy password is damaged')
+    return parsed.data
+  }
+
+  async setProxyPassword(profileId: string, password: string): Promise<void> {
+    return this.put(profileId, 'proxy', proxyPayloadSchema.parse(password))
+  }
+
+  delete(profileId: string, slot?: SecretSlot): Promise<boolean> {
     return this.serial.run(async () => {
-      if (!this.entries.delete(profileId)) return false
+      const entry = this.entries.get(profileId)
+      if (!entry || (slot && !entry[slot])) return false
+      const rest = slot ? withoutSlot(entry, slot) : null
+      if (rest) this.entries.set(profileId, rest)
+      else this.entries.delete(profileId)
       await this.persist()
       return true
     })
@@ -172,7 +192,7 @@ export class FileSecretStore implements SecretStore {
     return this.serial.run(async () => {
       const entry = this.entries.get(fromId)
       if (!entry) return false
-      this.entries.set(toId, { ...entry })
+      this.entries.set(toId, structuredClone(entry))
       await this.persist()
       return true
     })
@@ -193,14 +213,66 @@ export class FileSecretStore implements SecretStore {
     await this.file.flush()
   }
 
-  private async seal(secret: ProfileSecret): Promise<{ cipher: string; blob: string }> {
-    const blob = await this.cipher.encrypt(JSON.stringify(secret))
+  /** The decrypted JSON value of one part, null when it is not saved. */
+  private async open(profileId: string, slot: SecretSlot): Promise<unknown> {
+    const sealed = this.entries.get(profileId)?.[slot]
+    if (!sealed) return null
+    const what = SLOT_NAMES[slot]
+    if (sealed.cipher !== this.cipher.id) {
+      throw new SecretUnavailableError(`the saved ${what} was encrypted by another secret store (${sealed.cipher}) and cannot be read here`)
+    }
+    let plain: string
+    let reEncrypt = false
+    try {
+      const blob = Buffer.from(sealed.blob, 'base64')
+      if (this.cipher.decryptWithHint) ({ plain, reEncrypt } = await this.cipher.decryptWithHint(blob))
+      else plain = await this.cipher.decrypt(blob)
+    } catch {
+      throw new SecretUnavailableError(`the saved ${what} could not be decrypted (the system keyring may have changed)`)
+    }
+    let value: unknown
+    try {
+      value = JSON.parse(plain)
+    } catch {
+      throw new SecretUnavailableError(`the saved ${what} is damaged`)
+    }
+    if (reEncrypt) {
+      // The keyring rotated its key: store the part again under the new one, in the background.
+      void this.serial
+        .run(async () => {
+          const entry = this.entries.get(profileId)
+          if (entry?.[slot] !== sealed) return
+          this.entries.set(profileId, { ...entry, [slot]: await this.seal(value) })
+          await this.persist()
+        })
+        .catch(() => {})
+    }
+    return value
+  }
+
+  private put(profileId: string, slot: SecretSlot, value: unknown): Promise<void> {
+    return this.serial.run(async () => {
+      const sealed = await this.seal(value)
+      this.entries.set(profileId, { ...this.entries.get(profileId), [slot]: sealed })
+      await this.persist()
+    })
+  }
+
+  private async seal(value: unknown): Promise<Sealed> {
+    const blob = await this.cipher.encrypt(JSON.stringify(value))
     return { cipher: this.cipher.id, blob: blob.toString('base64') }
   }
 
   private persist(): Promise<void> {
     return this.file.saveLatest(() => ({ entries: Object.fromEntries(this.entries) }))
   }
+}
+
+/** The entry without one part; null when nothing is left. */
+function withoutSlot<T extends Partial<Record<SecretSlot, unknown>>>(entry: T, slot: SecretSlot): T | null {
+  const rest = { ...entry }
+  delete rest[slot]
+  return SLOTS.some((s) => rest[s] !== undefined) ? rest : null
 }
 
 export const MEMORY_KEYRING_STATUS: KeyringStatus = {
@@ -214,7 +286,7 @@ export const MEMORY_KEYRING_STATUS: KeyringStatus = {
  * keyring cannot encrypt, tests). Nothing is written to disk.
  */
 export class MemorySecretStore implements SecretStore {
-  private readonly secrets = new Map<string, ProfileSecret>()
+  private readonly secrets = new Map<string, { login?: ProfileSecret; proxy?: string }>()
   readonly issues: StorageIssue[] = []
 
   constructor(private readonly keyring: KeyringStatus = MEMORY_KEYRING_STATUS) {}
@@ -222,23 +294,34 @@ export class MemorySecretStore implements SecretStore {
   status(): KeyringStatus {
     return this.keyring
   }
-  has(profileId: string): boolean {
-    return this.secrets.has(profileId)
+  has(profileId: string, slot: SecretSlot = 'login'): boolean {
+    return this.secrets.get(profileId)?.[slot] !== undefined
   }
   async get(profileId: string): Promise<ProfileSecret | null> {
-    const s = this.secrets.get(profileId)
+    const s = this.secrets.get(profileId)?.login
     return s ? { ...s } : null
   }
   async set(profileId: string, secret: ProfileSecret): Promise<void> {
-    this.secrets.set(profileId, clean(secretPayloadSchema.parse(secret)))
+    this.secrets.set(profileId, { ...this.secrets.get(profileId), login: clean(secretPayloadSchema.parse(secret)) })
   }
-  async delete(profileId: string): Promise<boolean> {
-    return this.secrets.delete(profileId)
+  async getProxyPassword(profileId: string): Promise<string | null> {
+    return this.secrets.get(profileId)?.proxy ?? null
+  }
+  async setProxyPassword(profileId: string, password: string): Promise<void> {
+    this.secrets.set(profileId, { ...this.secrets.get(profileId), proxy: proxyPayloadSchema.parse(password) })
+  }
+  async delete(profileId: string, slot?: SecretSlot): Promise<boolean> {
+    const entry = this.secrets.get(profileId)
+    if (!entry || (slot && entry[slot] === undefined)) return false
+    const rest = slot ? withoutSlot(entry, slot) : null
+    if (rest) this.secrets.set(profileId, rest)
+    else this.secrets.delete(profileId)
+    return true
   }
   async copy(fromId: string, toId: string): Promise<boolean> {
     const s = this.secrets.get(fromId)
     if (!s) return false
-    this.secrets.set(toId, { ...s })
+    this.secrets.set(toId, structuredClone(s))
     return true
   }
   async retain(profileIds: ReadonlySet<string>): Promise<void> {

@@ -12,22 +12,26 @@ import {
   type SaveProfileInput,
   type StorageIssue,
 } from '../../../preload/contract'
+import { plural } from '../../../preload/contract/wording'
 import { OperationError } from '../operation-error'
 import { VersionedJsonFile } from '../storage'
 import { describeIssues, describeJsonError } from '../validation'
 import type { ProfileSecret, SecretStore } from './secrets'
 
 /*
- * Saved profiles in `<dir>/profiles.json` (versioned, written atomically). Secrets live in the
- * SecretStore; every profile this store returns carries `hasSecret` and nothing secret.
+ * Saved profiles in `<dir>/profiles.json` (versioned, written atomically). Secrets (the login
+ * secret and the proxy password) live in the SecretStore; every profile this store returns carries
+ * `hasSecret` and `hasProxySecret` and nothing secret. Files written before profiles had a Network
+ * section load with its default (the schema fills it in), so the format version stays 1.
  */
 
 export const PROFILES_FILE = 'profiles.json'
 /** Longest profile name (the contract's limit). */
 const MAX_NAME = 80
 
-const StoredProfileSchema = z.discriminatedUnion('kind', [SmtpProfileSchema.omit({ hasSecret: true }), ApiProfileSchema.omit({ hasSecret: true })])
-/** A profile as stored: the contract's Profile without `hasSecret` (that comes from the secret store). */
+const SECRET_FLAGS = { hasSecret: true, hasProxySecret: true } as const
+const StoredProfileSchema = z.discriminatedUnion('kind', [SmtpProfileSchema.omit(SECRET_FLAGS), ApiProfileSchema.omit(SECRET_FLAGS)])
+/** A profile as stored: the contract's Profile without `hasSecret` and `hasProxySecret` (those come from the secret store). */
 export type StoredProfile = z.infer<typeof StoredProfileSchema>
 
 /** Entries are checked one by one, so one damaged profile does not cost the others. */
@@ -103,8 +107,8 @@ export class ProfileStore {
     store.profiles = good
     if (bad.length) {
       // Keep the whole original (nothing is lost), then carry on with the profiles that were fine.
-      const what = `${bad.length} saved profile${bad.length === 1 ? '' : 's'} could not be read (${bad.slice(0, 5).join('; ')}${bad.length > 5 ? '; …' : ''})`
-      const moved = await store.file.setAside(what, `The other ${good.length} profile${good.length === 1 ? ' was' : 's were'} loaded`)
+      const what = `${plural(bad.length, 'saved profile')} could not be read (${bad.slice(0, 5).join('; ')}${bad.length > 5 ? '; …' : ''})`
+      const moved = await store.file.setAside(what, `The other ${plural(good.length, 'profile was', 'profiles were')} loaded`)
       store.issues.push(moved)
       // Best effort: if the disk refuses now, the next save writes the file again.
       await store.persist().catch(() => {})
@@ -112,7 +116,7 @@ export class ProfileStore {
     return store
   }
 
-  /** Every profile, in creation order, each with `hasSecret`. */
+  /** Every profile, in creation order, each with `hasSecret` and `hasProxySecret`. */
   list(): Profile[] {
     return this.profiles.map((p) => this.present(p))
   }
@@ -122,24 +126,29 @@ export class ProfileStore {
     return p ? this.present(p) : null
   }
 
-  /** Creates (no id) or updates (id) a profile; `secret` null clears it, absent leaves it as it is. */
+  /**
+   * Creates (no id) or updates (id) a profile. `secret` and `proxyPassword`: null clears it, absent
+   * leaves it as it is. A profile saved without a proxy keeps no proxy password.
+   */
   async save(input: SaveProfileInput): Promise<Profile> {
     const parsed = saveProfileSchema.safeParse(input)
     if (!parsed.success) throw new OperationError('INVALID_INPUT', `The profile was not saved — ${describeIssues(parsed.error.issues)}.`)
-    const { id, profile: fields, secret } = parsed.data
+    const { id, profile: fields, secret, proxyPassword } = parsed.data
     const stamp = this.now().toISOString()
     let stored: StoredProfile
     if (id !== undefined) {
       const index = this.profiles.findIndex((p) => p.id === id)
       const existing = this.profiles[index]
-      if (!existing) throw new OperationError('INVALID_INPUT', `No profile with id ${id}: it may have been deleted. Save it as a new profile instead.`)
+      if (!existing) throw new OperationError('NOT_FOUND', `No profile with id ${id}: it may have been deleted. Save it as a new profile instead.`)
       stored = { ...fields, id, createdAt: existing.createdAt, updatedAt: stamp }
     } else {
       stored = { ...fields, id: this.newId(), createdAt: stamp, updatedAt: stamp }
     }
     // Secret first: a profile never claims a secret that is not on disk yet.
-    if (secret === null) await this.secrets.delete(stored.id)
+    if (secret === null) await this.secrets.delete(stored.id, 'login')
     else if (secret !== undefined) await this.secrets.set(stored.id, secret)
+    if (typeof proxyPassword === 'string') await this.secrets.setProxyPassword(stored.id, proxyPassword)
+    else if ((proxyPassword === null || !stored.network.proxy) && this.secrets.has(stored.id, 'proxy')) await this.secrets.delete(stored.id, 'proxy')
     const index = this.profiles.findIndex((p) => p.id === stored.id)
     if (index >= 0) this.profiles[index] = stored
     else this.profiles.push(stored)
@@ -156,10 +165,10 @@ export class ProfileStore {
     return true
   }
 
-  /** A copy named "<name> copy" with a new id, and the same saved secret. */
+  /** A copy named "<name> copy" with a new id, and the same saved secrets. */
   async duplicate(id: string): Promise<Profile> {
     const source = this.profiles.find((p) => p.id === id)
-    if (!source) throw new OperationError('INVALID_INPUT', `No profile with id ${id}: it may have been deleted.`)
+    if (!source) throw new OperationError('NOT_FOUND', `No profile with id ${id}: it may have been deleted.`)
     const stamp = this.now().toISOString()
     const copy: StoredProfile = {
       ...structuredClone(source),
@@ -190,7 +199,7 @@ export class ProfileStore {
   /**
    * Adds the profiles of an export file, each with a new id. Entries that do not validate are
    * skipped with the reason. Inline demo credentials (`password`, `key`: the sandbox's export)
-   * go to the secret store; `*Env` names are for the CLI and are ignored here.
+   * go to the secret store; `*Env` names (`proxyPasswordEnv` too) are for the CLI and are ignored here.
    */
   async importProfiles(content: string): Promise<ImportOutcome> {
     let doc: unknown
@@ -221,11 +230,11 @@ export class ProfileStore {
       let stored: StoredProfile
       let secret: ProfileSecret | undefined
       if (entry.kind === 'smtp') {
-        const { password, passwordEnv: _env, ...fields } = entry
+        const { password, passwordEnv: _env, proxyPasswordEnv: _p, ...fields } = entry
         stored = { ...fields, ...meta }
         secret = password ? { primary: password } : undefined
       } else {
-        const { key, keyEnv: _k, secretEnv: _s, ...fields } = entry
+        const { key, keyEnv: _k, secretEnv: _s, proxyPasswordEnv: _p, ...fields } = entry
         stored = { ...fields, ...meta }
         secret = key ? { primary: key } : undefined
       }
@@ -244,7 +253,7 @@ export class ProfileStore {
   }
 
   private present(p: StoredProfile): Profile {
-    return { ...structuredClone(p), hasSecret: this.secrets.has(p.id) }
+    return { ...structuredClone(p), hasSecret: this.secrets.has(p.id, 'login'), hasProxySecret: this.secrets.has(p.id, 'proxy') }
   }
 
   private persist(): Promise<void> {

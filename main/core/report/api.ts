@@ -1,5 +1,6 @@
 // Text output for HTTPS API results (the CLI's `mailprobe api` and History's .txt export).
 import { API_PROVIDER_NAMES, type ApiProvider, type ApiResult } from '../../../preload/contract'
+import { apiSuccess } from '../../../preload/contract/wording'
 import { formatPhaseTable, formatWarnings, paint, plural, sanitize, SGR, type Style } from './text'
 
 export const API_PROVIDER_LABELS: Record<ApiProvider, string> = { ...API_PROVIDER_NAMES, generic: 'The endpoint' }
@@ -8,9 +9,7 @@ export const API_PROVIDER_LABELS: Record<ApiProvider, string> = { ...API_PROVIDE
 export function formatApiVerdict(r: ApiResult, style: Style): string {
   const label = API_PROVIDER_LABELS[r.provider]
   if (r.ok || !r.error) {
-    const what = r.action === 'verify' ? `${label} accepted the key` : `${label} accepted the message`
-    const id = r.result.messageId ? ` · message id ${r.result.messageId}` : ''
-    return paint(sanitize(`OK — ${what} (${r.result.status ?? '?'})${id} · ${r.totalMs.toFixed(1)} ms · ${plural(r.roundTrips, 'round trip')}`), SGR.green + SGR.bold, style)
+    return paint(sanitize(`OK — ${apiSuccess(r, label)} · ${r.totalMs.toFixed(1)} ms · ${plural(r.roundTrips, 'round trip')}`), SGR.green + SGR.bold, style)
   }
   const lines = [paint(`FAILED ${r.error.code} — ${sanitize(r.error.message)}`, SGR.red + SGR.bold, style)]
   if (r.error.reply) lines.push(`  provider replied: ${r.error.reply.code} ${sanitize(r.error.reply.text)}`)

@@ -1,6 +1,6 @@
 // Text output for latency-lab results (the CLI's `mailprobe compare` and History's .txt export).
 import type { CompareResult } from '../../../preload/contract'
-import { formatWarnings, paint, sanitize, SGR, type Style } from './text'
+import { formatWarnings, paint, plural, sanitize, SGR, type Style } from './text'
 
 const fmt = (n: number | null, digits = 1) => (n === null ? '-' : n.toFixed(digits))
 
@@ -53,10 +53,7 @@ export function formatCompareSummary(r: CompareResult, style: Style): string {
   if (setups.length) {
     out.push('', paint('Connection setup, not counted in the runs:', SGR.bold, style))
     const w = Math.max(...setups.map((p) => sanitize(p.name).length))
-    for (const p of setups)
-      out.push(
-        `  ${sanitize(p.name).padEnd(w)}  ${p.setup!.connections} connection${p.setup!.connections === 1 ? '' : 's'}, median ${fmt(p.setup!.medianMs)} ms, ${fmt(p.setup!.roundTrips, 0)} round trips`,
-      )
+    for (const p of setups) out.push(`  ${sanitize(p.name).padEnd(w)}  ${plural(p.setup!.connections, 'connection')}, median ${fmt(p.setup!.medianMs)} ms, ${fmt(p.setup!.roundTrips, 0)} round trips`)
   }
   const warnings = formatWarnings(r.warnings, style)
   if (warnings) out.push('', warnings)
@@ -65,7 +62,7 @@ export function formatCompareSummary(r: CompareResult, style: Style): string {
   else if (r.ok) out.push(paint(`OK — every run succeeded · ${(r.totalMs / 1000).toFixed(1)} s`, SGR.green + SGR.bold, style))
   else {
     const failed = r.profiles.reduce((n, p) => n + p.runs - p.runsOk, 0)
-    out.push(paint(`FAILED — ${failed} of ${r.completed} runs failed (errors by code in the table)`, SGR.red + SGR.bold, style))
+    out.push(paint(`FAILED — ${failed} of ${plural(r.completed, 'run')} failed (errors by code in the table)`, SGR.red + SGR.bold, style))
   }
   return `${out.join('\n')}\n`
 }

@@ -1,5 +1,6 @@
 // Text output for probe results (the CLI's `mailprobe probe` and History's .txt export).
 import type { ProbePort, ProbeResult } from '../../../preload/contract'
+import { securityWords } from '../../../preload/contract/wording'
 import { formatWarnings, paint, sanitize, SGR, type Style } from './text'
 
 const STATE_COLOR: Record<ProbePort['state'], string> = { open: SGR.green, refused: SGR.red, timeout: SGR.yellow, silent: SGR.yellow, error: SGR.red }
@@ -67,10 +68,7 @@ export function formatProbeSummary(r: ProbeResult, style: Style): string {
   if (table) out.push('', table)
   out.push('')
   const rec = r.recommendation
-  const head =
-    rec.port === null
-      ? 'No recommendation'
-      : `Recommendation: ${r.mode === 'mx' && rec.host ? `${sanitize(rec.host)} ` : ''}port ${rec.port} with ${rec.security === 'tls' ? 'implicit TLS' : rec.security === 'starttls' ? 'STARTTLS' : 'no TLS'}`
+  const head = rec.port === null ? 'No recommendation' : `Recommendation: ${r.mode === 'mx' && rec.host ? `${sanitize(rec.host)} ` : ''}port ${rec.port} with ${securityWords(rec.security ?? 'none')}`
   out.push(`${paint(head, SGR.bold, style)} — ${sanitize(rec.reason)}`)
   const warnings = formatWarnings(r.warnings, style)
   if (warnings) out.push(warnings)

@@ -2,6 +2,10 @@
 // small EventSink that writes transcript lines as they arrive.
 import type { Direction, JobEvent, Phase, SmtpResult, SmtpStage, TranscriptLine } from '../../../preload/contract'
 import type { EventSink } from '../transcript/event-sink'
+import { plural, smtpSuccess } from '../../../preload/contract/wording'
+
+// The wording every surface shares; the commands and reports take plural() from here.
+export { plural }
 
 export interface Style {
   color: boolean
@@ -74,38 +78,10 @@ export function formatPhaseTable(phases: readonly Phase[], totals: { totalMs: nu
 
 export type VerdictResult = Pick<SmtpResult, 'ok' | 'error' | 'totalMs' | 'roundTrips' | 'tls' | 'authMethodUsed' | 'target' | 'result'>
 
-export function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`
-}
-
-/** What a successful run proved, by the stage it stopped after. */
-function achievement(r: VerdictResult, stopAfter: SmtpStage): string {
-  const { accepted, rejected, response } = r.result
-  const rejectedNote = rejected.length ? `; rejected: ${rejected.join(', ')}` : ''
-  switch (stopAfter) {
-    case 'connect':
-      return `TCP connection established${r.target.address ? ` to ${r.target.address}` : ''}`
-    case 'banner':
-      return 'server greeting received'
-    case 'ehlo':
-      return 'EHLO accepted'
-    case 'tls':
-      return r.tls ? `TLS established (${r.tls.protocol}, ${r.tls.cipher})` : 'session ready, without TLS'
-    case 'auth':
-      return r.authMethodUsed ? `authenticated with ${r.authMethodUsed.toUpperCase()}` : 'session ready; no credentials given, so no AUTH'
-    case 'mail':
-      return 'sender accepted; nothing sent'
-    case 'rcpt':
-      return `${plural(accepted.length, 'recipient')} accepted${rejectedNote}; nothing sent`
-    case 'send':
-      return (response ?? 'message accepted') + rejectedNote
-  }
-}
-
 /** `OK — <what> · <total> · <N round trips>` or `FAILED <CODE> — <message>` and the server's reply. */
 export function formatVerdict(r: VerdictResult, stopAfter: SmtpStage, style: Style): string {
   if (r.ok || !r.error) {
-    const line = `OK — ${sanitize(achievement(r, stopAfter))} · ${r.totalMs.toFixed(1)} ms · ${plural(r.roundTrips, 'round trip')}`
+    const line = `OK — ${sanitize(smtpSuccess(r, stopAfter))} · ${r.totalMs.toFixed(1)} ms · ${plural(r.roundTrips, 'round trip')}`
     return paint(line, SGR.green + SGR.bold, style)
   }
   const lines = [paint(`FAILED ${r.error.code} — ${sanitize(r.error.message)}`, SGR.red + SGR.bold, style)]
@@ -129,14 +105,20 @@ export function formatJson(result: unknown, pretty: boolean): string {
   return `${JSON.stringify(result, null, pretty ? 2 : undefined)}\n`
 }
 
-/** Prints transcript lines as they arrive; phases and the result are printed once the job ends. */
+/**
+ * Prints transcript lines as they arrive; phases and the result are printed once the job ends.
+ * Detail lines (each address tried, the TLS handshake, a proxy's reply) only when `details` is set (the CLI's -v).
+ */
 export class PrintingSink implements EventSink {
   constructor(
     private readonly write: (text: string) => void,
     private readonly style: Style,
+    private readonly opts: { details?: boolean } = {},
   ) {}
 
   emit(event: JobEvent): void {
-    if (event.type === 'transcript') this.write(`${formatLine(event, this.style)}\n`)
+    if (event.type !== 'transcript') return
+    if (event.detail && !this.opts.details) return
+    this.write(`${formatLine(event, this.style)}\n`)
   }
 }

@@ -4,6 +4,7 @@ import type {
   AnyJobResult,
   ApiJob,
   ApiResult,
+  ClassifiedError,
   CompareProfileSpec,
   CompareResult,
   ComposedMessage,
@@ -21,12 +22,17 @@ import { runApi as apiEngine } from '../http'
 import { runProbe as probeEngine } from '../probe'
 import { runCompare as compareEngine } from '../lab'
 import type { HistoryStore } from '../history/store'
-import { PROVIDER_LABELS, smtpActionFor, summarize, type RunMeta } from '../history/summary'
+import { actionOfStage } from '../../../preload/contract/wording'
+import { PROVIDER_LABELS, summarize, type RunMeta } from '../history/summary'
 import type { JobContext, JobManager } from '../jobs/job-manager'
 import { OperationError } from '../operation-error'
 import { SecretUnavailableError, type ProfileSecret, type SecretStore } from '../profiles/secrets'
 import type { ProfileStore } from '../profiles/store'
 import type { EventSink, JobOptions } from '../transcript/event-sink'
+import { apiFailure } from '../http/result'
+import { compareFailure } from '../lab/result'
+import { probeFailure } from '../probe/result'
+import { smtpFailure } from '../smtp/result'
 import { failApiJob, failCompareJob, failSmtpJob } from './failures'
 import { actionMismatch, buildProfileJob, profileTarget, type BuiltJob, type ProfileAction } from './profile-job'
 
@@ -115,21 +121,30 @@ export class Runner {
 
   /** A direct SMTP run (the quick form, or any host) — recorded without a profile. */
   smtp(jobs: JobManager, input: SmtpJob): { jobId: string } {
-    const meta = this.meta('smtp', smtpActionFor(input.stopAfter), null, { stopAfter: input.stopAfter, fallbackTarget: `${input.host}:${input.port}` })
-    return jobs.start((ctx) => this.engines.runSmtp(input, this.options(ctx, meta)))
+    const meta = this.meta('smtp', actionOfStage(input.stopAfter), null, { stopAfter: input.stopAfter, fallbackTarget: `${input.host}:${input.port}` })
+    return jobs.start(
+      (ctx) => this.engines.runSmtp(input, this.options(ctx, meta)),
+      (error) => smtpFailure(error, { host: input.host, port: input.port, security: input.security }),
+    )
   }
 
   /** A direct HTTPS API run — recorded without a profile. */
   api(jobs: JobManager, input: ApiJob): { jobId: string } {
     const action = input.action === 'verify' ? 'api-verify' : input.sandbox ? 'api-sandbox' : 'api-send'
     const meta = this.meta('api', action, null, { fallbackTarget: PROVIDER_LABELS[input.provider] })
-    return jobs.start((ctx) => this.engines.runApi(input, this.options(ctx, meta)))
+    return jobs.start(
+      (ctx) => this.engines.runApi(input, this.options(ctx, meta)),
+      (error) => apiFailure(error, { provider: input.provider, action: input.action }),
+    )
   }
 
   /** A port probe — recorded. */
   probe(jobs: JobManager, input: ProbeJob): { jobId: string } {
     const meta = this.meta('probe', 'probe', null, { fallbackTarget: input.host })
-    return jobs.start((ctx) => this.engines.runProbe(input, this.options(ctx, meta)))
+    return jobs.start(
+      (ctx) => this.engines.runProbe(input, this.options(ctx, meta)),
+      (error) => probeFailure(error, { host: input.host, mode: input.mx ? 'mx' : 'host', timeoutMs: input.timeoutMs }),
+    )
   }
 
   /**
@@ -140,11 +155,14 @@ export class Runner {
    */
   profile(jobs: JobManager, input: z.output<typeof runProfileSchema>): { jobId: string } {
     const profile = this.deps.profiles.get(input.profileId)
-    if (!profile) throw new OperationError('INVALID_INPUT', `No profile with id ${input.profileId}: it may have been deleted.`)
+    if (!profile) throw new OperationError('NOT_FOUND', `No profile with id ${input.profileId}: it may have been deleted.`)
     const mismatch = actionMismatch(profile, input.action)
     if (mismatch) throw new OperationError('INVALID_INPUT', mismatch)
     const meta = this.meta(profile.kind, input.action, profile, { fallbackTarget: profileTarget(profile) })
     const message = input.message
+    const apiAction = input.action === 'api-verify' ? 'verify' : 'send'
+    const crashed = (error: ClassifiedError): SmtpResult | ApiResult =>
+      profile.kind === 'smtp' ? smtpFailure(error, { host: profile.host, port: profile.port, security: profile.security }) : apiFailure(error, { provider: profile.provider, action: apiAction })
 
     return jobs.start(async (ctx) => {
       const opts = this.options(ctx, meta)
@@ -152,14 +170,14 @@ export class Runner {
       if ('problem' in built) {
         const error = { code: 'INVALID_INPUT' as const, message: built.problem }
         if (profile.kind === 'smtp') return failSmtpJob(ctx.jobId, opts.sink, error, { host: profile.host, port: profile.port, security: profile.security })
-        return failApiJob(ctx.jobId, opts.sink, error, profile.provider, input.action === 'api-verify' ? 'verify' : 'send')
+        return failApiJob(ctx.jobId, opts.sink, error, profile.provider, apiAction)
       }
       if (built.kind === 'smtp') {
         meta.stopAfter = built.stopAfter
         return this.engines.runSmtp(built.input, opts)
       }
       return this.engines.runApi(built.input, opts)
-    })
+    }, crashed)
   }
 
   /**
@@ -171,7 +189,7 @@ export class Runner {
     const chosen: Profile[] = []
     for (const id of input.profileIds) {
       const profile = this.deps.profiles.get(id)
-      if (!profile) throw new OperationError('INVALID_INPUT', `No profile with id ${id}: it may have been deleted.`)
+      if (!profile) throw new OperationError('NOT_FOUND', `No profile with id ${id}: it may have been deleted.`)
       if (chosen.some((p) => p.id === id)) throw new OperationError('INVALID_INPUT', `"${profile.name}" is chosen twice: compare different profiles.`)
       chosen.push(profile)
     }
@@ -180,31 +198,42 @@ export class Runner {
     const message = input.message ?? (input.action === 'send' ? labMessage(this.now()) : undefined)
     const meta = this.meta('compare', 'compare', null, { fallbackTarget: names.join(' vs ') })
     const engine = this.engines.runCompare ?? defaultEngines.runCompare!
+    const request = { mode: input.mode, action: input.action, runs: input.runs, concurrency: input.concurrency }
 
-    return jobs.start(async (ctx) => {
-      const opts = this.options(ctx, meta)
-      const specs: CompareProfileSpec[] = []
-      for (const [i, profile] of chosen.entries()) {
-        const built = await this.buildWithSecret(profile, labActionFor(profile, input.action, input.apiSandbox), message)
-        if ('problem' in built) {
-          return failCompareJob(ctx.jobId, opts.sink, { code: 'INVALID_INPUT', message: built.problem }, { mode: input.mode, action: input.action, runs: input.runs, concurrency: input.concurrency })
+    return jobs.start(
+      async (ctx) => {
+        const opts = this.options(ctx, meta)
+        const specs: CompareProfileSpec[] = []
+        for (const [i, profile] of chosen.entries()) {
+          const built = await this.buildWithSecret(profile, labActionFor(profile, input.action, input.apiSandbox), message)
+          if ('problem' in built) {
+            return failCompareJob(ctx.jobId, opts.sink, { code: 'INVALID_INPUT', message: built.problem }, request)
+          }
+          specs.push(built.kind === 'smtp' ? { kind: 'smtp', name: names[i]!, job: built.input } : { kind: 'api', name: names[i]!, job: built.input })
         }
-        specs.push(built.kind === 'smtp' ? { kind: 'smtp', name: names[i]!, job: built.input } : { kind: 'api', name: names[i]!, job: built.input })
-      }
-      return engine({ profiles: specs, runs: input.runs, mode: input.mode, concurrency: input.concurrency, action: input.action }, opts)
-    })
+        return engine({ profiles: specs, runs: input.runs, mode: input.mode, concurrency: input.concurrency, action: input.action }, opts)
+      },
+      (error) => compareFailure(error, request),
+    )
   }
 
-  /** buildProfileJob with the profile's secret, decrypted here (inside the job); a saved secret that cannot be used is a problem like a missing one. */
+  /**
+   * buildProfileJob with the profile's secrets (login secret, and the proxy password when it has a
+   * proxy), decrypted here (inside the job); a saved secret that cannot be used is a problem like a missing one.
+   */
   private async buildWithSecret(profile: Profile, action: ProfileAction, message: ComposedMessage | undefined): Promise<BuiltJob> {
     let secret: ProfileSecret | null
+    let proxyPassword: string | null = null
+    let what = 'secret'
     try {
       secret = await this.deps.secrets.get(profile.id)
+      what = 'proxy password'
+      if (profile.network.proxy) proxyPassword = await this.deps.secrets.getProxyPassword(profile.id)
     } catch (err) {
       if (!(err instanceof SecretUnavailableError)) throw err
-      return { kind: profile.kind, problem: `The saved secret of profile "${profile.name}" cannot be used: ${err.message}. Enter it again in the profile editor.` }
+      return { kind: profile.kind, problem: `The saved ${what} of profile "${profile.name}" cannot be used: ${err.message}. Enter it again in the profile editor.` }
     }
-    return buildProfileJob(profile, action, message, secret)
+    return buildProfileJob(profile, action, message, secret, proxyPassword)
   }
 
   private meta(kind: RunMeta['kind'], action: RunMeta['action'], profile: { id: string; name: string } | null, extra: Partial<RunMeta>): RunMeta {

@@ -1,11 +1,12 @@
-import type { ApiJobInput, ApiProfile, ComposedMessage, Profile, RunProfileInput, SmtpJobInput, SmtpProfile, SmtpStage } from '../../../preload/contract'
-import { PROVIDER_LABELS, stageOf } from '../history/summary'
+import type { ApiJobInput, ApiProfile, ComposedMessage, NetworkOptions, Profile, RunProfileInput, SmtpJobInput, SmtpProfile, SmtpStage } from '../../../preload/contract'
+import { stageOfAction } from '../../../preload/contract/wording'
+import { PROVIDER_LABELS } from '../history/summary'
 import type { ProfileSecret } from '../profiles/secrets'
 
 /*
- * A saved profile + an action + the composer's message + the decrypted secret → the engine's
- * input. Pure, so every rule is unit-tested; the secret goes into the returned input and nowhere
- * else. Problems come back as a sentence the user can act on (the job reports it as INVALID_INPUT).
+ * A saved profile + an action + the composer's message + the decrypted secrets (login secret,
+ * proxy password) → the engine's input. Pure, so every rule is unit-tested; the secrets go into
+ * the returned input and nowhere else. Problems come back as a sentence the user can act on (the job reports it as INVALID_INPUT).
  */
 
 export type ProfileAction = RunProfileInput['action']
@@ -59,13 +60,23 @@ function tlsOf(profile: Profile) {
   }
 }
 
-function smtpJob(profile: SmtpProfile, action: ProfileAction, message: ComposedMessage | undefined, secret: ProfileSecret | null): BuiltJob {
-  const stopAfter = stageOf(action)
+/** The profile's Network section as the job takes it, with the saved proxy password filled in (only where the profile has a proxy). */
+export function networkOf(profile: Profile, proxyPassword: string | null): NetworkOptions {
+  const n = profile.network
+  const out: NetworkOptions = { family: n.family }
+  if (n.localAddress) out.localAddress = n.localAddress
+  if (n.proxy) out.proxy = { url: n.proxy.url, ...(proxyPassword ? { password: proxyPassword } : {}) }
+  return out
+}
+
+function smtpJob(profile: SmtpProfile, action: ProfileAction, message: ComposedMessage | undefined, secret: ProfileSecret | null, proxyPassword: string | null): BuiltJob {
+  const stopAfter = stageOfAction(action)
   const input: SmtpJobInput = {
     host: profile.host,
     port: profile.port,
     security: profile.security,
     tls: tlsOf(profile),
+    network: networkOf(profile, proxyPassword),
     stopAfter,
   }
   if (profile.ehloName) input.ehloName = profile.ehloName
@@ -88,7 +99,7 @@ function smtpJob(profile: SmtpProfile, action: ProfileAction, message: ComposedM
   return { kind: 'smtp', input, stopAfter }
 }
 
-function apiJob(profile: ApiProfile, action: ProfileAction, message: ComposedMessage | undefined, secret: ProfileSecret | null): BuiltJob {
+function apiJob(profile: ApiProfile, action: ProfileAction, message: ComposedMessage | undefined, secret: ProfileSecret | null, proxyPassword: string | null): BuiltJob {
   const pair = profile.provider === 'ses' || profile.provider === 'mailjet'
   const secretName = profile.provider === 'ses' ? 'secret access key' : profile.provider === 'mailjet' ? 'secret key' : 'API key'
   if (!secret) return { kind: 'api', problem: `No ${pair && profile.keyId ? secretName : 'API key'} saved for profile "${profile.name}": add it in the profile editor.` }
@@ -103,6 +114,7 @@ function apiJob(profile: ApiProfile, action: ProfileAction, message: ComposedMes
     action: action === 'api-verify' ? 'verify' : 'send',
     credentials,
     tls: tlsOf(profile),
+    network: networkOf(profile, proxyPassword),
     sandbox: action === 'api-sandbox' ? true : action === 'api-send' ? profile.sandbox : false,
   }
   if (profile.domain) input.domain = profile.domain
@@ -117,9 +129,9 @@ function apiJob(profile: ApiProfile, action: ProfileAction, message: ComposedMes
   return { kind: 'api', input }
 }
 
-/** The engine input for running `profile` with `action`, or the problem that prevents it. */
-export function buildProfileJob(profile: Profile, action: ProfileAction, message: ComposedMessage | undefined, secret: ProfileSecret | null): BuiltJob {
+/** The engine input for running `profile` with `action`, or the problem that prevents it. `proxyPassword`: the profile's saved one, if any. */
+export function buildProfileJob(profile: Profile, action: ProfileAction, message: ComposedMessage | undefined, secret: ProfileSecret | null, proxyPassword: string | null = null): BuiltJob {
   const mismatch = actionMismatch(profile, action)
   if (mismatch) return { kind: profile.kind, problem: mismatch }
-  return profile.kind === 'smtp' ? smtpJob(profile, action, message, secret) : apiJob(profile, action, message, secret)
+  return profile.kind === 'smtp' ? smtpJob(profile, action, message, secret, proxyPassword) : apiJob(profile, action, message, secret, proxyPassword)
 }

@@ -13,7 +13,7 @@
  *
  * Never imports 'electron'; both hosts (Electron, `npm run web`) use it through openAppServices.
  */
-import type { AppSandboxStatus, InboxMessage, InboxSummary, Profile, ProfilesExport, SandboxEvent } from '../../../preload/contract'
+import { profileFieldsOf, type AppSandboxStatus, type InboxMessage, type InboxSummary, type Profile, type ProfilesExport, type SandboxEvent } from '../../../preload/contract'
 import { OperationError } from '../operation-error'
 import type { ProfileStore } from '../profiles/store'
 import type { SandboxProfileRole, SettingsStore } from '../settings'
@@ -39,16 +39,15 @@ const ROLES: readonly SandboxProfileRole[] = ['starttls', 'tls', 'api']
 type ExportEntry = ProfilesExport['profiles'][number]
 type ProfileFields = Parameters<ProfileStore['save']>[0]['profile']
 
-/** A profile's editable fields (what saveProfile takes), without id, times and hasSecret. */
+/** A profile's editable fields (what saveProfile takes), without id, times and secret flags. */
 function fieldsOf(p: Profile): ProfileFields {
-  const { id: _i, createdAt: _c, updatedAt: _u, hasSecret: _h, ...fields } = structuredClone(p)
-  return fields
+  return profileFieldsOf(structuredClone(p))
 }
 
 /** An export entry without its inline demo credential, and that credential. */
 function splitEntry(entry: ExportEntry): { fields: ProfileFields; secret: string | null } {
   if (entry.kind === 'smtp') {
-    const { password, passwordEnv: _e, ...fields } = entry
+    const { password, passwordEnv: _e, proxyPasswordEnv: _p, ...fields } = entry
     return { fields, secret: password ?? null }
   }
   const { key, keyEnv: _k, secretEnv: _s, ...fields } = entry

@@ -32,7 +32,7 @@ import { startSmtpListeners, type SmtpListeners } from './smtp'
 export { Inbox, parseHeaders, MAX_RAW_KEPT, type IncomingMessage, type InboxListener } from './inbox'
 export { loadOrCreateCerts, CERT_FILES, type SandboxCerts, type KeyAndCert } from './certs'
 export { sandboxProfilesExport, SANDBOX_PROFILE_NAMES, SANDBOX_APP_PROFILE_NAMES, SANDBOX_FROM, SANDBOX_TO, SANDBOX_PRESET, type SandboxProfileNames } from './profiles'
-export { PromptSmtpServer } from './prompt-smtp-server'
+export { PromptSmtpServer } from './smtp-server-adapter'
 export { startDelayProxy, type DelayProxy } from './delay-proxy'
 export { SANDBOX_SMTP_NAME, SANDBOX_MAX_MESSAGE } from './smtp'
 

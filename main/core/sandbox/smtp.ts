@@ -14,7 +14,7 @@ import type { InboxChannel } from '../../../preload/contract'
 import type { KeyAndCert } from './certs'
 import { listenOn } from '../net/serve'
 import type { Inbox } from './inbox'
-import { PromptSmtpServer } from './prompt-smtp-server'
+import { dropConnections, PromptSmtpServer } from './smtp-server-adapter'
 
 export type SmtpListenerName = 'starttls' | 'tls' | 'plain'
 export const SMTP_LISTENERS: readonly SmtpListenerName[] = ['starttls', 'tls', 'plain']
@@ -156,8 +156,8 @@ export async function startSmtpListeners(o: SmtpListenersOptions): Promise<SmtpL
           new Promise<void>((resolve) => {
             server.clearGreetingTimers()
             server.close(() => resolve())
-            // No grace period: a sandbox that stops drops its sessions (see test/fixtures/smtp-peers.ts on destroying mid-handshake).
-            for (const conn of [...server.connections]) conn._socket.destroy()
+            // No grace period: a sandbox that stops drops its sessions.
+            dropConnections(server)
           }),
       ),
     )

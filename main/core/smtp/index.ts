@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto'
-import { smtpJobSchema, type SmtpJob, type SmtpResult } from '../../../preload/contract'
+import type { SmtpJob, SmtpResult } from '../../../preload/contract'
+// The SMTP job's schema only: the contract's index would build every job kind's schemas at load (the CLI's start-up).
+import { smtpJobSchema } from '../../../preload/contract/smtp'
+import { internalError } from '../errors'
 import { describeIssues } from '../validation'
 import { nullSink, type JobOptions } from '../transcript/event-sink'
 import { JobRecorder } from '../transcript/recorder'
-import { Redactor } from '../transcript/redact'
+import { Redactor, secretsOf } from '../transcript/redact'
 import { smtpFailure } from './result'
 import { SmtpSession } from './session'
 
@@ -24,19 +27,28 @@ export async function runSmtp(input: unknown, opts: JobOptions = {}): Promise<Sm
   }
   const job = parsed.data
   const rec = new JobRecorder(jobId, sink, jobRedactor(job))
-  const result = await new SmtpSession(job, rec, opts.signal).run()
+  let result: SmtpResult
+  try {
+    result = await new SmtpSession(job, rec, opts.signal).run()
+  } catch (err) {
+    // The session classifies its own failures; this is the promise that runSmtp never throws, kept even for a bug.
+    const error = internalError(err)
+    error.message = rec.redactor.redact(error.message)
+    rec.line('err', `${error.code}: ${error.message}`)
+    result = smtpFailure(error, { host: job.host, port: job.port, security: job.security }, rec)
+  }
   return rec.finish(result)
 }
 
 /** A valid job's redactor: the secret always, the username too unless the job asks to show it. */
 export function jobRedactor(job: SmtpJob): Redactor {
-  return new Redactor(job.auth ? [job.auth.secret] : [], job.auth && !job.showUsername ? [job.auth.user] : [])
+  return new Redactor(secretsOf(job), job.auth && !job.showUsername ? [job.auth.user] : [])
 }
 
 /** Even rejected input may carry a secret: redact it from whatever we echo. */
 export function redactorFor(input: unknown): Redactor {
-  const auth = (input as { auth?: { secret?: unknown; user?: unknown } } | null)?.auth
-  return new Redactor(typeof auth?.secret === 'string' ? [auth.secret] : [], typeof auth?.user === 'string' ? [auth.user] : [])
+  const user = (input as { auth?: { user?: unknown } } | null)?.auth?.user
+  return new Redactor(secretsOf(input), typeof user === 'string' ? [user] : [])
 }
 
 /** The result of a job that never started: its input did not validate (also used by warm sessions). */

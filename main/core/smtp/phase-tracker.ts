@@ -4,6 +4,8 @@ interface Pending {
   name: string
   sent: number
   roundTrips: number
+  /** Written while the previous command's reply was still due (QUIT with the end of data): its phase starts when it was sent. */
+  overlaps?: boolean
 }
 
 /**
@@ -37,7 +39,7 @@ export class PhaseTracker {
     this.lastEnd = Math.max(this.lastEnd, at)
   }
 
-  client(at: number, text: string): void {
+  client(at: number, text: string, opts: { pipelined?: boolean } = {}): void {
     this.wrote = true
     if (this.inAuth) return // AUTH continuation lines belong to the AUTH phase
     const verb = (/^\s*(\S+)/.exec(text)?.[1] ?? '').toUpperCase()
@@ -58,7 +60,7 @@ export class PhaseTracker {
                   ? verb.toLowerCase()
                   : 'command'
     if (name === 'auth') this.inAuth = true
-    this.pending.push({ name, sent: at, roundTrips: 0 })
+    this.pending.push({ name, sent: at, roundTrips: 0, ...(opts.pipelined ? { overlaps: true } : {}) })
   }
 
   /**
@@ -85,7 +87,7 @@ export class PhaseTracker {
       return 'data'
     }
     if (head.name === 'starttls' && code === 220) this.tlsStartedAt = at
-    this.span(head.name, Math.max(head.sent, this.lastEnd), at, head.roundTrips)
+    this.span(head.name, head.overlaps ? head.sent : Math.max(head.sent, this.lastEnd), at, head.roundTrips)
     return head.name
   }
 

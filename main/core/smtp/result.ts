@@ -1,12 +1,13 @@
 import type { ClassifiedError, SmtpResult } from '../../../preload/contract'
-import type { JobRecorder } from '../transcript/recorder'
+import { recordedSoFar, type JobRecorder } from '../transcript/recorder'
 
 export type SmtpFailureTarget = Omit<SmtpResult['target'], 'address'>
 
 /**
- * The SmtpResult of a session that never started (invalid input, a profile that cannot run, a
- * crash): the error, and `rec`'s transcript when there is one. Apart from index.ts, which loads
- * nodemailer, so the CLI can build its crash result without loading the engine.
+ * The SmtpResult of a session that never started or broke down (invalid input, a profile that
+ * cannot run, a crash): the error, and `rec`'s transcript and phases when there is one. The one
+ * builder of such results, for the engine, the runner and the CLI alike; apart from index.ts,
+ * which loads nodemailer, so the CLI can build its crash result without loading the engine.
  */
 export function smtpFailure(error: ClassifiedError, target: SmtpFailureTarget, rec?: JobRecorder): SmtpResult {
   return {
@@ -14,10 +15,7 @@ export function smtpFailure(error: ClassifiedError, target: SmtpFailureTarget, r
     kind: 'smtp',
     error,
     warnings: [],
-    phases: [],
-    totalMs: rec?.now() ?? 0,
-    roundTrips: 0,
-    transcript: rec?.lines ?? [],
+    ...recordedSoFar(rec),
     target: { ...target, address: null },
     tls: null,
     capabilities: { before: null, after: null },

@@ -1,23 +1,24 @@
 import type net from 'node:net'
 import type tls from 'node:tls'
-import SMTPConnection from 'nodemailer/lib/smtp-connection'
-import XOAuth2 from 'nodemailer/lib/xoauth2'
+// nodemailer is loaded when a session first speaks SMTP (a run that stops after connect never needs it): types only here.
+import type SMTPConnection from 'nodemailer/lib/smtp-connection'
 import type { ClassifiedError, SmtpJob, SmtpMessage, SmtpResult, SmtpStage, TlsInfo } from '../../../preload/contract'
-import { SMTP_STAGES } from '../../../preload/contract'
+import { SMTP_STAGES } from '../../../preload/contract/smtp'
 import { abortError, EngineError, fail, parseReply } from '../errors'
 import { loadAttachments, MAX_SMTP_ATTACHMENT_BYTES } from '../message/attachments'
 import { buildMessage, envelopeOf, internationalAddresses, type BuiltMessage, type Envelope } from '../message/mime'
-import { resolveHost } from '../net/resolve'
+import { dial, DialError, type Dialed, type DialTls } from '../net/dial'
+import type { NetLog } from '../net/log'
 import { ReplyReader } from '../net/reply-reader'
-import { openTcp } from '../net/tcp'
-import { buildTlsOptions, describeTls, handshakeRoundTrips, startTls, tlsInfo, verificationError } from '../net/tls'
+import { buildTlsOptions, handshakeRoundTrips, reportTls } from '../net/tls'
 import { nullSink } from '../transcript/event-sink'
 import { JobRecorder } from '../transcript/recorder'
 import { authMechanisms, hasCapability, parseEhlo } from './capabilities'
 import { classifySmtpError } from './classify'
-import { sendEnvelopeCommand } from './envelope-command'
+import { AUTO_TLS_AFTER_MS, awaitFirstWord } from './greeting'
+import { createSessionLogger, quitWithEndOfData, sendCommand, upgradedSocket } from './nodemailer-adapter'
 import { PhaseTracker } from './phase-tracker'
-import { AuthMasker, createSessionLogger, explainChallenge } from './session-log'
+import { AuthMasker, explainChallenge } from './session-log'
 
 export const DEFAULT_TIMEOUTS = { connectMs: 10_000, greetingMs: 30_000, socketMs: 60_000 }
 /** How long a polite QUIT may take before we just close. */
@@ -26,40 +27,64 @@ const QUIT_GRACE_MS = 2_000
 /** Whether a session that stops after `stop` goes at least as far as `stage`. */
 const reached = (stop: SmtpStage, stage: SmtpStage) => SMTP_STAGES.indexOf(stop) >= SMTP_STAGES.indexOf(stage)
 
+/** The connection: lives as long as its sockets, across the transactions of a kept session. */
+interface Link {
+  raw: net.Socket | null
+  secure: tls.TLSSocket | null
+  conn: SMTPConnection | null
+  address: string | null
+  tls: TlsInfo | null
+  /** TLS from the first byte (asked for, or found by auto). */
+  implicit: boolean
+  secured: boolean
+  caps: { before: string[] | null; after: string[] | null }
+  authMethodUsed: string | null
+  /** The server has said something (a complete reply) on this connection. */
+  heard: boolean
+}
+
+/** What one run, or one transaction on a kept session, gathers. Made fresh by each; nothing is reset by hand. */
+class RunState {
+  readonly tracker: PhaseTracker
+  readonly warnings: string[] = []
+  result: SmtpResult['result'] = { messageId: null, response: null, accepted: [], rejected: [], messageSize: null }
+  /** A certificate we refused: the session is ended by us, with this error. */
+  tlsError: ClassifiedError | null = null
+  /** A reply that is not SMTP at all (no reply code): the session is ended by us, with this error. */
+  violation: ClassifiedError | null = null
+  /** Between the 220 to STARTTLS and the end of the handshake: a close now is a failed TLS handshake. */
+  upgrading = false
+  /** QUIT went out with the end of the message (PIPELINING). */
+  quitSent = false
+  command: string | undefined
+  /** Bounds the wait for each complete reply while a step runs (see armReplyTimer). */
+  replyTimer: NodeJS.Timeout | null = null
+  onStall: (() => void) | null = null
+
+  constructor(
+    readonly rec: JobRecorder,
+    readonly signal: AbortSignal | undefined,
+    /** Byte counters when the run began (a kept session's transactions count from there). */
+    readonly bytesBase: { sent: number; received: number },
+    /** Housekeeping between runs is shown, but has no phases. */
+    phases = true,
+  ) {
+    this.tracker = new PhaseTracker(phases ? (p) => rec.phase(p) : () => {})
+  }
+}
+
 /**
- * One SMTP session, step by step: our own DNS and TCP (and implicit TLS) for exact timing and
- * byte counts, then nodemailer's SMTPConnection on that socket for the protocol, watched
+ * One SMTP session, step by step: the dial step for DNS, proxy, TCP and implicit TLS (exact timing,
+ * our own byte counts), then nodemailer's SMTPConnection on that socket for the protocol, watched
  * through its transaction log. Ends politely (RSET/QUIT) at the requested stage.
  */
 export class SmtpSession {
   private readonly timeouts: typeof DEFAULT_TIMEOUTS
-  private tracker: PhaseTracker
   private readonly masker = new AuthMasker()
-  private warnings: string[] = []
-  private raw: net.Socket | null = null
-  private secure: tls.TLSSocket | null = null
-  private conn: SMTPConnection | null = null
-  private address: string | null = null
-  private tls: TlsInfo | null = null
-  private caps: { before: string[] | null; after: string[] | null } = { before: null, after: null }
-  private secured = false
-  private authMethodUsed: string | null = null
-  private tlsError: ClassifiedError | null = null
-  /** A reply that is not SMTP at all (no reply code): the session is ended by us, with this error. */
-  private violation: ClassifiedError | null = null
-  /** Between the 220 to STARTTLS and the end of the handshake: a close now is a failed TLS handshake. */
-  private upgrading = false
-  /** The server has said something (a complete reply) on this session. */
-  private heard = false
-  /** Bounds the wait for each complete reply while a step runs (see armReplyTimer). */
-  private replyTimer: NodeJS.Timeout | null = null
-  private onStall: (() => void) | null = null
-  private command: string | undefined
-  private result: SmtpResult['result'] = { messageId: null, response: null, accepted: [], rejected: [], messageSize: null }
+  private link: Link = { raw: null, secure: null, conn: null, address: null, tls: null, implicit: false, secured: false, caps: { before: null, after: null }, authMethodUsed: null, heard: false }
+  private s: RunState
   /** Kept open after AUTH for further transactions (see `keepOpen` and `transaction`). */
   private kept = false
-  /** Byte counters at the start of the current transaction on a kept session (zero otherwise). */
-  private bytesBase = { sent: 0, received: 0 }
 
   /**
    * @param keepOpen with `job.stopAfter` 'auth': do not QUIT after a successful AUTH but keep the
@@ -67,35 +92,34 @@ export class SmtpSession {
    */
   constructor(
     private readonly job: SmtpJob,
-    private rec: JobRecorder,
-    private signal?: AbortSignal,
+    rec: JobRecorder,
+    signal?: AbortSignal,
     private readonly keepOpen = false,
   ) {
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...job.timeouts }
-    this.tracker = new PhaseTracker((p) => rec.phase(p))
+    this.s = new RunState(rec, signal, { sent: 0, received: 0 })
   }
 
   async run(): Promise<SmtpResult> {
     const { job } = this
     try {
-      if (this.signal?.aborted) throw abortError()
+      if (this.s.signal?.aborted) throw abortError()
       // Attachments are read and the message built before connecting: a missing file fails without touching the network.
       const message = job.message && reached(job.stopAfter, 'send') ? await compose(job.message) : null
-      if (message) this.result.messageSize = message.raw.length
-      const implicit = this.implicitTls()
+      if (message) this.s.result.messageSize = message.raw.length
       if (job.tls.insecure) this.warn('TLS certificate verification is OFF for this run: the server’s identity is not checked.')
       const tlsOptions = await buildTlsOptions(job.host, job.tls)
 
-      await this.connect()
+      await this.connect(tlsOptions)
       if (job.stopAfter === 'connect') return this.finishOk()
-      if (implicit) await this.implicitHandshake(tlsOptions)
+      await this.awaitGreeting(tlsOptions)
       if (job.stopAfter === 'banner') {
         await this.greetingOnly()
         return this.finishOk()
       }
       await this.smtpHandshake(tlsOptions)
       if (!reached(job.stopAfter, 'tls')) return await this.quitAndFinish()
-      if (job.stopAfter === 'tls' && !this.secured) this.warn('The session was not encrypted, so there was no TLS stage to test.')
+      if (job.stopAfter === 'tls' && !this.link.secured) this.warn('The session was not encrypted, so there was no TLS stage to test.')
       if (!reached(job.stopAfter, 'auth')) return await this.quitAndFinish()
       await this.authenticate()
       if (job.stopAfter === 'auth' && this.keepOpen) return this.finishKept()
@@ -108,7 +132,7 @@ export class SmtpSession {
       return await this.quitAndFinish()
     } catch (err) {
       const error = this.classify(err)
-      this.rec.line('err', `${error.code}: ${error.message}`)
+      this.s.rec.line('err', `${error.code}: ${error.message}`)
       return this.build(error)
     } finally {
       if (!this.kept) this.teardown()
@@ -119,7 +143,7 @@ export class SmtpSession {
 
   /** The session was kept open after AUTH and its connection is still up. */
   get open(): boolean {
-    return this.kept && this.conn !== null && !this.conn.destroyed && !this.raw?.destroyed
+    return this.kept && this.link.conn !== null && !this.link.conn.destroyed && !this.link.raw?.destroyed
   }
 
   /**
@@ -131,33 +155,26 @@ export class SmtpSession {
    * the total nor the phases. A session that failed or lost its connection is closed; `open` says so.
    */
   async transaction(kind: 'send' | 'noop', message: SmtpMessage | null, rec: JobRecorder, signal?: AbortSignal): Promise<SmtpResult> {
-    this.rec = rec
-    this.signal = signal
-    this.tracker = new PhaseTracker((p) => rec.phase(p))
-    this.warnings = []
-    this.tlsError = null
-    this.violation = null
-    this.command = undefined
-    this.result = { messageId: null, response: null, accepted: [], rejected: [], messageSize: null }
-    this.bytesBase = { sent: this.raw?.bytesWritten ?? 0, received: this.raw?.bytesRead ?? 0 }
+    this.s = new RunState(rec, signal, { sent: this.link.raw?.bytesWritten ?? 0, received: this.link.raw?.bytesRead ?? 0 })
     let result: SmtpResult
     try {
       if (signal?.aborted) throw abortError()
       if (!this.open) throw Object.assign(new Error('The kept connection is closed'), { code: 'ECONNECTION' })
+      const { link } = this
       rec.line(
         'info',
-        `reusing the open session to ${this.address}:${this.job.port} (${this.secured ? 'TLS' : 'no TLS'}, ${this.authMethodUsed ? `authenticated with ${this.authMethodUsed}` : 'not authenticated'}): no connect, TLS or AUTH this time`,
+        `reusing the open session to ${link.address ?? this.job.host}:${this.job.port} (${link.secured ? 'TLS' : 'no TLS'}, ${link.authMethodUsed ? `authenticated with ${link.authMethodUsed}` : 'not authenticated'}): no connect, TLS or AUTH this time`,
       )
       if (kind === 'send') {
         if (!message) fail('INVALID_INPUT', 'A send needs a message.')
         const built = await compose(message)
-        this.result.messageSize = built.raw.length
+        this.s.result.messageSize = built.raw.length
         await this.send(built)
       } else {
-        this.command = 'NOOP'
-        const reply = await this.step<string>((cb) => sendEnvelopeCommand(this.conn!, 'NOOP', cb))
+        this.s.command = 'NOOP'
+        const reply = await this.step<string>((cb) => sendCommand(this.link.conn!, 'NOOP', cb))
         if (!reply.startsWith('2')) throw Object.assign(new Error('NOOP refused'), { code: 'EPROTOCOL', command: 'NOOP', response: reply })
-        this.result.response = reply
+        this.s.result.response = reply
       }
       result = this.build(null)
     } catch (err) {
@@ -176,16 +193,14 @@ export class SmtpSession {
   /** Ends a kept session: QUIT (briefly awaited), then the sockets are closed. Events go nowhere now. */
   async close(): Promise<void> {
     if (!this.kept) return
-    this.rec = new JobRecorder(this.rec.jobId, nullSink)
-    this.tracker = new PhaseTracker(() => {})
-    this.signal = undefined
+    this.s = new RunState(new JobRecorder(this.s.rec.jobId, nullSink), undefined, { sent: 0, received: 0 })
     if (this.open) await this.quitAndFinish().catch(() => undefined)
     this.closeKept()
   }
 
   private finishKept(): SmtpResult {
     this.kept = true
-    this.rec.line('info', 'session kept open (authenticated) for the runs that follow')
+    this.s.rec.line('info', 'session kept open (authenticated) for the runs that follow')
     return this.build(null)
   }
 
@@ -197,78 +212,113 @@ export class SmtpSession {
   /** RSET after a transaction, untimed; a session that cannot be reset is closed. */
   private async resetBetween(): Promise<void> {
     if (!this.open) return this.closeKept()
-    this.tracker.flush()
-    this.tracker = new PhaseTracker(() => {})
-    this.rec.line('info', 'between runs: RSET (housekeeping, not part of this run’s time or phases)')
+    this.s.tracker.flush()
+    this.s = new RunState(this.s.rec, this.s.signal, this.s.bytesBase, false)
+    this.s.rec.line('info', 'between runs: RSET (housekeeping, not part of this run’s time or phases)')
     try {
-      this.command = 'RSET'
-      await this.step<boolean>((cb) => this.conn!.reset((err, ok) => cb(err ?? null, ok)))
+      this.s.command = 'RSET'
+      await this.step<boolean>((cb) => this.link.conn!.reset((err, ok) => cb(err ?? null, ok)))
     } catch (err) {
-      this.rec.line('info', `RSET failed (${err instanceof Error ? err.message : String(err)}): the session is closed`)
+      this.s.rec.line('info', `RSET failed (${err instanceof Error ? err.message : String(err)}): the session is closed`)
       this.closeKept()
     }
   }
 
   // ── stages ────────────────────────────────────────────────────────────────
 
-  private implicitTls(): boolean {
+  /** TLS from the first byte, as asked (security tls, or auto on 465). */
+  private asksImplicitTls(): boolean {
     const { security, port } = this.job
     return security === 'tls' || (security === 'auto' && (port === 465 || port === 2465))
   }
 
-  private async connect(): Promise<void> {
-    const { host, port } = this.job
-    const t0 = this.rec.now()
-    const resolved = await resolveHost(host, { timeoutMs: this.timeouts.connectMs, signal: this.signal })
-    const t1 = this.rec.now()
-    if (resolved.looked) {
-      this.tracker.span('dns', t0, t1, 0)
-      this.rec.line('info', `resolved ${host} → ${resolved.addresses.map((a) => a.address).join(', ')} in ${(t1 - t0).toFixed(1)} ms`)
+  /** How the dial step writes into this run: lines to the recorder, phases to the tracker. */
+  private netLog(): NetLog {
+    return {
+      now: () => this.s.rec.now(),
+      line: (dir, text, opts) => this.s.rec.line(dir, text, opts),
+      phase: (name, start, end, roundTrips) => this.s.tracker.span(name, start, end, roundTrips),
     }
-    this.raw = await openTcp({
-      host,
-      resolved,
-      port,
-      timeoutMs: Math.max(100, this.timeouts.connectMs - (t1 - t0)),
-      signal: this.signal,
-      onAttemptFailed: (ip, family, reason) => this.rec.line('info', `attempt to ${ip} (IPv${family}) failed: ${reason}`),
-    })
-    const t2 = this.rec.now()
-    this.address = this.raw.remoteAddress ?? null
-    this.tracker.span('connect', t1, t2, 1)
-    this.rec.line('info', `connected to ${this.address}:${port} (IPv${this.raw.remoteFamily === 'IPv6' ? 6 : 4}) in ${(t2 - t1).toFixed(1)} ms`)
-    this.tracker.connected(t2)
   }
 
-  private async implicitHandshake(options: tls.ConnectionOptions): Promise<void> {
-    const t0 = this.rec.now()
-    this.rec.line('tls', `starting TLS (implicit TLS on port ${this.job.port})`)
-    this.secure = await startTls(this.raw!, options, this.timeouts.greetingMs, this.signal)
-    const t1 = this.rec.now()
-    this.tracker.span('tls', t0, t1, handshakeRoundTrips(this.secure))
-    this.onSecured(this.secure)
-    if (this.tlsError) throw new EngineError(this.tlsError)
+  private tlsCheck(tlsOptions: tls.ConnectionOptions, intro: string): DialTls {
+    const { job } = this
+    return { options: tlsOptions, name: job.tls.servername ?? job.host, insecure: job.tls.insecure, verify: 'enforce', timeoutMs: this.timeouts.greetingMs, intro }
+  }
+
+  /** DNS, proxy, TCP and, for implicit TLS, the handshake (not when stopping after connect). */
+  private async connect(tlsOptions: tls.ConnectionOptions): Promise<void> {
+    const { job } = this
+    const tls = this.asksImplicitTls() && job.stopAfter !== 'connect' ? this.tlsCheck(tlsOptions, `starting TLS (implicit TLS on port ${job.port})`) : null
+    const dialed = await this.dial(tls, this.netLog(), this.s.signal)
+    this.adopt(dialed)
+  }
+
+  private async dial(tls: DialTls | null, log: NetLog, signal: AbortSignal | undefined): Promise<Dialed> {
+    const { job } = this
+    try {
+      return await dial({ host: job.host, port: job.port, network: job.network, timeoutMs: this.timeouts.connectMs, signal, log, tls })
+    } catch (err) {
+      // A refused certificate is still reported.
+      if (err instanceof DialError && err.found.tls) this.link.tls = err.found.tls
+      throw err
+    }
+  }
+
+  /** The session now speaks over this connection. */
+  private adopt(d: Dialed): void {
+    const { link } = this
+    link.raw = d.raw
+    link.secure = d.secure
+    link.address = d.address
+    if (d.tls) {
+      link.tls = d.tls
+      link.implicit = link.secured = true
+      if (d.verdict) this.warn(`The certificate would have failed verification (${d.verdict.code}), but verification is off.`)
+    }
     // After a full TLS 1.2 handshake the greeting rides with the server's Finished.
-    this.tracker.connected(t1, handshakeRoundTrips(this.secure) === 2 ? 0 : 1)
+    this.s.tracker.connected(d.readyAt, d.handshakeRoundTrips === 2 ? 0 : 1)
   }
 
-  /** Records the TLS facts and decides trust before any SMTP byte crosses the new channel. */
-  private onSecured(socket: tls.TLSSocket): void {
-    this.secured = true
-    this.tls = tlsInfo(socket, this.job.tls.insecure)
-    this.rec.line('tls', describeTls(this.tls))
-    if (this.tls.sans.length) this.rec.line('tls', `certificate names: ${this.tls.sans.join(', ')} · valid ${this.tls.validFrom.slice(0, 10)} → ${this.tls.validTo.slice(0, 10)}`)
-    const verdict = verificationError(socket, this.job.tls.servername ?? this.job.host)
-    if (verdict && !this.job.tls.insecure) this.tlsError = verdict
-    else if (verdict) this.warn(`The certificate would have failed verification (${verdict.code}), but verification is off.`)
+  /**
+   * Waits for the server's first word (within the greeting timeout) without reading it. Under auto
+   * on a port other than 465, a server silent for 1.5 s gets TLS from the first byte on a second
+   * connection, as the probe does; if that handshake completes first, the session moves there.
+   */
+  private async awaitGreeting(tlsOptions: tls.ConnectionOptions): Promise<void> {
+    const { job, link } = this
+    const since = this.s.rec.now()
+    const fallback = job.security === 'auto' && !link.implicit
+    const word = await awaitFirstWord(link.secure ?? link.raw!, {
+      timeoutMs: this.timeouts.greetingMs,
+      signal: this.s.signal,
+      log: this.netLog(),
+      tlsAfterMs: fallback ? AUTO_TLS_AFTER_MS : null,
+      dialTls: (log, signal) => this.dial(this.tlsCheck(tlsOptions, 'TLS handshake on the second connection'), log, signal),
+    }).catch((err: unknown) => {
+      const tried = (err as { tlsAttempt?: string }).tlsAttempt
+      if (!tried) throw err
+      fail(
+        'GREETING_TIMEOUT',
+        `No greeting from ${job.host}:${job.port} within ${this.timeouts.greetingMs} ms, in plaintext or over TLS from the first byte (tried on a second connection after ${AUTO_TLS_AFTER_MS / 1000} s: ${tried}). The port accepts connections but no mail service answers: a tarpit, a firewall that accepts and drops, or not a mail server.`,
+      )
+    })
+    if (word.kind === 'spoke') return
+    // The silent first connection is dropped; its wait is a phase of its own (no round trip: nothing came back).
+    link.raw?.destroy()
+    this.s.tracker.span('silence', since, this.s.rec.now(), 0)
+    word.held.replay()
+    if (word.kind === 'untrusted') throw word.error
+    this.s.rec.line('info', `auto: port ${job.port} speaks TLS from the first byte; the session goes on over TLS`)
+    this.adopt(word.dialed)
   }
 
   /** Greeting, then QUIT: spoken by us, since nodemailer always goes on to EHLO. */
   private async greetingOnly(): Promise<void> {
-    const socket = this.secure ?? this.raw!
+    const socket = this.link.secure ?? this.link.raw!
     const reader = new ReplyReader(socket)
     try {
-      const greeting = await reader.next(this.timeouts.greetingMs, this.signal, 'a greeting').catch((e: unknown) => {
+      const greeting = await reader.next(this.timeouts.greetingMs, this.s.signal, 'a greeting').catch((e: unknown) => {
         if ((e as { code?: string }).code === 'REPLY_TIMEOUT') throw Object.assign(new Error('Greeting never received'), { code: 'ETIMEDOUT', timeoutType: 'GREETING_TIMEOUT' })
         throw e
       })
@@ -276,21 +326,22 @@ export class SmtpSession {
       if (greeting.code !== 220) throw Object.assign(new Error('Invalid greeting'), { code: 'EPROTOCOL', response: `${greeting.code} ${greeting.lines.join('\n')}` })
       this.onClient('QUIT')
       socket.write('QUIT\r\n')
-      const bye = await reader.next(QUIT_GRACE_MS, this.signal, 'a reply to QUIT').catch(() => null)
+      const bye = await reader.next(QUIT_GRACE_MS, this.s.signal, 'a reply to QUIT').catch(() => null)
       if (bye) this.onServer(`${bye.code} ${bye.lines.join(' ')}`)
-      this.result.response = `${greeting.code} ${greeting.lines[0] ?? ''}`.trim()
+      this.s.result.response = `${greeting.code} ${greeting.lines[0] ?? ''}`.trim()
     } finally {
       reader.detach()
     }
   }
 
   private async smtpHandshake(tlsOptions: tls.ConnectionOptions): Promise<void> {
-    const { job } = this
-    const implicit = this.implicitTls()
+    const { job, link } = this
+    const implicit = link.implicit
     // STARTTLS is only attempted when the requested stage goes past EHLO.
     const wantsStartTls = !implicit && job.security !== 'none' && reached(job.stopAfter, 'tls')
+    const { default: SMTPConnection } = await import('nodemailer/lib/smtp-connection')
     const conn = new SMTPConnection({
-      connection: this.secure ?? this.raw!,
+      connection: link.secure ?? link.raw!,
       secure: implicit,
       secured: implicit,
       host: job.host,
@@ -306,36 +357,36 @@ export class SmtpSession {
         upgraded: () => this.onStartTlsDone(),
         bodySent: (bytes) => {
           this.armReplyTimer()
-          this.tracker.bodySent(this.rec.now())
-          this.rec.line('info', `message body sent (${bytes} bytes after dot-stuffing), then <CRLF>.<CRLF>`)
+          this.s.tracker.bodySent(this.s.rec.now())
+          this.s.rec.line('info', `message body sent (${bytes} bytes after dot-stuffing), then <CRLF>.<CRLF>${this.s.quitSent ? ' and QUIT in the same write (PIPELINING)' : ''}`)
         },
         warn: (text) => this.warn(`${text}: the server spoke before TLS was up (possible command injection, RFC 3207); those bytes were ignored.`),
-        closed: () => this.tracker.closed(this.rec.now()),
+        closed: () => this.s.tracker.closed(this.s.rec.now()),
       }),
       transactionLog: true,
-      // Bounds greeting and STARTTLS by greetingMs; after that the idle timeout rules.
+      // The greeting is already waiting (awaitGreeting); after it the idle timeout rules.
       connectionTimeout: this.timeouts.greetingMs + this.timeouts.socketMs,
       greetingTimeout: this.timeouts.greetingMs,
       socketTimeout: this.timeouts.socketMs,
       socketCloseTimeout: 1_000,
     } as SMTPConnection.Options)
-    this.conn = conn
+    link.conn = conn
     // 'error' is also delivered to whichever step is waiting; this listener only keeps a late one from crashing the process.
     conn.on('error', () => {})
-    this.command = 'CONN'
+    this.s.command = 'CONN'
     await this.step<void>((cb) => conn.connect(() => cb(null)))
-    if (job.security === 'auto' && !implicit && !this.secured && job.auth && reached(job.stopAfter, 'auth'))
+    if (job.security === 'auto' && !implicit && !link.secured && job.auth && reached(job.stopAfter, 'auth'))
       fail(
         'STARTTLS_UNAVAILABLE',
         "The server did not offer STARTTLS, and under security 'auto' Mailprobe does not send credentials in plaintext. Use the server's TLS port, or choose security 'none' to allow it explicitly.",
       )
-    if (job.security === 'auto' && !implicit && !this.secured && reached(job.stopAfter, 'tls')) this.warn('The server did not offer STARTTLS: this session was not encrypted.')
+    if (job.security === 'auto' && !implicit && !link.secured && reached(job.stopAfter, 'tls')) this.warn('The server did not offer STARTTLS: this session was not encrypted.')
     if (job.security === 'none' && job.auth && reached(job.stopAfter, 'auth')) this.warn('Credentials are sent without encryption (security none).')
   }
 
   private async authenticate(): Promise<void> {
-    const { job } = this
-    const conn = this.conn!
+    const { job, link } = this
+    const conn = link.conn!
     const offered = authMechanisms(this.currentCaps())
     if (!job.auth) {
       if (offered.length) this.warn(`No credentials given: AUTH (${offered.join(' ')}) was not tested.`)
@@ -344,18 +395,15 @@ export class SmtpSession {
     if (!offered.length && !hasCapability(this.currentCaps(), 'AUTH'))
       fail(
         'AUTH_UNSUPPORTED',
-        this.secured || job.security === 'none'
+        link.secured || job.security === 'none'
           ? 'Credentials were given, but the server does not offer AUTH on this connection, so they cannot be tested here. Is this a relay port (25) rather than submission (587/465)?'
           : 'Credentials were given, but the server does not offer AUTH before TLS. Use security starttls or tls.',
       )
     const method = this.chooseAuthMethod(offered)
-    this.authMethodUsed = method
-    if (job.showUsername) this.rec.line('info', `authenticating as ${job.auth.user} with ${method}`)
-    const auth =
-      method === 'XOAUTH2'
-        ? { user: job.auth.user, method, oauth2: new XOAuth2({ user: job.auth.user, accessToken: job.auth.secret }) }
-        : { method, credentials: { user: job.auth.user, pass: job.auth.secret } }
-    this.command = `AUTH ${method}`
+    link.authMethodUsed = method
+    if (job.showUsername) this.s.rec.line('info', `authenticating as ${job.auth.user} with ${method}`)
+    const auth = method === 'XOAUTH2' ? { user: job.auth.user, method, oauth2: await xoauth2(job.auth.user, job.auth.secret) } : { method, credentials: { user: job.auth.user, pass: job.auth.secret } }
+    this.s.command = `AUTH ${method}`
     await this.step<void>((cb) => conn.login(auth as unknown as SMTPConnection.AuthenticationCredentials, (err) => cb(err ?? null)))
   }
 
@@ -367,7 +415,7 @@ export class SmtpSession {
       return want
     }
     // On an encrypted channel PLAIN costs one round trip; in plaintext CRAM-MD5 at least hides the password.
-    const order = this.secured ? ['PLAIN', 'LOGIN', 'CRAM-MD5'] : ['CRAM-MD5', 'PLAIN', 'LOGIN']
+    const order = this.link.secured ? ['PLAIN', 'LOGIN', 'CRAM-MD5'] : ['CRAM-MD5', 'PLAIN', 'LOGIN']
     const pick = order.find((m) => offered.includes(m))
     if (pick) return pick
     if (offered.includes('XOAUTH2')) fail('AUTH_UNSUPPORTED', "The server offers only XOAUTH2: choose auth 'xoauth2' and give an OAuth2 access token as the secret.")
@@ -376,45 +424,55 @@ export class SmtpSession {
 
   /** MAIL FROM (and RCPT TO) without DATA, then RSET: tests the envelope and delivers nothing. */
   private async envelopeOnly(stop: 'mail' | 'rcpt'): Promise<void> {
-    const envelope = envelopeOf(this.job.message!)
+    const { result } = this.s
+    const conn = this.link.conn!
+    const envelope = await envelopeOf(this.job.message!)
     const utf8 = this.checkSmtpUtf8(envelope) ? ' SMTPUTF8' : ''
-    this.command = 'MAIL FROM'
-    const mail = await this.step<string>((cb) => sendEnvelopeCommand(this.conn!, `MAIL FROM:<${envelope.from}>${utf8}`, cb))
+    this.s.command = 'MAIL FROM'
+    const mail = await this.step<string>((cb) => sendCommand(conn, `MAIL FROM:<${envelope.from}>${utf8}`, cb))
     if (!mail.startsWith('2')) throw Object.assign(new Error('sender rejected'), { code: 'EENVELOPE', command: 'MAIL FROM', response: mail })
     if (stop === 'rcpt') {
       for (const to of envelope.to) {
-        this.command = 'RCPT TO'
-        const rcpt = await this.step<string>((cb) => sendEnvelopeCommand(this.conn!, `RCPT TO:<${to}>`, cb))
-        if (rcpt.startsWith('2')) this.result.accepted.push(to)
-        else this.result.rejected.push(to)
+        this.s.command = 'RCPT TO'
+        const rcpt = await this.step<string>((cb) => sendCommand(conn, `RCPT TO:<${to}>`, cb))
+        if (rcpt.startsWith('2')) result.accepted.push(to)
+        else result.rejected.push(to)
       }
-      if (!this.result.accepted.length) {
-        const last = this.rec.lines.filter((l) => l.dir === 's').pop()?.text
+      if (!result.accepted.length) {
+        const last = this.s.rec.lines.filter((l) => l.dir === 's').pop()?.text
         throw Object.assign(new Error('all recipients were rejected'), { code: 'EENVELOPE', command: 'RCPT TO', response: last })
       }
-      if (this.result.rejected.length) this.warn(`Rejected recipients: ${this.result.rejected.join(', ')}.`)
+      if (result.rejected.length) this.warn(`Rejected recipients: ${result.rejected.join(', ')}.`)
     }
-    this.command = 'RSET'
-    await this.step<boolean>((cb) => this.conn!.reset((err, ok) => cb(err ?? null, ok)))
-    this.result.response = mail
+    this.s.command = 'RSET'
+    await this.step<boolean>((cb) => conn.reset((err, ok) => cb(err ?? null, ok)))
+    result.response = mail
   }
 
   private async send(message: BuiltMessage): Promise<void> {
+    const conn = this.link.conn!
     // nodemailer adds SMTPUTF8 to MAIL FROM by itself when the server offers it; this stops the send when it does not.
     this.checkSmtpUtf8(message.envelope)
-    this.command = 'MAIL FROM'
-    const info = await this.step<SMTPConnection.SentMessageInfo>((cb) => this.conn!.send(message.envelope, message.raw, (err, i) => cb(err ?? null, i)))
-    this.result.messageId = message.messageId
-    this.result.response = info.response
-    this.result.accepted = info.accepted.map(String)
-    this.result.rejected = info.rejected.map(String)
+    // A session that ends here may say QUIT with the end of the message (RFC 2920): one round trip less.
+    if (!this.keepOpen && hasCapability(this.currentCaps(), 'PIPELINING'))
+      quitWithEndOfData(conn, () => {
+        this.s.quitSent = true
+        this.onClient('QUIT', { pipelined: true })
+      })
+    this.s.command = 'MAIL FROM'
+    const info = await this.step<SMTPConnection.SentMessageInfo>((cb) => conn.send(message.envelope, message.raw, (err, i) => cb(err ?? null, i)))
+    const { result } = this.s
+    result.messageId = message.messageId
+    result.response = info.response
+    result.accepted = info.accepted.map(String)
+    result.rejected = info.rejected.map(String)
     if (info.rejected.length) this.warn(`The message was accepted for some recipients only; rejected: ${info.rejected.join(', ')}.`)
   }
 
   private async quitAndFinish(): Promise<SmtpResult> {
-    const conn = this.conn
+    const conn = this.link.conn
     if (conn && !conn.destroyed) {
-      this.command = 'QUIT'
+      this.s.command = 'QUIT'
       const ended = new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, QUIT_GRACE_MS)
         conn.once('end', () => {
@@ -422,65 +480,74 @@ export class SmtpSession {
           resolve()
         })
       })
-      conn.quit()
+      if (!this.s.quitSent) conn.quit()
       await ended
     }
     return this.finishOk()
   }
 
   private finishOk(): SmtpResult {
-    if (this.job.stopAfter === 'connect') this.rec.line('info', 'stopping after connect: closing without a word')
+    if (this.job.stopAfter === 'connect') this.s.rec.line('info', 'stopping after connect: closing without a word')
     return this.build(null)
   }
 
   // ── plumbing ──────────────────────────────────────────────────────────────
 
-  private onClient(text: string): void {
+  private onClient(text: string, opts: { pipelined?: boolean } = {}): void {
     this.armReplyTimer()
-    const t = this.rec.now()
-    this.tracker.client(t, text)
-    this.rec.line('c', this.masker.client(text), { t })
+    const t = this.s.rec.now()
+    this.s.tracker.client(t, text, opts)
+    this.s.rec.line('c', this.masker.client(text), { t })
   }
 
   private onServer(reply: string): void {
-    const t = this.rec.now()
+    const { s, link } = this
+    const t = s.rec.now()
     const lines = reply.split('\n')
     const code = Number(/^\d{3}/.exec(lines[0] ?? '')?.[0] ?? 0)
-    this.heard = true
-    if (code === 220 && this.command === 'CONN' && this.rec.lines.filter((l) => l.dir === 'c').pop()?.text === 'STARTTLS') this.upgrading = true
+    link.heard = true
+    if (code === 220 && s.command === 'CONN' && s.rec.lines.filter((l) => l.dir === 'c').pop()?.text === 'STARTTLS') s.upgrading = true
     // After 354 we are the ones sending (the body): the wait for the next reply starts when it is sent.
     // During the STARTTLS handshake nodemailer's own upgrade timeout (greetingMs) rules.
-    if (code === 354 || this.upgrading) this.disarmReplyTimer()
+    if (code === 354 || s.upgrading) this.disarmReplyTimer()
     else this.armReplyTimer()
-    const answered = this.tracker.server(t, code)
+    const answered = s.tracker.server(t, code)
     this.masker.server(code)
     for (const line of lines) {
       const plain = code === 334 ? explainChallenge(line) : null
-      this.rec.line('s', plain ? `${line}   (${plain})` : line, { t })
+      s.rec.line('s', plain ? `${line}   (${plain})` : line, { t })
     }
     if (code === 250 && answered === 'ehlo') {
-      if (this.secured) this.caps.after = parseEhlo(reply)
-      else this.caps.before = parseEhlo(reply)
-    } else if (code === 250 && answered === 'ehlo2') this.caps.after = parseEhlo(reply)
+      if (link.secured) link.caps.after = parseEhlo(reply)
+      else link.caps.before = parseEhlo(reply)
+    } else if (code === 250 && answered === 'ehlo2') link.caps.after = parseEhlo(reply)
     // nodemailer reads any line as a reply (a garbage "reply" to EHLO just sends it on to HELO): not us.
-    if (!lines.every((l) => /^\d{3}([ -]|$)/.test(l)) && !this.violation) {
-      this.violation = {
+    if (!lines.every((l) => /^\d{3}([ -]|$)/.test(l)) && !s.violation) {
+      s.violation = {
         code: 'PROTOCOL_ERROR',
         message: `The server sent something that is not an SMTP reply: "${(lines.find((l) => !/^\d{3}([ -]|$)/.test(l)) ?? '').slice(0, 80)}".`,
       }
-      this.conn?.close()
+      link.conn?.close()
     }
   }
 
+  /** nodemailer finished STARTTLS: record the TLS facts and decide trust before any SMTP byte crosses the new channel. */
   private onStartTlsDone(): void {
-    this.upgrading = false
+    const { s, link, job } = this
+    s.upgrading = false
     this.armReplyTimer()
-    const socket = (this.conn as unknown as { _socket: tls.TLSSocket })._socket
-    this.secure = socket
-    this.tracker.upgraded(this.rec.now(), handshakeRoundTrips(socket))
-    this.onSecured(socket)
-    // Still inside nodemailer's secureConnect callback: destroying now means not one byte (not even EHLO) crosses an untrusted channel.
-    if (this.tlsError) socket.destroy()
+    const socket = upgradedSocket(link.conn!)
+    link.secure = socket
+    link.secured = true
+    s.tracker.upgraded(s.rec.now(), handshakeRoundTrips(socket))
+    const { info, verdict } = reportTls(socket, { name: job.tls.servername ?? job.host, insecure: job.tls.insecure }, this.netLog())
+    link.tls = info
+    if (verdict && !job.tls.insecure) {
+      s.tlsError = verdict
+      s.rec.line('tls', 'certificate not trusted: closing without sending anything (the credentials never left this machine)')
+      // Still inside nodemailer's secureConnect callback: destroying now means not one byte (not even EHLO) crosses an untrusted channel.
+      socket.destroy()
+    } else if (verdict) this.warn(`The certificate would have failed verification (${verdict.code}), but verification is off.`)
   }
 
   /**
@@ -497,38 +564,39 @@ export class SmtpSession {
         'SMTPUTF8_UNAVAILABLE',
         `${list} cannot be written in ASCII, and the server does not offer SMTPUTF8 (RFC 6531), which such addresses need. Nothing was sent: use an ASCII address with this server, or a server that offers SMTPUTF8.`,
       )
-    this.rec.line('info', `internationalised address${intl.length > 1 ? 'es' : ''} ${list}: MAIL FROM carries SMTPUTF8, which the server offers`)
+    this.s.rec.line('info', `internationalised address${intl.length > 1 ? 'es' : ''} ${list}: MAIL FROM carries SMTPUTF8, which the server offers`)
     return true
   }
 
   private currentCaps(): string[] | null {
-    return this.secured ? this.caps.after : this.caps.before
+    return this.link.secured ? this.link.caps.after : this.link.caps.before
   }
 
   private warn(text: string): void {
-    this.warnings.push(text)
-    this.rec.line('info', `warning: ${text}`)
+    this.s.warnings.push(text)
+    this.s.rec.line('info', `warning: ${text}`)
   }
 
   /** Waits for one nodemailer step, failing on its error, on the connection ending, or on cancel. */
   private step<T>(start: (cb: (err: Error | null, value?: T) => void) => void): Promise<T> {
-    const conn = this.conn!
+    const conn = this.link.conn!
+    const s = this.s
     return new Promise<T>((resolve, reject) => {
       let done = false
       const finish = (err: unknown, value?: T) => {
         if (done) return
         done = true
-        this.onStall = null
+        s.onStall = null
         this.disarmReplyTimer()
         conn.off('error', onError)
         conn.off('end', onEnd)
-        this.signal?.removeEventListener('abort', onAbort)
+        s.signal?.removeEventListener('abort', onAbort)
         if (err) reject(err)
         else resolve(value as T)
       }
       const onError = (err: Error) => finish(err)
       const onEnd = () => {
-        const decided = this.tlsError ?? this.violation
+        const decided = s.tlsError ?? s.violation
         finish(decided ? new EngineError(decided) : Object.assign(new Error('Connection closed unexpectedly'), { code: 'ECONNECTION' }))
       }
       const onAbort = () => {
@@ -537,13 +605,13 @@ export class SmtpSession {
       }
       conn.once('error', onError)
       conn.once('end', onEnd)
-      this.onStall = () => {
+      s.onStall = () => {
         finish(Object.assign(new Error(`No complete reply within ${this.timeouts.socketMs} ms`), { code: 'ETIMEDOUT', timeoutType: 'SOCKET_TIMEOUT' }))
         conn.close()
       }
       this.armReplyTimer()
-      if (this.signal?.aborted) return onAbort()
-      this.signal?.addEventListener('abort', onAbort, { once: true })
+      if (s.signal?.aborted) return onAbort()
+      s.signal?.addEventListener('abort', onAbort, { once: true })
       start((err, value) => finish(err, value))
     })
   }
@@ -556,21 +624,23 @@ export class SmtpSession {
    */
   private armReplyTimer(): void {
     this.disarmReplyTimer()
-    if (!this.onStall || !this.heard) return
-    this.replyTimer = setTimeout(this.onStall, this.timeouts.socketMs)
+    const { s } = this
+    if (!s.onStall || !this.link.heard) return
+    s.replyTimer = setTimeout(s.onStall, this.timeouts.socketMs)
   }
 
   private disarmReplyTimer(): void {
-    if (this.replyTimer) clearTimeout(this.replyTimer)
-    this.replyTimer = null
+    if (this.s.replyTimer) clearTimeout(this.s.replyTimer)
+    this.s.replyTimer = null
   }
 
   /** The classified error for a failed step: an error we decided ourselves wins over what nodemailer saw. */
   private classify(err: unknown): ClassifiedError {
-    const decided = this.tlsError ?? this.violation
+    const { s } = this
+    const decided = s.tlsError ?? s.violation
     if (decided) return decided
     const error = classifySmtpError(err, this.errorContext())
-    if (error.code === 'CONNECTION_LOST' && this.upgrading)
+    if (error.code === 'CONNECTION_LOST' && s.upgrading)
       return {
         code: 'TLS_FAILED',
         message: 'The server closed the connection during the STARTTLS handshake: it may not speak TLS after all, or it rejected our TLS versions or ciphers.',
@@ -586,47 +656,62 @@ export class SmtpSession {
       security: this.job.security,
       greetingMs: this.timeouts.greetingMs,
       socketMs: this.timeouts.socketMs,
-      command: this.command,
+      command: this.s.command,
       // A kept session was greeted long ago, in an earlier run's transcript.
-      greeted: this.kept || this.rec.lines.some((l) => l.dir === 's'),
+      greeted: this.kept || this.s.rec.lines.some((l) => l.dir === 's'),
     }
   }
 
   private teardown(): void {
     this.disarmReplyTimer()
-    this.tracker.flush()
-    if (this.conn && !this.conn.destroyed) this.conn.close()
-    this.secure?.destroy()
-    this.raw?.destroy()
+    this.s.tracker.flush()
+    const { link } = this
+    if (link.conn && !link.conn.destroyed) link.conn.close()
+    link.secure?.destroy()
+    link.raw?.destroy()
   }
 
   private build(error: ClassifiedError | null): SmtpResult {
-    this.tracker.flush()
-    const totalMs = this.rec.now()
-    const phases = this.rec.phases
-    const authList = authMechanisms(this.caps.after ?? this.caps.before)
+    const { s, link, job } = this
+    s.tracker.flush()
+    const { rec } = s
+    const totalMs = rec.now()
+    const phases = rec.phases
     if (error?.reply === undefined && error) {
-      const lastServer = parseReply(this.rec.lines.filter((l) => l.dir === 's').pop()?.text)
+      const lastServer = parseReply(rec.lines.filter((l) => l.dir === 's').pop()?.text)
       if (lastServer && ['AUTH_FAILED', 'SENDER_REJECTED', 'RECIPIENT_REJECTED', 'MESSAGE_REJECTED'].includes(error.code)) error.reply = lastServer
     }
     return {
       ok: error === null,
       kind: 'smtp',
-      error: error ? { ...error, message: this.rec.redactor.redact(error.message), ...(error.detail ? { detail: this.rec.redactor.redact(error.detail) } : {}) } : null,
-      warnings: this.warnings,
-      target: { host: this.job.host, port: this.job.port, security: this.job.security, address: this.address },
+      error: error ? { ...error, message: rec.redactor.redact(error.message), ...(error.detail ? { detail: rec.redactor.redact(error.detail) } : {}) } : null,
+      warnings: s.warnings,
+      target: { host: job.host, port: job.port, security: job.security, address: link.address, mode: this.mode() },
       phases,
       totalMs,
       roundTrips: phases.reduce((n, p) => n + p.roundTrips, 0),
-      tls: this.tls,
-      capabilities: this.caps,
-      authMechanisms: authList,
-      authMethodUsed: this.authMethodUsed,
-      bytes: { sent: (this.raw?.bytesWritten ?? 0) - this.bytesBase.sent, received: (this.raw?.bytesRead ?? 0) - this.bytesBase.received },
-      transcript: this.rec.lines,
-      result: this.result,
+      tls: link.tls,
+      capabilities: link.caps,
+      authMechanisms: authMechanisms(link.caps.after ?? link.caps.before),
+      authMethodUsed: link.authMethodUsed,
+      bytes: { sent: (link.raw?.bytesWritten ?? 0) - s.bytesBase.sent, received: (link.raw?.bytesRead ?? 0) - s.bytesBase.received },
+      transcript: rec.lines,
+      result: s.result,
     }
   }
+
+  /** How the session was secured: TLS from the first byte, STARTTLS, or not at all (null before a connection). */
+  private mode(): SmtpResult['target']['mode'] {
+    const { link } = this
+    if (!link.raw) return null
+    return link.implicit ? 'tls' : link.secured ? 'starttls' : 'none'
+  }
+}
+
+/** nodemailer's XOAUTH2 token holder, loaded only for an XOAUTH2 login. */
+async function xoauth2(user: string, accessToken: string) {
+  const { default: XOAuth2 } = await import('nodemailer/lib/xoauth2')
+  return new XOAuth2({ user, accessToken })
 }
 
 /** Reads the attachments (once, size-capped) and builds the message. */

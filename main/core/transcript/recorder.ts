@@ -8,6 +8,12 @@ export const MAX_RESULT_LINES = 20_000
 /** A single transcript line is cut here (a hostile 1 MiB reply must not become a 1 MiB DOM node). */
 export const MAX_LINE_CHARS = 4096
 
+/** What a result takes from its recorder: the phases, the time so far, the round trips and the transcript (all empty without one). */
+export function recordedSoFar(rec?: JobRecorder): { phases: Phase[]; totalMs: number; roundTrips: number; transcript: TranscriptLine[] } {
+  const phases = rec?.phases ?? []
+  return { phases, totalMs: rec?.now() ?? 0, roundTrips: phases.reduce((n, p) => n + p.roundTrips, 0), transcript: rec?.lines ?? [] }
+}
+
 /**
  * One job's voice: numbers events, stamps them with the job clock, redacts them and sends them
  * to the sink, and keeps what the result needs (the transcript and the phases).

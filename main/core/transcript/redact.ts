@@ -92,3 +92,14 @@ function base64Variants(secret: string): string[] {
   }
   return out
 }
+
+/**
+ * The secrets a job's input carries, valid or not (a rejected input may still hold one): the SMTP
+ * password or token, an API's key, secret and session token, and a proxy's password. One list for
+ * every engine's redactor.
+ */
+export function secretsOf(input: unknown): string[] {
+  const i = (input ?? {}) as { auth?: { secret?: unknown }; credentials?: Record<string, unknown>; network?: { proxy?: { password?: unknown } } }
+  const values = [i.auth?.secret, i.credentials?.key, i.credentials?.secret, i.credentials?.sessionToken, i.network?.proxy?.password]
+  return values.filter((s): s is string => typeof s === 'string' && s.length > 0)
+}

@@ -1,4 +1,4 @@
-import { events, operations, type Envelope, type JobEventBatch, type MailprobeApi, type OperationName, type OperationOutputs, type SandboxEvent } from '@contract'
+import { events, operationFailure, operations, type Envelope, type JobEventBatch, type MailprobeApi, type OperationName, type OperationOutputs, type SandboxEvent } from '@contract'
 
 /*
  * MailprobeApi over the WebSocket of the browser host (`npm run web`, main/web/server.ts). Like the
@@ -37,7 +37,7 @@ function describeClose(code: number, reason: string, opened: boolean): string {
 function validationError(op: OperationName, issues: { path: PropertyKey[]; message: string }[]): Envelope<never> {
   const first = issues[0]
   const where = first && first.path.length ? `${first.path.map(String).join('.')}: ` : ''
-  return { ok: false, error: { code: 'INVALID_INPUT', message: `The ${op} request was refused — ${where}${first?.message ?? 'invalid input'}.` } }
+  return operationFailure('INVALID_INPUT', `The ${op} request was refused — ${where}${first?.message ?? 'invalid input'}.`)
 }
 
 /** Saves text as a download named `suggestedName` (the browser decides where). */

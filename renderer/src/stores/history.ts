@@ -1,6 +1,6 @@
 import { acceptHMRUpdate, defineStore } from 'pinia'
 import { computed, onScopeDispose, ref, shallowRef } from 'vue'
-import { HISTORY_LIMIT, type HistorySummary } from '@contract'
+import { HISTORY_LIMIT, operationFailure, type HistorySummary } from '@contract'
 import { useApi } from '@renderer/bridge'
 import { settle, type OpError, type Outcome } from '@renderer/composables/envelope'
 import { useJobsStore, type Job } from './jobs'
@@ -98,7 +98,7 @@ export const useHistoryStore = defineStore('history', () => {
   async function open(id: string): Promise<Outcome<Job>> {
     const answer = await settle(() => api.getHistoryEntry({ id }))
     if (!answer.ok) return answer
-    if (!answer.value) return { ok: false, error: { code: 'NOT_FOUND', message: 'This run is no longer in History.' } }
+    if (!answer.value) return operationFailure('NOT_FOUND', 'This run is no longer in History.')
     openedId.value = id
     return { ok: true, value: jobs.openHistory(answer.value) }
   }

@@ -1,6 +1,6 @@
 import { acceptHMRUpdate, defineStore } from 'pinia'
 import { onScopeDispose, ref, shallowRef } from 'vue'
-import { SANDBOX_INBOX_LIMIT, type InboxMessage, type InboxSummary } from '@contract'
+import { operationFailure, SANDBOX_INBOX_LIMIT, type InboxMessage, type InboxSummary } from '@contract'
 import { useApi } from '@renderer/bridge'
 import { settle, type OpError, type Outcome } from '@renderer/composables/envelope'
 
@@ -41,7 +41,7 @@ export const useInboxStore = defineStore('inbox', () => {
     openedId.value = id
     openError.value = null
     const answer = await settle(() => api.getInboxMessage({ id }))
-    if (seq !== openSeq) return answer.ok && answer.value ? { ok: true, value: answer.value } : { ok: false, error: { code: 'STALE', message: 'Another message was opened.' } }
+    if (seq !== openSeq) return answer.ok && answer.value ? { ok: true, value: answer.value } : operationFailure('STALE', 'Another message was opened.')
     if (!answer.ok) {
       openError.value = answer.error.message
       opened.value = null
@@ -51,7 +51,7 @@ export const useInboxStore = defineStore('inbox', () => {
       const message = `The sandbox has no message ${id} any more: it keeps the last ${SANDBOX_INBOX_LIMIT}, and forgets them when it stops.`
       openError.value = message
       opened.value = null
-      return { ok: false, error: { code: 'NOT_FOUND', message } }
+      return operationFailure('NOT_FOUND', message)
     }
     opened.value = answer.value
     openedId.value = answer.value.id

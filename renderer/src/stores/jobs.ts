@@ -1,12 +1,15 @@
 import { acceptHMRUpdate, defineStore } from 'pinia'
 import { computed, markRaw, onScopeDispose, ref, shallowReactive } from 'vue'
+import { stageOfAction } from '@contract'
 import type {
   AnyJobResult,
+  Envelope,
   HistoryEntry,
   JobEvent,
   JobEventBatch,
   JobProgress,
   LabRequest,
+  OperationFailure,
   Phase,
   ProbeJobInput,
   RunAction,
@@ -16,6 +19,7 @@ import type {
   TranscriptEvent,
 } from '@contract'
 import { useApi } from '@renderer/bridge'
+import { settle } from '@renderer/composables/envelope'
 
 /** Lines kept per job in the live view; a hostile server must not exhaust the renderer. */
 export const MAX_LIVE_LINES = 200_000
@@ -61,7 +65,7 @@ export interface Job {
   startedAt: number
 }
 
-export type StartOutcome = { ok: true; jobId: string } | { ok: false; error: { code: string; message: string } }
+export type StartOutcome = { ok: true; jobId: string } | { ok: false; error: OperationFailure }
 
 /** A job as it starts: running, nothing received yet. */
 export function newJob(id: string, target: JobTarget | null): Job {
@@ -101,12 +105,12 @@ function insertLine(lines: TranscriptEvent[], event: TranscriptEvent): boolean {
   return true
 }
 
-/** The stop stage a profile action reaches, for the verdict's wording. */
+/** The stop stage an SMTP job reaches, for the verdict's wording (null for other jobs). */
 export function stageOf(target: JobTarget | null): SmtpStage | null {
   if (!target) return null
   if (target.kind === 'smtp') return target.stopAfter
   if (target.kind !== 'profile' || target.profileKind !== 'smtp') return null
-  return target.action === 'verify' ? 'auth' : target.action === 'envelope' ? 'rcpt' : 'send'
+  return stageOfAction(target.action)
 }
 
 export const useJobsStore = defineStore('jobs', () => {
@@ -158,7 +162,7 @@ export const useJobsStore = defineStore('jobs', () => {
         finished = job.status !== 'done'
         job.status = 'done'
         // The result's phases are the engine's final word (they may close a phase that was still open).
-        if (Array.isArray(event.result.phases)) phases = [...event.result.phases]
+        phases = [...event.result.phases]
       }
     }
     if (lastSeq !== job.lastSeq) job.lastSeq = lastSeq
@@ -201,14 +205,9 @@ export const useJobsStore = defineStore('jobs', () => {
   })
   onScopeDispose(unsubscribe)
 
-  async function start(call: () => Promise<{ ok: true; value: { jobId: string } } | { ok: false; error: { code: string; message: string } }>, target: JobTarget): Promise<StartOutcome> {
-    let answer: Awaited<ReturnType<typeof call>>
-    try {
-      answer = await call()
-    } catch (err) {
-      return { ok: false, error: { code: 'INTERNAL', message: err instanceof Error ? err.message : String(err) } }
-    }
-    if (!answer.ok) return { ok: false, error: answer.error }
+  async function start(call: () => Promise<Envelope<{ jobId: string }>>, target: JobTarget): Promise<StartOutcome> {
+    const answer = await settle(call)
+    if (!answer.ok) return answer
     // Events may have arrived before the answer; keep them and add the target.
     const job = ensure(answer.value.jobId)
     job.target = target
@@ -247,24 +246,18 @@ export const useJobsStore = defineStore('jobs', () => {
     const id = `history:${entry.id}`
     const r = entry.result
     const target: JobTarget =
-      entry.kind === 'probe'
-        ? { kind: 'probe', host: entry.target, ports: r.kind === 'probe' ? r.ports.map((p) => p.port) : [] }
-        : entry.kind === 'compare' || r.kind === 'compare'
-          ? {
-              kind: 'lab',
-              names: r.kind === 'compare' ? r.profiles.map((p) => p.name) : entry.target.split(' vs '),
-              runs: r.kind === 'compare' ? r.runs : 0,
-              mode: r.kind === 'compare' ? r.mode : 'cold',
-              action: r.kind === 'compare' ? r.action : 'send',
-            }
-          : { kind: 'profile', profileId: entry.profileId, profileName: entry.profileName ?? entry.target, profileKind: entry.kind, action: entry.action, label: entry.target }
-    const transcript = Array.isArray(r.transcript) ? r.transcript : []
-    const lines: TranscriptEvent[] = transcript.map((l, i) => ({ ...l, type: 'transcript', jobId: id, seq: i + 1 }))
+      r.kind === 'probe'
+        ? { kind: 'probe', host: entry.target, ports: r.ports.map((p) => p.port) }
+        : r.kind === 'compare'
+          ? // A comparison that never started has no profiles in its result; History's target still names them.
+            { kind: 'lab', names: r.profiles.length ? r.profiles.map((p) => p.name) : entry.target.split(' vs '), runs: r.runs, mode: r.mode, action: r.action }
+          : { kind: 'profile', profileId: entry.profileId, profileName: entry.profileName ?? entry.target, profileKind: r.kind, action: entry.action, label: entry.target }
+    const lines: TranscriptEvent[] = r.transcript.map((l, i) => ({ ...l, type: 'transcript', jobId: id, seq: i + 1 }))
     const job = newJob(id, target)
     job.status = 'done'
     job.lines = markRaw(lines)
     job.lineCount = lines.length
-    job.phases = Array.isArray(r.phases) ? [...r.phases] : []
+    job.phases = [...r.phases]
     job.result = markRaw(r)
     job.source = 'history'
     job.historyId = entry.id

@@ -1,6 +1,6 @@
 import { acceptHMRUpdate, defineStore } from 'pinia'
 import { computed, ref } from 'vue'
-import { compareToCsv, compareToJson, LAB_LIMITS, type CompareResult, type LabMode, type Profile } from '@contract'
+import { compareToCsv, compareToJson, LAB_LIMITS, operationFailure, type CompareResult, type LabMode, type Profile } from '@contract'
 import { useApi } from '@renderer/bridge'
 import { settle, type Outcome } from '@renderer/composables/envelope'
 import { useJobsStore } from './jobs'
@@ -42,7 +42,7 @@ export const useLabStore = defineStore('lab', () => {
   const progress = computed(() => job.value?.progress ?? null)
   const result = computed<CompareResult | null>(() => {
     const r = job.value?.result
-    return r && r.kind === 'compare' && Array.isArray(r.profiles) ? r : null
+    return r?.kind === 'compare' ? r : null
   })
   /** Why the comparison did not complete (cancelled, a profile without its secret, a crash), or null. */
   const failure = computed(() => job.value?.result?.error ?? null)
@@ -119,7 +119,7 @@ export const useLabStore = defineStore('lab', () => {
 
   async function exportAs(format: 'csv' | 'json'): Promise<Outcome<{ saved: boolean; path: string | null }>> {
     const r = result.value
-    if (!r) return { ok: false, error: { code: 'INVALID_INPUT', message: 'Run a comparison first.' } }
+    if (!r) return operationFailure('INVALID_INPUT', 'Run a comparison first.')
     const content = format === 'csv' ? compareToCsv(r) : compareToJson(r)
     return settle(() => api.saveFile({ suggestedName: `mailprobe-compare-${stamp()}.${format}`, content }))
   }

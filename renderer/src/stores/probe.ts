@@ -26,7 +26,7 @@ export const useProbeStore = defineStore('probe', () => {
   const running = computed(() => job.value?.status === 'running')
   const result = computed<ProbeResult | null>(() => {
     const r = job.value?.result
-    return r && r.kind === 'probe' && Array.isArray(r.ports) ? r : null
+    return r?.kind === 'probe' ? r : null
   })
   const rows = computed(() => {
     const t = job.value?.target

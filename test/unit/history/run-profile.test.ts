@@ -5,6 +5,7 @@ import { createClient, type Client } from '../../../main/ipc/handlers'
 import type { AppServices } from '../../../main/core/services'
 import { removeCaFile, writeCaFile } from '../../fixtures/certs'
 import { PROVIDER_KEYS, startProviderServer, type ProviderServer } from '../../fixtures/provider-server'
+import { startHttpProxy, type TestProxy } from '../../fixtures/proxies'
 import { expectNoLeaks } from '../../fixtures/secret-scan'
 import { startSmtpPeer, type SmtpPeer } from '../../fixtures/smtp-peers'
 import { readTree, removeTempDirs, testServices, WaitingSink } from '../ipc/helpers'
@@ -94,7 +95,7 @@ describe('runProfile against a local SMTP peer', () => {
       target: `127.0.0.1:${peer.port}`,
       ok: true,
       errorCode: null,
-      summary: expect.stringMatching(/^authenticated with (PLAIN|LOGIN) over TLSv1\.[23]$/),
+      summary: expect.stringMatching(/^authenticated with (PLAIN|LOGIN) over TLSv1\.[23]; nothing sent$/),
     })
     expect(entries[0]!.roundTrips).toBeGreaterThan(0)
     const full = await h.call('getHistoryEntry', { id: entries[0]!.id })
@@ -167,7 +168,7 @@ describe('runProfile against a local SMTP peer', () => {
     const profile = await h.call('saveProfile', { profile: smtpProfile() })
     expect(await h.client.dispatch('runProfile', { profileId: 'nope', action: 'verify' })).toEqual({
       ok: false,
-      error: { code: 'INVALID_INPUT', message: 'No profile with id nope: it may have been deleted.' },
+      error: { code: 'NOT_FOUND', message: 'No profile with id nope: it may have been deleted.' },
     })
     const wrong = await h.client.dispatch('runProfile', { profileId: profile.id, action: 'api-send' })
     expect(wrong).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT', message: expect.stringMatching(/is an SMTP profile/) } })
@@ -235,8 +236,55 @@ describe('runProfile with an API profile against the local provider server', () 
   })
 })
 
+describe('runProfile through the proxy of the profile’s Network section', () => {
+  const PROXY_USER = 'proxy-user'
+  const PROXY_PASSWORD = 'Proxy-pw-canary-runs-5b9' // (tinyproxy's BasicAuth takes letters, digits and dashes)
+  let proxy: TestProxy
+  beforeAll(async () => {
+    proxy = await startHttpProxy({ auth: { user: PROXY_USER, password: PROXY_PASSWORD } })
+  })
+  afterAll(() => proxy?.close())
+
+  const viaProxy = (): SaveProfileInput['profile'] => ({
+    kind: 'api',
+    name: 'SendGrid via proxy',
+    provider: 'sendgrid',
+    baseUrl: provider.origin,
+    tls: { caFile },
+    defaults: { from: 'sender@example.test', to: ['rcpt@example.test'] },
+    network: { family: 'ipv4', proxy: { url: `http://${PROXY_USER}@127.0.0.1:${proxy.port}` } },
+  })
+
+  it('gives the job the saved proxy password: the proxy lets the run through, and the password shows nowhere', async () => {
+    const h = await harness()
+    const before = proxy.connections()
+    const profile = await h.call('saveProfile', { profile: viaProxy(), secret: { primary: PROVIDER_KEYS.sendgrid }, proxyPassword: PROXY_PASSWORD })
+    expect(profile).toMatchObject({ hasSecret: true, hasProxySecret: true })
+    const { jobId } = await h.call('runProfile', { profileId: profile.id, action: 'api-verify' })
+    const result = await h.sink.result<ApiResult>(jobId)
+    expect(result.ok, result.error?.message).toBe(true)
+    await proxy.waitForConnections(before + 1)
+    expect(provider.requests.at(-1)!.headers['proxy-authorization']).toBeUndefined()
+    const secrets = [...SECRETS, { value: PROXY_PASSWORD, user: PROXY_USER }]
+    await h.services.flush()
+    expectNoLeaks(JSON.stringify(h.sink.events), secrets, 'job events')
+    for (const f of await readTree(h.dataDir)) if (!f.path.endsWith('secrets.json')) expectNoLeaks(f.text, secrets, f.path)
+  })
+
+  it('without the proxy password, or with a wrong one, the proxy refuses the run', async () => {
+    const h = await harness()
+    const profile = await h.call('saveProfile', { profile: viaProxy(), secret: { primary: PROVIDER_KEYS.sendgrid } })
+    expect(profile.hasProxySecret).toBe(false)
+    const none = await h.sink.result<ApiResult>((await h.call('runProfile', { profileId: profile.id, action: 'api-verify' })).jobId)
+    expect(none.error?.code).toBe('PROXY_AUTH_FAILED')
+    await h.call('saveProfile', { id: profile.id, profile: viaProxy(), proxyPassword: 'not the proxy password' })
+    const wrong = await h.sink.result<ApiResult>((await h.call('runProfile', { profileId: profile.id, action: 'api-verify' })).jobId)
+    expect(wrong.error?.code).toBe('PROXY_AUTH_FAILED')
+  })
+})
+
 describe('buildProfileJob', () => {
-  const base = { id: 'p', createdAt: '', updatedAt: '', hasSecret: true }
+  const base = { id: 'p', createdAt: '', updatedAt: '', hasSecret: true, hasProxySecret: false, network: { family: 'auto' as const } }
   const smtp = {
     ...base,
     kind: 'smtp' as const,
@@ -268,6 +316,20 @@ describe('buildProfileJob', () => {
     expect(buildProfileJob({ ...smtp, authMethod: 'plain', username: undefined }, 'verify', undefined, { primary: 'x' })).toMatchObject({ problem: expect.stringMatching(/has no username/) })
     expect(buildProfileJob({ ...smtp, authMethod: 'xoauth2' }, 'verify', undefined, null)).toMatchObject({ problem: 'No access token saved for profile "S": add it in the profile editor.' })
     expect(buildProfileJob({ ...smtp, authMethod: 'none' }, 'verify', undefined, { primary: 'x' })).not.toHaveProperty('problem')
+  })
+
+  it('puts the Network section in the job, with the saved proxy password where the profile has a proxy', () => {
+    const network = { family: 'ipv6' as const, localAddress: '::1', proxy: { url: 'socks5h://me@127.0.0.1:1080' } }
+    const viaProxy = { ...smtp, authMethod: 'none' as const, network, hasProxySecret: true }
+    expect(buildProfileJob(viaProxy, 'verify', undefined, null, 'proxy-pw')).toMatchObject({ input: { network: { ...network, proxy: { url: network.proxy.url, password: 'proxy-pw' } } } })
+    expect(buildProfileJob(viaProxy, 'verify', undefined, null, null)).toMatchObject({ input: { network: { ...network, proxy: { url: network.proxy.url } } } })
+    const noPassword = buildProfileJob(viaProxy, 'verify', undefined, null)
+    expect('input' in noPassword && noPassword.input.network?.proxy).toEqual({ url: network.proxy.url })
+    // Direct: no proxy, and a password saved earlier is not carried.
+    const direct = buildProfileJob({ ...viaProxy, network: { family: 'auto' } }, 'verify', undefined, null, 'proxy-pw')
+    expect('input' in direct && direct.input.network).toEqual({ family: 'auto' })
+    const api = { ...base, kind: 'api' as const, name: 'A', provider: 'sendgrid' as const, sandbox: false, tls: { insecure: false }, defaults: { to: [], cc: [], bcc: [] }, network }
+    expect(buildProfileJob(api, 'api-verify', undefined, { primary: 'SG.x' }, 'proxy-pw')).toMatchObject({ input: { network: { family: 'ipv6', proxy: { password: 'proxy-pw' } } } })
   })
 
   it('builds API credentials: key id + secret half for SES and Mailjet, sandbox per action', () => {

@@ -9,10 +9,14 @@
 //     cipher, so it is scanned like the rest —, settings.json, history/*, the sandbox's files) and
 //     every export (History .txt/.json, profiles, the Lab's CSV/JSON) written through saveFile;
 //   - the built CLI's stdout and stderr (text and --json) and its argv.
+// A proxy password (a profile's Network section) is one of the canaries: profiles save it, runs
+// hand it to a local "proxy" that takes the login and then refuses (a TCP server that records what
+// it is sent), and it must show in none of the above either.
 // Each flow must scan something (counts > 0), so the suite cannot pass by scanning nothing; a
 // positive control proves the scanner finds the canaries when they are there.
 import { randomBytes } from 'node:crypto'
 import { readFile, writeFile } from 'node:fs/promises'
+import net from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
@@ -34,7 +38,7 @@ import type { AppServices, FilesAdapter } from '../../../main/core/services'
 import { BatchingSink } from '../../../main/core/transcript/batching-sink'
 import { TeeSink } from '../../../main/core/transcript/event-sink'
 import { removeCaFile, writeCaFile } from '../../fixtures/certs'
-import { ensureCliBuilt, runCli, type CliRun } from '../../fixtures/cli'
+import { runCli, type CliRun } from '../../fixtures/cli'
 import { MAILGUN_DOMAIN, startProviderServer, type ProviderServer } from '../../fixtures/provider-server'
 import { findSecretLeaks, type Secret } from '../../fixtures/secret-scan'
 import { startSmtpPeer, type SmtpPeer } from '../../fixtures/smtp-peers'
@@ -57,6 +61,7 @@ const C = {
   apiSecret: canary('secret'),
   sessionToken: canary('session'),
   badKey: canary('badkey'),
+  proxyPassword: canary('proxypw'),
 }
 
 /** Not secrets (usernames, the public halves of key pairs are stored in profiles by design). */
@@ -64,6 +69,7 @@ const SMTP_USER = 'mailbox@example.test'
 const OAUTH_USER = 'oauth-mailbox@example.test'
 const MJ_PUBLIC = 'mjPublicCanaryRun0a1b2c3d'
 const SES_AKID = 'AKIACANARYRUN7EXAMPLE'
+const PROXY_USER = 'proxy-canary-user'
 
 const SECRETS: Secret[] = [
   { value: C.password, user: SMTP_USER },
@@ -74,6 +80,7 @@ const SECRETS: Secret[] = [
   { value: C.apiSecret, user: MJ_PUBLIC },
   { value: C.sessionToken },
   { value: C.badKey, user: 'api' },
+  { value: C.proxyPassword, user: PROXY_USER },
   // The ASCII stem of each canary on its own: catches a secret that was cut short, escaped in a
   // way the scanner does not spell out (\u00e9, %E9) or mangled by a wrong decoding (é → �).
   ...Object.values(C).map((v) => ({ value: v.slice(0, v.indexOf(RUN) + RUN.length) })),
@@ -137,12 +144,64 @@ function expectClean(name: string, kinds: Kind[]): void {
   expect(t.bytes).toBeGreaterThan(0)
 }
 
+// ── A proxy that takes the login and refuses: what the proxy password is sent to ──────────
+
+/**
+ * A TCP server on 127.0.0.1 that plays a proxy just far enough to be sent the proxy password, then
+ * refuses: SOCKS5 — it picks username/password (RFC 1929), records the login, answers "failure";
+ * HTTP — it records the CONNECT request (its Proxy-Authorization) and answers 407. Everything it
+ * received is kept, so the test can tell that the canary really went out.
+ */
+interface ProxyTrap {
+  port: number
+  received: Buffer[]
+  close(): Promise<void>
+}
+
+async function startProxyTrap(): Promise<ProxyTrap> {
+  const received: Buffer[] = []
+  const sockets = new Set<net.Socket>()
+  const server = net.createServer((socket) => {
+    sockets.add(socket)
+    socket.on('close', () => sockets.delete(socket))
+    socket.on('error', () => {})
+    let buf = Buffer.alloc(0)
+    let socksStage: 'greeting' | 'login' = 'greeting'
+    socket.on('data', (chunk: Buffer) => {
+      received.push(chunk)
+      buf = Buffer.concat([buf, chunk])
+      if (buf[0] === 5 && socksStage === 'greeting' && buf.length >= 2 + buf[1]!) {
+        socksStage = 'login'
+        buf = Buffer.alloc(0)
+        socket.write(Buffer.from([5, 2])) // username/password, please
+      } else if (socksStage === 'login' && buf[0] === 1) {
+        socket.end(Buffer.from([1, 1])) // login refused
+      } else if (buf.includes('\r\n\r\n')) {
+        socket.end('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="trap"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n')
+      } else if (buf[0] !== 5 && buf[0] !== 1 && !/^[A-Z]/.test(buf.toString('latin1', 0, 1))) {
+        socket.destroy()
+      }
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    received,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy()
+        server.close(() => resolve())
+      }),
+  }
+}
+
 // ── The app: services over a temp data folder, one client, everything it sends captured ────
 
 let caFile = ''
 let starttlsPeer: SmtpPeer
 let tlsPeer: SmtpPeer
 let provider: ProviderServer
+let proxyTrap: ProxyTrap
 let services: AppServices
 let dataDir = ''
 let exportDir = ''
@@ -187,6 +246,7 @@ async function runCliFlows(cliStarttls: SmtpPeer, cliTls: SmtpPeer): Promise<{ d
     MP_BAD: C.badKey,
     MP_AKID: SES_AKID,
     MP_MJ: MJ_PUBLIC,
+    MP_PROXY: C.proxyPassword,
   }
   const smtp = (peer: SmtpPeer, security: string) => ['--host', '127.0.0.1', '--port', String(peer.port), '--security', security, '--ca', caFile]
   const api = (p: string) => ['api', '--provider', p, '--base-url', provider.origin, '--ca', caFile]
@@ -235,6 +295,18 @@ async function runCliFlows(cliStarttls: SmtpPeer, cliTls: SmtpPeer): Promise<{ d
       },
       { kind: 'api', name: 'cli-sendgrid', provider: 'sendgrid', baseUrl: provider.origin, keyEnv: 'MP_KEY', tls: { caFile }, defaults: DEFAULTS },
       { kind: 'api', name: 'cli-mailjet', provider: 'mailjet', baseUrl: provider.origin, keyId: MJ_PUBLIC, secretEnv: 'MP_SECRET', tls: { caFile }, defaults: DEFAULTS },
+      // Through the proxy trap: its password only ever named (proxyPasswordEnv), never in the file.
+      {
+        kind: 'api',
+        name: 'cli-sendgrid-proxy',
+        provider: 'sendgrid',
+        baseUrl: provider.origin,
+        keyEnv: 'MP_KEY',
+        network: { family: 'auto', proxy: { url: `http://${PROXY_USER}@127.0.0.1:${proxyTrap.port}` } },
+        proxyPasswordEnv: 'MP_PROXY',
+        tls: { caFile },
+        defaults: DEFAULTS,
+      },
     ],
   }
   await writeFile(profilesFile, JSON.stringify(doc, null, 2))
@@ -285,6 +357,7 @@ async function runCliFlows(cliStarttls: SmtpPeer, cliTls: SmtpPeer): Promise<{ d
     },
     { args: ['compare', '--profiles', profilesFile, '--profile', 'cli-plain', '--profile', 'cli-wrong', '--runs', '2', '--mode', 'warm', '--csv', csvFile, '--json'], status: 1 },
     { args: ['compare', '--profiles', damaged, '--profile', 'x', '--profile', 'y'], status: 2 },
+    { args: ['compare', '--profiles', profilesFile, '--profile', 'cli-sendgrid', '--profile', 'cli-sendgrid-proxy', '--runs', '1', '--action', 'verify', '--json'], status: 1 },
   ]
   const done: { run: CliCase; out: CliRun }[] = []
   const queue = [...cases]
@@ -298,11 +371,11 @@ async function runCliFlows(cliStarttls: SmtpPeer, cliTls: SmtpPeer): Promise<{ d
 }
 
 beforeAll(async () => {
-  ensureCliBuilt()
   caFile = await writeCaFile()
   // Every mechanism advertised (the client picks one per run); the canaries are the credentials the peers check.
   const peer = (mode: 'starttls' | 'tls') => startSmtpPeer({ mode, authMethods: ['PLAIN', 'LOGIN', 'CRAM-MD5', 'XOAUTH2'], users: { [SMTP_USER]: C.password, [OAUTH_USER]: C.token } })
   let cliStarttls: SmtpPeer, cliTls: SmtpPeer
+  proxyTrap = await startProxyTrap()
   ;[starttlsPeer, tlsPeer, cliStarttls, cliTls, provider] = await Promise.all([
     peer('starttls'),
     peer('tls'),
@@ -341,7 +414,7 @@ beforeAll(async () => {
 afterAll(async () => {
   client?.dispose()
   await cliRuns?.catch(() => {})
-  await Promise.all([starttlsPeer?.close(), tlsPeer?.close(), ...cliPeers.map((p) => p.close()), provider?.close()])
+  await Promise.all([starttlsPeer?.close(), tlsPeer?.close(), ...cliPeers.map((p) => p.close()), provider?.close(), proxyTrap?.close()])
   await removeTempDirs()
   removeCaFile(caFile)
   const total = { outputs: 0, events: 0, files: 0, bytes: 0, hits: 0 }
@@ -387,7 +460,7 @@ async function job<R extends AnyJobResult>(name: JobOp, payload: unknown): Promi
 const transcript = (r: AnyJobResult): string => r.transcript.map((l) => `${l.dir} ${l.text}`).join('\n')
 
 function fieldsOf(p: Profile): Record<string, unknown> {
-  const { id: _i, createdAt: _c, updatedAt: _u, hasSecret: _h, ...fields } = p
+  const { id: _i, createdAt: _c, updatedAt: _u, hasSecret: _h, hasProxySecret: _ph, ...fields } = p
   return fields
 }
 
@@ -540,9 +613,41 @@ describe('flows', () => {
     expect(imported.imported.map((p) => p.hasSecret)).toEqual([true, true])
     expect((await job<SmtpResult>('runProfile', { profileId: imported.imported[0]!.id, action: 'verify' })).ok).toBe(true)
     expect((await job<ApiResult>('runProfile', { profileId: imported.imported[1]!.id, action: 'api-verify' })).ok).toBe(true)
+
+    // Profiles whose Network section goes through a proxy that wants a login: SOCKS5 for SMTP (with
+    // its own AUTH secret too), HTTP CONNECT for an API. The proxy password is saved, kept, run,
+    // duplicated with the profile, and never answered back.
+    const trapped = proxyTrap.received.length
+    const socks = { family: 'ipv4', proxy: { url: `socks5://${PROXY_USER}@127.0.0.1:${proxyTrap.port}` } }
+    const viaSocks = await call('saveProfile', {
+      profile: { ...smtpProfile('SMTP via proxy', starttlsPeer, 'starttls', 'plain', SMTP_USER), network: socks },
+      secret: { primary: C.password },
+      proxyPassword: C.proxyPassword,
+    })
+    expect(viaSocks).toMatchObject({ hasSecret: true, hasProxySecret: true, network: socks })
+    const http = { family: 'auto', proxy: { url: `http://${PROXY_USER}@127.0.0.1:${proxyTrap.port}` } }
+    const viaHttp = await call('saveProfile', {
+      profile: { kind: 'api', name: 'API via proxy', provider: 'sendgrid', baseUrl: provider.origin, tls: { caFile }, defaults: DEFAULTS, network: http },
+      secret: { primary: C.apiKey },
+      proxyPassword: C.proxyPassword,
+    })
+    expect(viaHttp).toMatchObject({ hasSecret: true, hasProxySecret: true })
+    // The proxy refuses each run; how far the run got does not matter here, only that nothing leaks.
+    await job<SmtpResult>('runProfile', { profileId: viaSocks.id, action: 'verify' })
+    await job<SmtpResult>('runProfile', { profileId: viaSocks.id, action: 'send', message: { subject: 's', text: 't' } })
+    await job<ApiResult>('runProfile', { profileId: viaHttp.id, action: 'api-verify' })
+    await job<ApiResult>('runProfile', { profileId: viaHttp.id, action: 'api-send', message: { subject: 's', text: 't' } })
+    const proxyCopy = await call('duplicateProfile', { id: viaHttp.id })
+    expect(proxyCopy.hasProxySecret).toBe(true)
+    await call('saveProfile', { id: proxyCopy.id, profile: { ...fieldsOf(proxyCopy), name: 'API via proxy (renamed)' } })
+    await job<ApiResult>('runProfile', { profileId: proxyCopy.id, action: 'api-verify' })
+
     const listed = await call('listProfiles', {})
-    expect(listed.profiles.length).toBeGreaterThanOrEqual(9)
+    expect(listed.profiles.length).toBeGreaterThanOrEqual(11)
     expectClean('profiles', ['outputs', 'events'])
+    // The proxy password really went out (to the proxy, and only there).
+    const sentToProxy = Buffer.concat(proxyTrap.received.slice(trapped)).toString('latin1')
+    expect(findSecretLeaks(sentToProxy, [{ value: C.proxyPassword, user: PROXY_USER }]).length, 'the proxy password never reached the proxy').toBeGreaterThan(0)
   })
 
   it('HTTPS APIs: send, key check and a bad key for every provider, direct and from saved profiles', async () => {
@@ -638,10 +743,12 @@ describe('flows', () => {
       { profileIds: [byName('SMTP cram-md5'), byName('API mailjet'), byName('API mailgun')], runs: 2, mode: 'warm', action: 'send', apiSandbox: true },
       { profileIds: [byName('SMTP login'), byName('SMTP wrong password'), byName('API brevo')], runs: 2, mode: 'warm', action: 'verify' },
       { profileIds: [byName('SMTP xoauth2'), byName('API postmark')], runs: 2, mode: 'cold', action: 'send', concurrency: 2 },
+      // Through the proxy that refuses (the proxy password in the jobs).
+      { profileIds: [byName('SMTP via proxy'), byName('API via proxy')], runs: 1, mode: 'warm', action: 'verify' },
     ]
     const results: CompareResult[] = []
     for (const s of sets) results.push(await job<CompareResult>('runCompare', s))
-    expect(results.map((r) => r.completed)).toEqual([8, 6, 6, 4])
+    expect(results.map((r) => r.completed)).toEqual([8, 6, 6, 4, 2])
     expect(results[0]!.ok && results[1]!.ok && results[3]!.ok, results.map((r) => r.error?.message).join(' | ')).toBe(true)
     expect(results[2]!.profiles[1]!.errors).toHaveProperty('AUTH_FAILED')
     // A long run cancelled at once.
@@ -725,6 +832,12 @@ describe('flows', () => {
       await refusal('runSmtp', { host: '127.0.0.1', port: 25, auth: { user: SMTP_USER, secret: C.password.repeat(3000) } }),
       await refusal('saveProfile', { profile: { ...profile, port: 0 }, secret: { primary: C.password } }),
       await refusal('saveProfile', { profile, secret: { primary: C.password, secondary: '' } }),
+      // A proxy password inside the URL, a proxy password without a proxy, and one where the section has no place for it.
+      await refusal('saveProfile', { profile: { ...profile, network: { proxy: { url: `socks5://${PROXY_USER}:${encodeURIComponent(C.proxyPassword)}@127.0.0.1:1080` } } } }),
+      await refusal('saveProfile', { profile, proxyPassword: C.proxyPassword }),
+      await refusal('saveProfile', { profile: { ...profile, network: { proxy: { url: `socks5://${PROXY_USER}@127.0.0.1:1080`, password: C.proxyPassword } } } }),
+      await refusal('runSmtp', { host: '127.0.0.1', port: 25, network: { proxy: { url: `http://${PROXY_USER}:${encodeURIComponent(C.proxyPassword)}@127.0.0.1:3128` } } }),
+      await refusal('runSmtp', { host: '127.0.0.1', port: 25, network: { proxy: { url: `http://${PROXY_USER}@127.0.0.1:3128`, password: `${C.proxyPassword}\n` } } }),
       // A damaged profiles file with an inline password (the sandbox export format has them), as content and as a picked file.
       await refusal('importProfiles', { content: `{"format":"mailprobe-profiles","version":1,"profiles":[{"kind":"smtp","password":${JSON.stringify(C.password)}` }),
       await refusal('importProfiles', { content: `{"format":"mailprobe-profiles","version":1,"profiles":[{"kind":"smtp","password": ${C.password}}]}` }),
@@ -801,6 +914,10 @@ describe('flows', () => {
     expect(reimported.imported.length).toBe(everyId.length)
     // Imported from an export, they carry no secret: the export had none to give.
     expect(reimported.imported.filter((p) => p.preset !== 'sandbox').every((p) => !p.hasSecret)).toBe(true)
+    // The proxy sections come back (URL and user name), their passwords do not.
+    const reimportedProxies = reimported.imported.filter((p) => p.network.proxy)
+    expect(reimportedProxies.length).toBeGreaterThanOrEqual(3)
+    expect(reimportedProxies.every((p) => !p.hasProxySecret)).toBe(true)
     await call('listProfiles', {})
     await call('deleteHistory', { ids: [list.entries.at(-1)!.id] })
     await services.flush()

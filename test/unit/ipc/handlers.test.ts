@@ -137,17 +137,17 @@ describe('dispatch: validation', () => {
 
   it('refuses an operation that does not exist', async () => {
     const { client } = await setup()
-    expect(await client.dispatch('rmRf' as OperationName, {})).toEqual({ ok: false, error: { code: 'INVALID_INPUT', message: 'There is no operation called rmRf.' } })
+    expect(await client.dispatch('rmRf' as OperationName, {})).toEqual({ ok: false, error: { code: 'UNKNOWN_OPERATION', message: 'Mailprobe has no operation named "rmRf".' } })
   })
 
   it('answers an unexpected failure as INTERNAL, and a refusal with its own code', async () => {
     const files: FilesAdapter = { pickFiles: async () => Promise.reject(new Error('dialog exploded')), saveFile: async () => ({ saved: false, path: null }) }
     const { client } = await setup(files)
     expect(await client.dispatch('pickFiles', { purpose: 'ca' })).toEqual({ ok: false, error: { code: 'INTERNAL', message: 'Mailprobe failed unexpectedly: dialog exploded' } })
-    expect(await client.dispatch('duplicateProfile', { id: 'ghost' })).toEqual({ ok: false, error: { code: 'INVALID_INPUT', message: 'No profile with id ghost: it may have been deleted.' } })
+    expect(await client.dispatch('duplicateProfile', { id: 'ghost' })).toEqual({ ok: false, error: { code: 'NOT_FOUND', message: 'No profile with id ghost: it may have been deleted.' } })
     expect(await client.dispatch('exportTranscript', { id: 'ghost', format: 'json' })).toMatchObject({
       ok: false,
-      error: { code: 'INVALID_INPUT', message: expect.stringMatching(/No run with id ghost/) },
+      error: { code: 'NOT_FOUND', message: expect.stringMatching(/No run with id ghost/) },
     })
   })
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { CompareResultSchema, type CompareJobInput, type CompareProfileSpec, type CompareSample, type JobEvent } from '../../../preload/contract'
+import { CompareResultSchema, type CompareJobInput, type CompareProfileSpec, type CompareSample, type ErrorCode, type JobEvent } from '../../../preload/contract'
 import { compareToCsv, compareToJson, runCompare } from '../../../main/core/lab'
 import { percentile, profileStats, rank } from '../../../main/core/lab/stats'
 import { startSandbox, type SandboxHandle } from '../../../main/core/sandbox'
@@ -230,7 +230,7 @@ describe('latency lab: export', () => {
 })
 
 describe('latency lab: statistics', () => {
-  const sample = (totalMs: number, ok = true, errorCode: string | null = null, phases: Record<string, number> = { a: 1 }): CompareSample => ({
+  const sample = (totalMs: number, ok = true, errorCode: ErrorCode | null = null, phases: Record<string, number> = { a: 1 }): CompareSample => ({
     seq: 1,
     profile: 0,
     name: 'x',

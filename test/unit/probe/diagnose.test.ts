@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { diagnose, firstSentences } from '../../../main/core/probe/diagnose'
-import { daysUntil } from '../../../main/core/probe/tls-facts'
+import { daysUntil } from '../../../main/core/net/tls'
 import { facts, implicitOk, plainOnly, starttlsOk, tlsFacts, unanswered } from './helpers'
 
 const sentences = (s: string) => s.split(/(?<=[.!?])\s+(?=[A-Z"'(])/).length

@@ -65,7 +65,7 @@ describe('ProfileStore: create, read, update, delete', () => {
     expect(q.updatedAt > p.updatedAt).toBe(true)
     expect(store.list()).toHaveLength(1)
     const err = await refused(store.save({ id: 'gone', profile: smtpFields }))
-    expect(err.code).toBe('INVALID_INPUT')
+    expect(err.code).toBe('NOT_FOUND')
     expect(err.message).toMatch(/No profile with id gone/)
   })
 
@@ -152,13 +152,13 @@ describe('ProfileStore: secrets are write-only', () => {
     await expect(otherBackend.get(p.id)).rejects.toThrow(/encrypted by another secret store \(memory-aes-256-gcm\)/)
   })
 
-  it('stores each blob with its cipher tag', async () => {
+  it('stores each blob with its cipher tag, one per part of the profile’s secrets', async () => {
     const { dir, store } = await open()
     const p = await store.save({ profile: smtpFields, secret: { primary: PASSWORD } })
     await store.flush()
     const doc = JSON.parse(await readFile(join(dir, 'secrets.json'), 'utf8'))
-    expect(doc).toMatchObject({ format: 'mailprobe-secrets', version: 1 })
-    expect(doc.data.entries[p.id]).toEqual({ cipher: 'memory-aes-256-gcm', blob: expect.stringMatching(/^[A-Za-z0-9+/]+=*$/) })
+    expect(doc).toMatchObject({ format: 'mailprobe-secrets', version: 2 })
+    expect(doc.data.entries[p.id]).toEqual({ login: { cipher: 'memory-aes-256-gcm', blob: expect.stringMatching(/^[A-Za-z0-9+/]+=*$/) } })
   })
 
   it('re-encrypts a secret when the keyring asks for it (safeStorage shouldReEncrypt)', async () => {
@@ -305,7 +305,7 @@ describe('ProfileStore: export and import', () => {
     const other = await open()
     const { imported, skipped } = await other.store.importProfiles(exported.content)
     expect(skipped).toEqual([])
-    const strip = ({ id: _i, createdAt: _c, updatedAt: _u, hasSecret: _h, ...rest }: Record<string, unknown>) => rest
+    const strip = ({ id: _i, createdAt: _c, updatedAt: _u, hasSecret: _h, hasProxySecret: _ph, ...rest }: Record<string, unknown>) => rest
     expect(imported.map(strip)).toEqual(store.list().map(strip))
     expect(imported.every((p) => !p.hasSecret)).toBe(true)
     expect(imported.map((p) => p.id)).not.toEqual(store.list().map((p) => p.id))

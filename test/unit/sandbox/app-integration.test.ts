@@ -172,7 +172,7 @@ describe('the sandbox profiles', () => {
     const id = first.services.sandbox.status().profiles.starttls!
     const p = first.services.profiles.get(id)!
     if (p.kind !== 'smtp') throw new Error('expected SMTP')
-    const { id: _i, createdAt: _c, updatedAt: _u, hasSecret: _h, ...fields } = p
+    const { id: _i, createdAt: _c, updatedAt: _u, hasSecret: _h, hasProxySecret: _ph, ...fields } = p
     await first.services.profiles.save({ id, profile: { ...fields, name: 'My sandbox', username: 'someone-else' }, secret: { primary: 'a-wrong-password' } })
     await first.services.close()
     const second = await harness({ dataDir: first.dataDir, cipher: first.cipher })
@@ -372,7 +372,7 @@ describe('the lab as a job: built like profile runs, streamed with progress, sav
     const ids = h.services.sandbox.status().profiles
     expect(await h.raw('runCompare', { profileIds: [ids.starttls, 'ghost'] })).toMatchObject({
       ok: false,
-      error: { code: 'INVALID_INPUT', message: expect.stringMatching(/No profile with id ghost/) },
+      error: { code: 'NOT_FOUND', message: expect.stringMatching(/No profile with id ghost/) },
     })
     expect(await h.raw('runCompare', { profileIds: [ids.starttls, ids.starttls] })).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT', message: expect.stringMatching(/chosen twice/) } })
     expect(await h.raw('runCompare', { profileIds: [ids.starttls] })).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } })
@@ -389,7 +389,7 @@ describe('the lab as a job: built like profile runs, streamed with progress, sav
     const copy = await h.services.profiles.duplicate(ids.starttls!)
     const p = h.services.profiles.get(copy.id)!
     if (p.kind !== 'smtp') throw new Error('expected SMTP')
-    const { id: _i, createdAt: _c, updatedAt: _u, hasSecret: _h, ...fields } = p
+    const { id: _i, createdAt: _c, updatedAt: _u, hasSecret: _h, hasProxySecret: _ph, ...fields } = p
     await h.services.profiles.save({ id: copy.id, profile: { ...fields, name: NAMES.starttls } })
     const { jobId } = await h.call('runCompare', { profileIds: [ids.starttls, copy.id], runs: 1, action: 'verify' })
     const r = await h.sink.result<CompareResult>(jobId)

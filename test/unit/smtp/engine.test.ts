@@ -99,17 +99,39 @@ describe('SMTP engine: successful sessions', () => {
     expect(result.tls).toMatchObject({ protocol: 'TLSv1.3', authorized: true, insecure: false })
     expect(result.tls!.sans).toContain('localhost')
     expect(result.tls!.fingerprint256).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/)
-    // Round trips: TCP, banner, EHLO, STARTTLS, TLS 1.3, EHLO, AUTH PLAIN, pipelined MAIL/RCPT/DATA, end of data, QUIT.
-    expect(result.roundTrips).toBe(10)
+    // Round trips: TCP, banner, EHLO, STARTTLS, TLS 1.3, EHLO, AUTH PLAIN, pipelined MAIL/RCPT/DATA, end of data with QUIT.
+    expect(result.roundTrips).toBe(9)
     expect(result.roundTrips).toBe(result.phases.reduce((n, ph) => n + ph.roundTrips, 0))
+    // Phases are laid end to end, except QUIT: it went out with the end of data, so it overlaps dataAck and costs no round trip.
     let end = 0
-    for (const ph of result.phases) {
+    for (const ph of result.phases.filter((p) => p.name !== 'quit')) {
       expect(ph.durationMs).toBeGreaterThanOrEqual(0)
       expect(ph.startMs).toBeGreaterThanOrEqual(end - 0.001)
       end = ph.startMs + ph.durationMs
     }
+    const data = result.phases.find((p) => p.name === 'data')!
+    const dataAck = result.phases.find((p) => p.name === 'dataAck')!
+    const quit = result.phases.find((p) => p.name === 'quit')!
+    expect(quit).toMatchObject({ roundTrips: 0 })
+    expect(quit.startMs).toBeGreaterThan(data.startMs)
+    expect(quit.startMs).toBeLessThanOrEqual(data.startMs + data.durationMs)
+    expect(quit.startMs).toBeLessThan(dataAck.startMs + dataAck.durationMs)
     expect(result.totalMs).toBeGreaterThanOrEqual(end)
+    // Both replies are shown: the message's 250, then QUIT's 221.
+    expect(text(result)).toMatch(/info message body sent \(\d+ bytes after dot-stuffing\), then <CRLF>\.<CRLF> and QUIT in the same write \(PIPELINING\)\ns 250 [^\n]*\ns 221 /)
     expect(text(result)).toMatch(/tls TLSv1\.3 .* verified/)
+  })
+
+  it('without PIPELINING, QUIT waits for the message’s 250: 10 round trips, phases end to end', async () => {
+    const p = await peer({ mode: 'starttls', hidePIPELINING: true })
+    const { result } = await run({ host: '127.0.0.1', port: p.port, security: 'starttls', tls: { caPem: ca, servername: 'localhost' }, auth: { user: USER, secret: PASSWORD }, message })
+    expect(result.ok, JSON.stringify(result.error)).toBe(true)
+    expect(result.roundTrips).toBe(12) // MAIL, RCPT and DATA one at a time: 2 more than pipelined, and QUIT on its own
+    const dataAck = result.phases.find((ph) => ph.name === 'dataAck')!
+    const quit = result.phases.find((ph) => ph.name === 'quit')!
+    expect(quit.roundTrips).toBe(1)
+    expect(quit.startMs).toBeGreaterThanOrEqual(dataAck.startMs + dataAck.durationMs - 0.001)
+    expect(text(result)).not.toContain('QUIT in the same write')
   })
 
   it.each([

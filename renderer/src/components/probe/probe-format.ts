@@ -1,4 +1,4 @@
-import type { ProbePort, ProbeResult, ProbeState } from '@contract'
+import { plural, securityWords, type ProbePort, type ProbeResult, type ProbeState } from '@contract'
 
 export type TagType = 'success' | 'default' | 'warning' | 'error' | 'info'
 
@@ -93,7 +93,7 @@ export function pendingRow(host: string, port: number): ProbeRow {
 }
 
 export function probeRows(result: ProbeResult | null, pending?: { host: string; ports: number[] }): ProbeRow[] {
-  if (result && Array.isArray(result.ports)) return result.ports.map(probeRow)
+  if (result) return result.ports.map(probeRow)
   if (pending) return pending.ports.map((port) => pendingRow(pending.host, port))
   return []
 }
@@ -115,19 +115,17 @@ export function capabilityDiff(before: string[] | null, after: string[] | null):
   }
 }
 
-const SECURITY_WORDS = { tls: 'implicit TLS', starttls: 'STARTTLS', none: 'no TLS' } as const
-
 /** The recommendation as a headline: "Use 465 with implicit TLS". */
 export function recommendationHeadline(result: ProbeResult): string {
   const r = result.recommendation
   if (r.port === null) return 'No port here is usable for submission'
   const host = r.host && r.host !== result.host ? ` on ${r.host}` : ''
-  return `Use ${r.port}${host} with ${SECURITY_WORDS[r.security ?? 'none']}`
+  return `Use ${r.port}${host} with ${securityWords(r.security ?? 'none')}`
 }
 
 /** Days left as words, for the certificate panel. */
 export function daysLeft(days: number | null): string {
   if (days === null) return ''
-  if (days < 0) return `expired ${-days} day${days === -1 ? '' : 's'} ago`
-  return `${days} day${days === 1 ? '' : 's'} left`
+  if (days < 0) return `expired ${plural(-days, 'day')} ago`
+  return `${plural(days, 'day')} left`
 }

@@ -3,9 +3,14 @@ import {
   addressSchema,
   apiProfileFieldsSchema,
   baseUrlSchema,
+  profileNetworkSchema,
+  proxyPasswordInputSchema,
+  proxyPasswordProblem,
   smtpProfileFieldsSchema,
+  type AddressFamily,
   type ApiProvider,
   type Profile,
+  type ProfileNetwork,
   type ProfileSecretInput,
   type SaveProfileInput,
   type SmtpSecurity,
@@ -41,9 +46,13 @@ export interface ProfileForm {
   from: string
   to: string
   preset: string
+  // Network
+  family: AddressFamily
+  localAddress: string
+  proxyUrl: string
 }
 
-export type FormField = keyof ProfileForm | 'secret' | 'secondary'
+export type FormField = keyof ProfileForm | 'secret' | 'secondary' | 'proxyPassword'
 export type FormErrors = Partial<Record<FormField, string>>
 
 /** The write-only secret: keep what main has, replace it, or clear it. */
@@ -52,6 +61,12 @@ export interface SecretDraft {
   primary: string
   secondary: string
   sessionToken: string
+}
+
+/** The write-only proxy password, kept apart from the login secret: a profile may have either. */
+export interface ProxySecretDraft {
+  mode: 'keep' | 'replace' | 'clear'
+  password: string
 }
 
 export const blankForm = (kind: 'smtp' | 'api' = 'smtp'): ProfileForm => ({
@@ -76,6 +91,9 @@ export const blankForm = (kind: 'smtp' | 'api' = 'smtp'): ProfileForm => ({
   from: '',
   to: '',
   preset: '',
+  family: 'auto',
+  localAddress: '',
+  proxyUrl: '',
 })
 
 export const DEFAULT_PORT: Record<SmtpSecurity, number> = { starttls: 587, tls: 465, none: 25, auto: 587 }
@@ -94,6 +112,10 @@ export function formFrom(source: Profile | ProfilePrefill | null | undefined): P
   f.servername = s.tls?.servername ?? ''
   f.insecure = s.tls?.insecure ?? false
   f.timeoutMs = (s.timeoutMs as number | undefined) ?? null
+  const n = s.network as Partial<ProfileNetwork> | undefined
+  f.family = n?.family ?? 'auto'
+  f.localAddress = n?.localAddress ?? ''
+  f.proxyUrl = n?.proxy?.url ?? ''
   if (s.kind === 'api') {
     f.provider = (s.provider as ApiProvider | undefined) ?? 'sendgrid'
     f.region = (s.region as string | undefined) ?? ''
@@ -119,11 +141,28 @@ const list = (s: string) =>
     .map((a) => a.trim())
     .filter(Boolean)
 
+/** The Network section as the profile stores it (no password: that is a secret). */
+export function networkFromForm(f: ProfileForm): ProfileNetwork {
+  return { family: f.family, ...(opt(f.localAddress) ? { localAddress: f.localAddress.trim() } : {}), ...(opt(f.proxyUrl) ? { proxy: { url: f.proxyUrl.trim() } } : {}) }
+}
+
+/** Whether the form's Network section differs from the default (direct, any address family): then it opens expanded. */
+export function hasNetworkSettings(f: ProfileForm): boolean {
+  return f.family !== 'auto' || Boolean(opt(f.localAddress)) || Boolean(opt(f.proxyUrl))
+}
+
 /** The profile fields saveProfile takes (before the schema's defaults). */
 export function profileFromForm(f: ProfileForm): SaveProfileInput['profile'] {
   const tls = { insecure: f.insecure, ...(opt(f.caFile) ? { caFile: f.caFile.trim() } : {}), ...(opt(f.servername) ? { servername: f.servername.trim() } : {}) }
   const defaults = { ...(opt(f.from) ? { from: f.from.trim() } : {}), to: list(f.to), cc: [], bcc: [] }
-  const common = { name: f.name, tls, defaults, ...(f.timeoutMs ? { timeoutMs: f.timeoutMs } : {}), ...(opt(f.preset) ? { preset: f.preset.trim() } : {}) }
+  const common = {
+    name: f.name,
+    tls,
+    defaults,
+    network: networkFromForm(f),
+    ...(f.timeoutMs ? { timeoutMs: f.timeoutMs } : {}),
+    ...(opt(f.preset) ? { preset: f.preset.trim() } : {}),
+  }
   if (f.kind === 'smtp') {
     return {
       kind: 'smtp',
@@ -151,8 +190,52 @@ export function profileFromForm(f: ProfileForm): SaveProfileInput['profile'] {
 function fieldOf(path: readonly PropertyKey[]): FormField | null {
   const [a, b] = path
   if (a === 'tls') return b === 'caFile' ? 'caFile' : b === 'servername' ? 'servername' : 'insecure'
+  if (a === 'network') return networkFieldOf(path.slice(1))
   if (a === 'defaults') return b === 'from' ? 'from' : 'to'
   if (typeof a === 'string' && a in blankForm()) return a as FormField
+  return null
+}
+
+function networkFieldOf(path: readonly PropertyKey[]): FormField {
+  const [a] = path
+  return a === 'localAddress' ? 'localAddress' : a === 'proxy' ? 'proxyUrl' : 'family'
+}
+
+/**
+ * The Network section's messages as the user types (the contract's own sentences): the address
+ * family against the source address, and the proxy URL (parseProxyUrl's message, e.g. for a
+ * password inside the URL).
+ */
+export function networkErrors(f: ProfileForm): Partial<Record<'family' | 'localAddress' | 'proxyUrl', string>> {
+  const parsed = profileNetworkSchema.safeParse(networkFromForm(f))
+  const out: Partial<Record<'family' | 'localAddress' | 'proxyUrl', string>> = {}
+  if (parsed.success) return out
+  for (const issue of parsed.error.issues) {
+    const key = networkFieldOf(issue.path) as 'family' | 'localAddress' | 'proxyUrl'
+    out[key] ??= issue.code === 'unrecognized_keys' ? 'the proxy takes a URL only' : issue.message
+  }
+  return out
+}
+
+/** What the proxy password field sends: a new password, null to clear the saved one, undefined to leave it (without a proxy, main forgets it anyway). */
+export function proxyPasswordInput(f: ProfileForm, d: ProxySecretDraft): string | null | undefined {
+  if (d.mode === 'clear') return null
+  if (d.mode === 'keep' || !d.password || !opt(f.proxyUrl)) return undefined
+  return d.password
+}
+
+/** The proxy password's message, or null. `saved`: main holds one. */
+export function proxyPasswordError(f: ProfileForm, d: ProxySecretDraft, saved: boolean): string | null {
+  const network = networkFromForm(f)
+  // Without a proxy the field is not shown, and main forgets a saved password when the profile is saved.
+  if (!network.proxy) return null
+  if (d.mode === 'replace' && d.password) {
+    const valid = proxyPasswordInputSchema.safeParse(d.password)
+    if (!valid.success) return valid.error.issues[0]?.message ?? 'not a usable password'
+    return proxyPasswordProblem(network)
+  }
+  if (d.mode === 'replace' && saved) return 'type the new proxy password, or keep the saved one'
+  if (d.mode === 'keep' && saved) return proxyPasswordProblem(network)
   return null
 }
 
@@ -169,7 +252,12 @@ export function secretInput(kind: 'smtp' | 'api', provider: ApiProvider, s: Secr
  * Validates with the contract's schemas plus what each provider needs, and names the field each
  * message belongs to. `hasSecret`: main already holds one.
  */
-export function validateForm(f: ProfileForm, secret: SecretDraft, hasSecret: boolean): { ok: true; input: Omit<SaveProfileInput, 'id'> } | { ok: false; errors: FormErrors; other: string[] } {
+export function validateForm(
+  f: ProfileForm,
+  secret: SecretDraft,
+  hasSecret: boolean,
+  proxy: { draft: ProxySecretDraft; saved: boolean } = { draft: { mode: 'replace', password: '' }, saved: false },
+): { ok: true; input: Omit<SaveProfileInput, 'id'> } | { ok: false; errors: FormErrors; other: string[] } {
   const errors: FormErrors = {}
   const other: string[] = []
   const profile = profileFromForm(f)
@@ -207,11 +295,14 @@ export function validateForm(f: ProfileForm, secret: SecretDraft, hasSecret: boo
 
   if (secret.mode === 'replace' && !secret.primary && hasSecret) errors.secret = 'type the new secret, or keep the saved one'
   if (secret.mode === 'replace' && /[\r\n]/.test(secret.primary)) errors.secret = 'the secret contains a line break'
+  const proxyProblem = proxyPasswordError(f, proxy.draft, proxy.saved)
+  if (proxyProblem) errors.proxyPassword = proxyProblem
 
   // The generic note is advice, not a blocker.
   const blocking = other.filter((m) => !m.startsWith('The generic endpoint'))
   if (Object.keys(errors).length || blocking.length) return { ok: false, errors, other: blocking }
-  return { ok: true, input: { profile, secret: secretInput(f.kind, f.provider, secret) } }
+  const proxyPassword = proxyPasswordInput(f, proxy.draft)
+  return { ok: true, input: { profile, secret: secretInput(f.kind, f.provider, secret), ...(proxyPassword !== undefined ? { proxyPassword } : {}) } }
 }
 
 /** A name for a profile made from a probe's recommendation. */

@@ -1,11 +1,11 @@
-import type { AnyJobResult, CompareResult, ProbeResult } from '@contract'
+import { capitalized, plural, securityWords, smtpSuccess, type AnyJobResult, type CompareResult, type ErrorCode, type ProbeResult } from '@contract'
 import { stageOf, type Job } from '@renderer/stores/jobs'
 
 export interface Verdict {
   ok: boolean
   /** The error code (failure only). */
-  code: string | null
-  /** The outcome ("Sent", "Verified — …") or, on failure, the sentence that says what to do. */
+  code: ErrorCode | null
+  /** The outcome ("Sent", "Authenticated with PLAIN over TLSv1.3; nothing sent") or, on failure, the sentence that says what to do. */
   message: string
   /** The server's reply or HTTP status, as it came. */
   reply: string | null
@@ -16,16 +16,12 @@ export interface Verdict {
   insecure: boolean
 }
 
-const plural = (n: number, word: string) => `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`
-
 function probeMessage(r: ProbeResult): string {
-  const ports = Array.isArray(r.ports) ? r.ports : []
-  const open = ports.filter((p) => p.state === 'open').length
+  const open = r.ports.filter((p) => p.state === 'open').length
   const rec = r.recommendation
-  const head = `Probed ${r.host} · ${open} of ${plural(ports.length, 'port')} open`
-  if (!rec || rec.port === null) return `${head} · none usable for submission`
-  const how = rec.security === 'tls' ? 'implicit TLS' : rec.security === 'starttls' ? 'STARTTLS' : 'no TLS'
-  return `${head} · use ${rec.port} with ${how}`
+  const head = `Probed ${r.host} · ${open} of ${plural(r.ports.length, 'port')} open`
+  if (rec.port === null) return `${head} · none usable for submission`
+  return `${head} · use ${rec.port} with ${securityWords(rec.security ?? 'none')}`
 }
 
 function compareMessage(r: CompareResult): string {
@@ -41,43 +37,36 @@ function okMessage(job: Job, r: AnyJobResult): { message: string; reply: string 
   if (r.kind === 'probe') return { message: probeMessage(r), reply: null }
   if (r.kind === 'compare') return { message: compareMessage(r), reply: null }
   if (r.kind === 'api') {
-    const status = r.result?.status ?? null
-    const reply = status !== null ? `HTTP ${status}${r.result?.messageId ? ` · id ${r.result.messageId}` : ''}` : null
+    const status = r.result.status
+    const reply = status !== null ? `HTTP ${status}${r.result.messageId ? ` · id ${r.result.messageId}` : ''}` : null
     const action = job.target?.kind === 'profile' ? job.target.action : null
     if (action === 'api-verify' || r.action === 'verify') return { message: 'Key accepted — nothing was sent', reply }
     if (action === 'api-sandbox') return { message: 'Accepted in sandbox mode — nothing was delivered', reply }
     return { message: 'Sent', reply }
   }
-  const stage = stageOf(job.target)
-  const response = r.kind === 'smtp' ? (r.result?.response ?? null) : null
-  if (stage === 'send' || stage === null) return { message: 'Sent', reply: response }
-  if (stage === 'auth') {
-    const how = r.kind === 'smtp' && r.authMethodUsed ? ` with AUTH ${r.authMethodUsed}` : ''
-    return { message: `Verified — connected and authenticated${how}; nothing was sent`, reply: null }
-  }
-  if (stage === 'rcpt') {
-    const accepted = r.kind === 'smtp' && Array.isArray(r.result?.accepted) ? r.result.accepted.length : 0
-    return { message: `Envelope accepted — ${plural(accepted, 'recipient')} taken, stopped after RCPT; nothing was sent`, reply: null }
-  }
-  return { message: `Stopped after ${stage}, as asked; nothing was sent`, reply: null }
+  // A send shows the server's last reply beside "Sent"; a run that stopped earlier says what it proved, as the CLI and History do.
+  const stage = stageOf(job.target) ?? 'send'
+  if (stage === 'send') return { message: 'Sent', reply: r.result.response }
+  return { message: capitalized(smtpSuccess(r, stage)), reply: null }
 }
 
-/** The verdict line for a finished job, null while it runs. Crashed jobs' results carry only ok and error. */
+/** The verdict line for a finished job, null while it runs. Every result is whole (a crashed job's too: main builds it with its kind's failure builder). */
 export function describeVerdict(job: Job | null): Verdict | null {
   const r = job?.result
   if (!job || !r) return null
-  const totalMs = typeof r.totalMs === 'number' ? `${Math.round(r.totalMs).toLocaleString('en-US')} ms` : null
+  const totalMs = `${Math.round(r.totalMs).toLocaleString('en-US')} ms`
   // A comparison's round trips are per profile (in its table), not one figure for the whole job.
-  const trips = typeof r.roundTrips === 'number' && r.kind !== 'compare' ? plural(r.roundTrips, 'round trip') : null
-  const warnings = Array.isArray(r.warnings) ? r.warnings : []
-  const insecure = 'tls' in r && r.tls !== null && typeof r.tls === 'object' && 'insecure' in r.tls ? r.tls.insecure : false
-  if (!r.ok && !r.error && r.kind === 'probe') {
-    // A probe that ran but found no usable path is an answer, not a crash: its recommendation says why.
-    return { ok: false, code: null, message: `${probeMessage(r)} — ${r.recommendation?.reason ?? 'no port offers a usable submission path'}`, reply: null, totalMs, trips, warnings, insecure }
+  const trips = r.kind !== 'compare' ? plural(r.roundTrips, 'round trip') : null
+  const warnings = r.warnings
+  const insecure = (r.kind === 'smtp' || r.kind === 'api') && r.tls !== null ? r.tls.insecure : false
+  if (r.error) {
+    const reply = r.error.reply ? `${r.error.reply.code} ${r.error.reply.text}` : null
+    return { ok: false, code: r.error.code, message: r.error.message, reply, totalMs, trips, warnings, insecure }
   }
   if (!r.ok) {
-    const reply = r.error?.reply ? `${r.error.reply.code} ${r.error.reply.text}` : null
-    return { ok: false, code: r.error?.code ?? 'INTERNAL', message: r.error?.message ?? 'The job failed.', reply, totalMs, trips, warnings, insecure }
+    // Failed without an error is an answer, not a crash: a probe that found no usable path (its recommendation says why), a comparison with failed runs.
+    const message = r.kind === 'probe' ? `${probeMessage(r)} — ${r.recommendation.reason}` : r.kind === 'compare' ? compareMessage(r) : 'The job failed.'
+    return { ok: false, code: null, message, reply: null, totalMs, trips, warnings, insecure }
   }
   const { message, reply } = okMessage(job, r)
   return { ok: true, code: null, message, reply, totalMs, trips, warnings, insecure }

@@ -3,7 +3,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { SmtpResult } from '../../../preload/contract'
 import { removeCaFile, writeCaFile } from '../../fixtures/certs'
-import { ensureCliBuilt, runCli, type CliRun } from '../../fixtures/cli'
+import { runCli, type CliRun } from '../../fixtures/cli'
 import { neverGreets } from '../../fixtures/raw-peers'
 import { expectNoLeaks } from '../../fixtures/secret-scan'
 import { startSmtpPeer, type SmtpPeerOptions } from '../../fixtures/smtp-peers'
@@ -16,7 +16,6 @@ const env = { MP_PASSWORD: PASSWORD }
 let caFile = ''
 const peers: { close(): Promise<void> }[] = []
 beforeAll(async () => {
-  ensureCliBuilt()
   caFile = await writeCaFile()
 }, 120_000)
 afterAll(() => removeCaFile(caFile))
@@ -171,12 +170,12 @@ describe('mailprobe verify / send against local servers', () => {
     expect(withCa.json.tls).toMatchObject({ authorized: true })
   })
 
-  it('Ctrl-C mid-session cancels: exit 1, CANCELLED', async () => {
+  it('Ctrl-C mid-session cancels: the result says CANCELLED, exit 130', async () => {
     const p = await peer({ mode: 'plain', users: {}, dataDelayMs: 10_000 })
     const r = await runCli(['send', '--host', '127.0.0.1', '--port', String(p.port), '--security', 'none', '--from', 'a@example.test', '--to', 'b@example.test'], {
       interruptWhen: /message body sent/,
     })
-    expect(r.status).toBe(1)
+    expect(r.status).toBe(130)
     expect(r.stdout).toMatch(/FAILED CANCELLED/)
   })
 })

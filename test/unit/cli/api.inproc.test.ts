@@ -10,7 +10,7 @@ import { UsageError } from '../../../main/cli/args'
 import { removeCaFile, writeCaFile } from '../../fixtures/certs'
 import { MAILGUN_DOMAIN, PROVIDER_KEYS, REJECTED_RECIPIENT, startProviderServer, type ProviderServer } from '../../fixtures/provider-server'
 import { expectNoLeaks } from '../../fixtures/secret-scan'
-import { ALL_SECRETS } from './helpers'
+import { ALL_SECRETS } from '../http/helpers'
 
 const parse = (...argv: string[]) => parseApiArgs(argv, { now: new Date('2025-01-02T03:04:05Z'), token: 'tok12345' })
 

@@ -3,9 +3,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { LAB_LIMITS, type ProfilesExport } from '../../../preload/contract'
+import { LAB_LIMITS, type NetworkOptionsInput, type ProfilesExport } from '../../../preload/contract'
 import { UsageError } from '../../../main/cli/args'
-import { COMPARE_HELP, COMPARE_LIMITS, parseCompareArgs, runCompareCommand, type CompareCliRequest } from '../../../main/cli/compare'
+import { COMPARE_HELP, COMPARE_LIMITS, loadCompareProfiles, overrideNetwork, parseCompareArgs, runCompareCommand, type CompareCliRequest, type CompareRunRequest } from '../../../main/cli/compare'
 import { startSandbox, type SandboxHandle } from '../../../main/core/sandbox'
 
 let sb: SandboxHandle
@@ -177,6 +177,57 @@ describe('mailprobe compare: running against the sandbox (in-process)', () => {
     const unknown = await run(['--profiles', profilesFile, '--profile', 'sandbox-tls', '--profile', 'nope'])
     expect(unknown.code).toBe(2)
     expect(unknown.stderr).toMatch(/--profile 'nope' is not in .* \(it has: sandbox-starttls, sandbox-tls, sandbox-api, env-smtp, bad-smtp\)/)
+  })
+
+  it('--quiet prints the verdict line only, and nothing on standard error', async () => {
+    const r = await run(['--profiles', profilesFile, '--profile', 'sandbox-starttls', '--profile', 'sandbox-api', '--runs', '1', '-q'])
+    expect(r.code).toBe(0)
+    expect(r.stdout).toMatch(/^OK — every run succeeded · [\d.]+ s\n$/)
+    expect(r.stderr).toBe('')
+  })
+
+  it('--verbose prints every line of the lab on standard error instead of the progress', async () => {
+    const r = await run(['--profiles', profilesFile, '--profile', 'sandbox-starttls', '--profile', 'sandbox-api', '--runs', '1', '-v'])
+    expect(r.code).toBe(0)
+    expect(r.stderr).toMatch(/ms {2}== comparing sandbox-starttls .* vs sandbox-api/)
+    expect(r.stderr).toMatch(/== 2\/2 · sandbox-api run 1: ok /)
+    expect(r.stderr).not.toMatch(/^progress /m)
+    expect(r.stdout).toMatch(/Fastest: /)
+  })
+
+  it('the network flags go to every profile’s job, the proxy password read from its variable', async () => {
+    const req = parseCompareArgs([
+      '--profiles',
+      profilesFile,
+      '--profile',
+      'sandbox-starttls',
+      '--profile',
+      'sandbox-api',
+      '--ipv4',
+      '--local-address',
+      '127.0.0.1',
+      '--proxy',
+      'socks5://me@127.0.0.1:1080',
+      '--proxy-password-env',
+      'PROXY_PW',
+    ]) as CompareRunRequest
+    const specs = await loadCompareProfiles(req, { PROXY_PW: 'proxy-pw' }, dir)
+    expect(specs.map((s) => s.job.network)).toEqual([
+      { family: 'ipv4', localAddress: '127.0.0.1', proxy: { url: 'socks5://me@127.0.0.1:1080', password: 'proxy-pw' } },
+      { family: 'ipv4', localAddress: '127.0.0.1', proxy: { url: 'socks5://me@127.0.0.1:1080', password: 'proxy-pw' } },
+    ])
+    const none = await loadCompareProfiles(parseCompareArgs(['--profiles', profilesFile, '--profile', 'sandbox-starttls', '--profile', 'sandbox-api']) as CompareRunRequest, {}, dir)
+    for (const spec of none) expect(spec.job.network?.proxy).toBeUndefined()
+    await expect(loadCompareProfiles(req, {}, dir)).rejects.toThrow(/--proxy-password-env: the environment variable it names is not set/)
+  })
+
+  it('the command line wins over a profile’s own network section, option by option', () => {
+    const job = { host: 'h', network: { family: 'ipv6' as const, localAddress: '::1', proxy: { url: 'http://file@proxy.example:3128', password: 'from-file' } } }
+    expect(overrideNetwork(job, undefined)).toBe(job)
+    expect(overrideNetwork(job, { proxy: { url: 'socks5://127.0.0.1:1080' } }).network).toEqual({ family: 'ipv6', localAddress: '::1', proxy: { url: 'socks5://127.0.0.1:1080' } })
+    expect(overrideNetwork(job, { family: 'ipv4', localAddress: '127.0.0.1' }).network).toEqual({ family: 'ipv4', localAddress: '127.0.0.1', proxy: job.network.proxy })
+    const bare: { host: string; network?: NetworkOptionsInput } = { host: 'h' }
+    expect(overrideNetwork(bare, { family: 'ipv4' })).toEqual({ host: 'h', network: { family: 'ipv4' } })
   })
 
   it('prints its help', async () => {

@@ -19,7 +19,7 @@ import { PROBE_DEFAULT_PORTS, PROBE_MAX_PORTS, probeJobSchema, type ProbeResult 
 import { removeCaFile, writeCaFile } from '../../fixtures/certs'
 import { closedPort, neverGreets, type RawPeer } from '../../fixtures/raw-peers'
 import { startSmtpPeer, type SmtpPeer } from '../../fixtures/smtp-peers'
-import { implicitOk, plainOnly, starttlsOk, tlsFacts, unanswered } from './helpers'
+import { implicitOk, plainOnly, starttlsOk, tlsFacts, unanswered } from '../probe/helpers'
 
 function run(...argv: string[]): ProbeRunRequest {
   const req = parseProbeArgs(argv)
@@ -47,7 +47,7 @@ describe('parseProbeArgs', () => {
   })
 
   it('takes a host and the defaults', () => {
-    expect(parseProbeArgs(['smtp.example.com'])).toEqual({ action: 'run', command: 'probe', json: false, job: { host: 'smtp.example.com' }, files: [] })
+    expect(parseProbeArgs(['smtp.example.com'])).toEqual({ action: 'run', command: 'probe', json: false, verbosity: 'normal', job: { host: 'smtp.example.com' }, proxyPasswordEnv: null, files: [] })
   })
 
   it('takes every option, and what it builds is valid engine input', () => {
@@ -56,7 +56,9 @@ describe('parseProbeArgs', () => {
       action: 'run',
       command: 'probe',
       json: true,
+      verbosity: 'normal',
       job: { host: 'example.com', ports: [465, 587, 2525], timeoutMs: 3000, network: { family: 'ipv6' }, mx: true, tls: { caFile: '/tmp/ca.pem', servername: 'mail.example.com', insecure: true } },
+      proxyPasswordEnv: null,
       files: [{ option: '--ca', path: '/tmp/ca.pem' }],
     })
     expect(probeJobSchema.safeParse(req.job).success).toBe(true)
@@ -73,7 +75,7 @@ describe('parseProbeArgs', () => {
   it('refuses bad usage with a sentence that says what to do', () => {
     expect(usageError().message).toMatch(/a host is required: mailprobe probe HOST/)
     expect(usageError('a.example', 'b.example').message).toMatch(/one host at a time/)
-    expect(usageError('me@example.com').message).toMatch(/not an address.*mailprobe probe example\.com --mx/)
+    expect(usageError('me@example.com').message).toMatch(/not an address.*mailprobe probe 'example\.com' --mx/)
     expect(usageError('h', '--ipv4', '--ipv6').message).toMatch(/one of --ipv4 and --ipv6/)
     expect(usageError('h', '--ports', '25,x').message).toMatch(/port numbers from 1 to 65535.*'x'/)
     expect(usageError('h', '--ports', '0').message).toMatch(/from 1 to 65535/)
@@ -182,17 +184,18 @@ describe('runProbeCommand', () => {
     await expect(runProbeCommand(run('bad_host!'), io)).rejects.toBeInstanceOf(UsageError)
   })
 
-  it('cancels on SIGINT: every connection closed, exit 1', async () => {
+  it('cancels on SIGINT: every connection closed, the result printed, exit 130', async () => {
     let interrupted = false
-    const { io, stderr, handlers } = fakeIO((text) => {
+    const { io, stdout, stderr, handlers } = fakeIO((text) => {
       if (!interrupted && text.includes('connected to')) {
         interrupted = true
         handlers.get('SIGINT')!()
       }
     })
     const code = await runProbeCommand(run('127.0.0.1', '--ports', String(silent.port), '--timeout', '60000'), io)
-    expect(code).toBe(1)
+    expect(code).toBe(130)
     expect(stderr.text).toMatch(/cancelling/)
+    expect(stdout.text).toMatch(/\nFAILED CANCELLED — .*\n$/)
   })
 })
 

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ApiResult, ProbeResult } from '../../../preload/contract'
 import { removeCaFile, writeCaFile } from '../../fixtures/certs'
-import { ensureCliBuilt, runCli } from '../../fixtures/cli'
+import { runCli } from '../../fixtures/cli'
 import { MAILGUN_DOMAIN, PROVIDER_KEYS, startProviderServer, type ProviderServer } from '../../fixtures/provider-server'
 import { expectNoLeaks } from '../../fixtures/secret-scan'
 import { startSmtpPeer, type SmtpPeer } from '../../fixtures/smtp-peers'
@@ -12,7 +12,6 @@ let caFile = ''
 let server: ProviderServer
 let peer: SmtpPeer
 beforeAll(async () => {
-  ensureCliBuilt()
   caFile = await writeCaFile()
   server = await startProviderServer()
   peer = await startSmtpPeer({ mode: 'starttls', hideAuthBeforeTls: true, users: { u: 'p-secret-probe' } })

@@ -1,7 +1,21 @@
 import { stripVTControlCharacters } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import type { JobEvent, Phase, SmtpResult } from '../../../preload/contract'
-import { formatJson, formatLine, formatPhaseTable, formatSummary, formatTime, formatVerdict, formatWarnings, PrintingSink, sanitize, useColor } from '../../../main/cli/print'
+import {
+  firstLine,
+  formatJson,
+  formatLine,
+  formatPhaseTable,
+  formatSummary,
+  formatTime,
+  formatVerdict,
+  formatWarnings,
+  lastLine,
+  PrintingSink,
+  quoteInput,
+  sanitize,
+  useColor,
+} from '../../../main/cli/print'
 
 const plain = { color: false }
 const color = { color: true }
@@ -115,12 +129,13 @@ describe('verdict', () => {
 
   it('says what succeeded when the run stopped early', () => {
     const one = { roundTrips: 1 }
-    expect(formatVerdict(result(one), 'connect', plain)).toBe('OK — TCP connection established to 192.0.2.10 · 84.3 ms · 1 round trip')
-    expect(formatVerdict(result(), 'banner', plain)).toMatch(/^OK — server greeting received · /)
-    expect(formatVerdict(result(), 'ehlo', plain)).toMatch(/^OK — EHLO accepted · /)
-    expect(formatVerdict(result({ tls: TLS_INFO }), 'tls', plain)).toMatch(/^OK — TLS established \(TLSv1\.3, TLS_AES_256_GCM_SHA384\) · /)
-    expect(formatVerdict(result({ authMethodUsed: 'plain' }), 'auth', plain)).toMatch(/^OK — authenticated with PLAIN · /)
-    expect(formatVerdict(result(), 'auth', plain)).toMatch(/^OK — session ready; no credentials given, so no AUTH · /)
+    expect(formatVerdict(result(one), 'connect', plain)).toBe('OK — TCP connection established to 192.0.2.10; nothing sent · 84.3 ms · 1 round trip')
+    expect(formatVerdict(result(), 'banner', plain)).toMatch(/^OK — server greeting received; nothing sent · /)
+    expect(formatVerdict(result(), 'ehlo', plain)).toMatch(/^OK — EHLO accepted; nothing sent · /)
+    expect(formatVerdict(result({ tls: TLS_INFO }), 'tls', plain)).toMatch(/^OK — TLS established \(TLSv1\.3, TLS_AES_256_GCM_SHA384\); nothing sent · /)
+    expect(formatVerdict(result({ authMethodUsed: 'plain' }), 'auth', plain)).toMatch(/^OK — authenticated with PLAIN; nothing sent · /)
+    expect(formatVerdict(result({ authMethodUsed: 'plain', tls: TLS_INFO }), 'auth', plain)).toMatch(/^OK — authenticated with PLAIN over TLSv1\.3; nothing sent · /)
+    expect(formatVerdict(result(), 'auth', plain)).toMatch(/^OK — session ready; no credentials given, so no AUTH; nothing sent · /)
     expect(formatVerdict(result(), 'mail', plain)).toMatch(/^OK — sender accepted; nothing sent · /)
     const partial = result({ result: { messageId: null, response: null, accepted: ['a@b.c', 'd@e.f'], rejected: ['bad@e.f'], messageSize: null } })
     expect(formatVerdict(partial, 'rcpt', plain)).toBe('OK — 2 recipients accepted; rejected: bad@e.f; nothing sent · 84.3 ms · 9 round trips')
@@ -162,7 +177,7 @@ describe('summary', () => {
         '  connect        0.0           2.0             1',
         '  total                        2.0             1',
         '',
-        'OK — TCP connection established to 192.0.2.10 · 2.0 ms · 1 round trip',
+        'OK — TCP connection established to 192.0.2.10; nothing sent · 2.0 ms · 1 round trip',
         'warning: TLS certificate verification is disabled.',
         '',
       ].join('\n'),
@@ -199,6 +214,46 @@ describe('PrintingSink', () => {
     ]
     for (const e of events) sink.emit(e)
     expect(out).toEqual(['    0.5 ms  == connected\n', '    1.5 ms  <- 220 hello\n'])
+  })
+
+  it('leaves detail lines out unless asked for them (-v)', () => {
+    const events: JobEvent[] = [
+      { type: 'transcript', jobId: 'j', seq: 1, t: 0.5, dir: 'info', text: 'trying 192.0.2.1:587', detail: true },
+      { type: 'transcript', jobId: 'j', seq: 2, t: 1.0, dir: 'info', text: 'connected' },
+      { type: 'transcript', jobId: 'j', seq: 3, t: 2.0, dir: 'tls', text: 'certificate chain: CN=x ← CN=ca', detail: true },
+    ]
+    const normal: string[] = []
+    const verbose: string[] = []
+    const a = new PrintingSink((s) => normal.push(s), plain)
+    const b = new PrintingSink((s) => verbose.push(s), plain, { details: true })
+    for (const e of events) {
+      a.emit(e)
+      b.emit(e)
+    }
+    expect(normal).toEqual(['    1.0 ms  == connected\n'])
+    expect(verbose).toEqual(['    0.5 ms  == trying 192.0.2.1:587\n', '    1.0 ms  == connected\n', '    2.0 ms  ~~ certificate chain: CN=x ← CN=ca\n'])
+  })
+})
+
+describe('echoing the user’s input', () => {
+  it('quotes it, made safe for a terminal', () => {
+    expect(quoteInput('sned')).toBe("'sned'")
+    expect(quoteInput('a\x1b[2Jb\r\n\u202e')).toBe("'a\\x1b[2Jb\\x0d\\x0a\\u202e'")
+  })
+
+  it('cuts a long word, by characters (never inside one)', () => {
+    const long = '€'.repeat(100)
+    expect(quoteInput(long)).toBe(`'${'€'.repeat(60)}…'`)
+    expect(quoteInput('x'.repeat(30), 20)).toBe(`'${'x'.repeat(20)}…'`)
+    expect(quoteInput('x'.repeat(60))).toBe(`'${'x'.repeat(60)}'`)
+  })
+})
+
+describe('the verdict line -q prints', () => {
+  it('is the first line of a verdict, or the last line of a summary that ends with one', () => {
+    expect(firstLine('FAILED AUTH_FAILED — no\n  server replied: 535 no')).toBe('FAILED AUTH_FAILED — no')
+    expect(firstLine('OK — done')).toBe('OK — done')
+    expect(lastLine('\n  table\n\nOK — usable submission path on 587 · 12.0 ms\n')).toBe('OK — usable submission path on 587 · 12.0 ms')
   })
 })
 

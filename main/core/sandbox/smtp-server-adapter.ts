@@ -1,3 +1,11 @@
+// Every use of smtp-server beyond its public API, in one place, each with its reason. smtp-server is
+// pinned to an exact version in package.json; checkSmtpServerInternals() (run by a unit test) says in
+// plain words which of these a new version no longer has.
+//
+// - SMTPConnection (deep import), connect(), _onError, _onClientConnect, _setListeners and
+//   connectionReady(): PromptSmtpServer below re-does SMTPServer.connect() without its greeting pause.
+// - SMTPConnection#_socket: dropConnections() tears sessions down at once (there is no public call).
+
 /**
  * smtp-server without its hard-coded greeting pause.
  *
@@ -53,4 +61,27 @@ export class PromptSmtpServer extends SMTPServer {
     for (const t of this.timers) clearTimeout(t)
     this.timers.clear()
   }
+}
+
+/**
+ * Drops every open session at once: a sandbox or test peer that stops does not wait for clients.
+ * For a connection in the middle of STARTTLS, _socket is still the raw socket; smtp-server warns
+ * against tearing a TLS wrap down from below, but on Node 20 this was checked (stalled handshakes and
+ * handshakes racing close(), 60 runs): no crash, closed in a few ms.
+ */
+export function dropConnections(server: SMTPServer): void {
+  for (const conn of [...server.connections]) (conn as unknown as { _socket: { destroy(): void } })._socket.destroy()
+}
+
+/** The private members this module relies on, checked against the installed smtp-server: what is missing, in words. */
+export function checkSmtpServerInternals(): string[] {
+  const missing: string[] = []
+  const server = SMTPServer.prototype as unknown as Record<string, unknown>
+  for (const name of ['connect', '_onError', '_onClientConnect']) if (typeof server[name] !== 'function') missing.push(`SMTPServer.prototype.${name} is not a function (PromptSmtpServer calls it)`)
+  const conn = SMTPConnection.prototype as unknown as Record<string, unknown>
+  for (const name of ['_setListeners', 'connectionReady', 'send'])
+    if (typeof conn[name] !== 'function') missing.push(`smtp-server's SMTPConnection.prototype.${name} is not a function (PromptSmtpServer calls it)`)
+  const source = String(SMTPConnection)
+  if (!source.includes('this._socket')) missing.push("smtp-server's SMTPConnection no longer keeps its socket in _socket (dropConnections uses it)")
+  return missing
 }

@@ -1,17 +1,12 @@
 // The built `mailprobe` bundle as a child process, for what needs no server: usage errors,
-// help and version. (Runs against SMTP servers live in the end-to-end CLI tests.)
-import { execFileSync, spawnSync } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
+// help and version. (Runs against local servers are in the other *.child.test.ts files.)
+import { spawnSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { CLI, ROOT } from '../../fixtures/cli'
 
-const ROOT = resolve(__dirname, '../../..')
-const CLI = resolve(ROOT, 'out/cli/mailprobe.cjs')
 const SECRET = 'Hunter2-do-not-print'
-
-beforeAll(() => {
-  if (!existsSync(CLI)) execFileSync('npm', ['run', 'build:cli'], { cwd: ROOT, stdio: 'ignore' })
-}, 120_000)
 
 function mailprobe(args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string } = {}) {
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, NO_COLOR: '1', ...opts.env }
