@@ -1,35 +1,48 @@
 #!/usr/bin/env node
 'use strict'
-// The `mailprobe` command. It runs out/cli/mailprobe.cjs, the one-file bundle that `npm run build:cli`
-// makes (npm install runs it), compiled with the V8 code cache the build leaves beside it: V8 then
-// neither parses the bundle nor compiles the functions a run uses, most of what starting would cost.
-// A cache that is missing, made for another build of the bundle, or refused by this Node's V8 is
-// passed over without a word: the bundle is then compiled from its source, as a plain require would.
+// The `mailprobe` command. It runs a bundle that `npm run build:cli` makes (npm install runs it):
+// out/cli/mailprobe-smtp.cjs for send and verify (those two alone: less to read and compile), else
+// out/cli/mailprobe.cjs (every command). Each bundle is compiled with the V8 code cache the build
+// leaves beside it, so V8 neither parses the bundle nor compiles the functions a run uses. A cache
+// that is missing, made for another build of the bundle, or refused by this Node's V8 is passed over
+// without a word: the bundle is then compiled from its source, as a plain require would.
 /* eslint-disable @typescript-eslint/no-require-imports */
 const fs = require('node:fs')
 const path = require('node:path')
 
-const BUNDLE = path.join(__dirname, '..', 'out', 'cli', 'mailprobe.cjs')
-/** `mailprobe-code-cache <build id>\n`, then V8's data. */
-const CACHE = `${BUNDLE}.v8cache`
+const DIR = path.join(__dirname, '..', 'out', 'cli')
+/** Every command: also what the tests run, as `node out/cli/mailprobe.cjs`. */
+const BUNDLE = path.join(DIR, 'mailprobe.cjs')
+/** send and verify only; it loads nodemailer from NODEMAILER_BUNDLE, through load() below, when a session first needs it. */
+const SMTP_BUNDLE = path.join(DIR, 'mailprobe-smtp.cjs')
+const NODEMAILER_BUNDLE = path.join(DIR, 'nodemailer.cjs')
+const SMTP_COMMANDS = ['send', 'verify']
+/** A code cache file: `mailprobe-code-cache <build id>\n`, then V8's data. */
 const CACHE_MAGIC = 'mailprobe-code-cache '
-/** The bundle's first line names its build: `// mailprobe build <id>`. */
+/** A bundle's first line names its build: `// mailprobe build <id>`. */
 const BUILD_LINE = '// mailprobe build '
 
-/** The bundle's text. It is ASCII (the build checks): read as Latin-1, it becomes V8's compact one-byte string at once. */
+const cacheFileOf = (bundle) => `${bundle}.v8cache`
+
+/** Bundles compiled in this process, by file, with their build ids: the build's trainer writes a cache for each. */
+const compiled = new Map()
+/** Bundles loaded by load(), by file: their module objects. */
+const loaded = new Map()
+
+/** A bundle's text. It is ASCII (the build sees to it): read as Latin-1, it becomes V8's compact one-byte string at once. */
 function bundleSource(bytes) {
   return require('node:buffer').isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8')
 }
 
-/** The build id on the bundle's first line, or null. */
+/** The build id on a bundle's first line, or null. */
 function buildIdOf(source) {
   if (!source.startsWith(BUILD_LINE)) return null
   const end = source.indexOf('\n')
   return end < 0 ? null : source.slice(BUILD_LINE.length, end)
 }
 
-/** The cache file's build id and V8 data, or null when there is none that can be read. */
-function readCache(file = CACHE) {
+/** A cache file's build id and V8 data, or null when there is none that can be read. */
+function readCache(file) {
   let bytes
   try {
     bytes = fs.readFileSync(file)
@@ -42,42 +55,52 @@ function readCache(file = CACHE) {
 }
 
 /**
- * The bundle compiled as the CommonJS loader wraps a module, with V8's cached data when given
- * (script.cachedDataRejected then says whether V8 took it). Null on a Node without the default loader
- * for the bundle's import() calls. The build makes the cache through this same function.
+ * A bundle compiled as the CommonJS loader wraps a module, from its code cache when that was made for
+ * this build of it (script.cachedDataRejected then says whether V8 took it; refused, V8 compiles from
+ * source). Null when the bundle cannot be read. The bundles have no import() (the build turns it into
+ * require()): a script compiled from cached data has no dynamic-import callback in Node 20.
  */
-function compileBundle(source, cachedData) {
-  const vm = require('node:vm')
-  const importModuleDynamically = vm.constants && vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER
-  if (!importModuleDynamically) return null
-  return new vm.Script(require('node:module').wrap(source), { filename: BUNDLE, cachedData, importModuleDynamically })
+function compile(file) {
+  let source
+  try {
+    source = bundleSource(fs.readFileSync(file))
+  } catch {
+    return null
+  }
+  const id = buildIdOf(source)
+  const cache = id === null ? null : readCache(cacheFileOf(file))
+  const cachedData = cache && cache.id === id ? cache.data : undefined
+  const script = new (require('node:vm').Script)(require('node:module').wrap(source), { filename: file, cachedData })
+  compiled.set(file, { script, id })
+  return script
 }
 
-/** Runs the compiled bundle as the module it is: its own module object, require and __dirname. */
-function runBundle(script) {
+/** Runs a compiled bundle as the module it is (its own module object, require and __dirname); returns the module. */
+function execute(file, script) {
   const { Module, createRequire } = require('node:module')
-  const mod = new Module(BUNDLE, module)
-  mod.filename = BUNDLE
-  script.runInThisContext().call(mod.exports, mod.exports, createRequire(BUNDLE), mod, BUNDLE, path.dirname(BUNDLE))
+  const mod = new Module(file, module)
+  mod.filename = file
+  script.runInThisContext().call(mod.exports, mod.exports, createRequire(file), mod, file, path.dirname(file))
   mod.loaded = true
+  return mod
+}
+
+/** A bundle's exports, loaded once per process through its code cache (a plain require when it cannot be read). */
+function load(file) {
+  let mod = loaded.get(file)
+  if (!mod) {
+    const script = compile(file)
+    mod = script ? execute(file, script) : { exports: require(file) }
+    loaded.set(file, mod)
+  }
+  return mod.exports
 }
 
 function start() {
-  const cache = readCache()
-  if (cache) {
-    let source = null
-    try {
-      source = bundleSource(fs.readFileSync(BUNDLE))
-    } catch {
-      // No bundle: the plain require below says so, as it always has.
-    }
-    const script = source !== null && buildIdOf(source) === cache.id ? compileBundle(source, cache.data) : null
-    // A refused cache leaves a script compiled from source: as good as the plain require.
-    if (script) return runBundle(script)
-  }
-  require(BUNDLE)
+  const smtp = SMTP_COMMANDS.includes(process.argv[2]) && fs.existsSync(SMTP_BUNDLE)
+  load(smtp ? SMTP_BUNDLE : BUNDLE)
 }
 
-module.exports = { BUNDLE, CACHE, CACHE_MAGIC, BUILD_LINE, bundleSource, buildIdOf, readCache, compileBundle, runBundle }
+module.exports = { BUNDLE, SMTP_BUNDLE, NODEMAILER_BUNDLE, SMTP_COMMANDS, CACHE_MAGIC, BUILD_LINE, cacheFileOf, bundleSource, buildIdOf, readCache, compile, execute, load, compiled }
 
 if (require.main === module) start()

@@ -6,6 +6,8 @@ import { helpHint, helpText, VERSION } from './cli/usage'
 async function main(argv: string[]): Promise<number> {
   try {
     const req = parseCli(argv)
+    // Before any command module or engine builds a schema.
+    if (req.action === 'module' || req.action === 'run') await import('./cli/zod-jitless')
     switch (req.action) {
       case 'version':
         process.stdout.write(`${VERSION}\n`)

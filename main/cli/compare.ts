@@ -294,7 +294,8 @@ export async function runCompareCommand(req: CompareCliRequest, io: CompareIO): 
       if (verbosity === 'verbose') return progress.note(formatLine(event, errStyle))
       if (event.progress) progress.update(event.progress.done, event.progress.total, event.progress.etaMs)
       // The first failure of each code per profile, with its sentence (the rest are counted in the table).
-      const m = /^\d+\/\d+ · (.+) run \d+: FAILED (\S+)( — .*)?$/.exec(event.text)
+      // \u escapes for · and —: esbuild leaves a regular expression's characters as they are, and the CLI bundle stays ASCII (build/cli.ts).
+      const m = /^\d+\/\d+ \u00b7 (.+) run \d+: FAILED (\S+)( \u2014 .*)?$/.exec(event.text)
       if (m && !req.json && verbosity === 'normal' && !seenFailures.has(`${m[1]}|${m[2]}`)) {
         seenFailures.add(`${m[1]}|${m[2]}`)
         progress.note(paint(`${sanitize(m[1]!)}: ${sanitize(m[2]!)}${sanitize(m[3] ?? '')}`, SGR.red, errStyle))

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 
 /** Stable error codes shared by the engines, the UI and the CLI. Never rename one: scripts match on them. */
 export const ERROR_CODES = [

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 
 /** Field validators shared by every request schema. CR/LF checks stop header and command injection at the door. */
 const noLineBreaks = (s: string) => !/[\r\n\0]/.test(s)

@@ -1,7 +1,7 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import { messageSchema, headerSchema, hostSchema, timeoutSchema, tlsOptionsSchema, TlsInfoSchema } from './fields'
 import { networkSchema } from './network'
-import { JobResultBaseSchema } from './transcript'
+import { API_PHASES, JobResultBaseSchema, phaseSchema } from './transcript'
 
 /** Providers with a documented HTTPS send API, plus a generic JSON/form endpoint. */
 export const API_PROVIDERS = ['mailgun', 'sendgrid', 'postmark', 'ses', 'resend', 'mailjet', 'sparkpost', 'brevo', 'generic'] as const
@@ -200,6 +200,7 @@ export type ApiJobInput = z.input<typeof apiJobSchema>
 export type ApiJob = z.output<typeof apiJobSchema>
 
 export const ApiResultSchema = JobResultBaseSchema.extend({
+  phases: z.array(phaseSchema(API_PHASES)),
   kind: z.literal('api'),
   provider: z.enum(API_PROVIDERS),
   action: z.enum(API_ACTIONS),

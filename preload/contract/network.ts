@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import { parseProxyUrl } from './proxy-url'
 
 /** Which address family a job connects over; auto tries every address of the name (IPv6 and IPv4 interleaved, as Happy Eyeballs does). */

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import type { ApiResult } from './http'
 import { apiJobSchema } from './http'
 import { operationFailure, type OperationFailure } from './errors'

@@ -1,8 +1,8 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import { ClassifiedErrorSchema } from './errors'
 import { CertSummarySchema, hostSchema, portSchema, TlsInfoSchema, tlsOptionsSchema } from './fields'
 import { networkSchema } from './network'
-import { JobResultBaseSchema } from './transcript'
+import { PROBE_PHASES, JobResultBaseSchema, phaseSchema } from './transcript'
 
 /** The ports a host probe tries when none are given: relay, implicit-TLS submission, submission, provider fallback. */
 export const PROBE_DEFAULT_PORTS = [25, 465, 587, 2525] as const
@@ -139,6 +139,7 @@ export const ProbeRecommendationSchema = z.object({
 export type ProbeRecommendation = z.infer<typeof ProbeRecommendationSchema>
 
 export const ProbeResultSchema = JobResultBaseSchema.extend({
+  phases: z.array(phaseSchema(PROBE_PHASES)),
   kind: z.literal('probe'),
   mode: z.enum(['host', 'mx']),
   host: z.string(),

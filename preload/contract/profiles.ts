@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import { addressSchema, hostSchema, portSchema, singleLineSchema, timeoutSchema, tlsOptionsSchema } from './fields'
 import { API_PROVIDERS } from './http'
 import { networkSchema, proxySchema } from './network'

@@ -1,7 +1,7 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import { messageSchema, hostSchema, portSchema, singleLineSchema, timeoutSchema, tlsOptionsSchema, TlsInfoSchema } from './fields'
 import { networkSchema } from './network'
-import { JobResultBaseSchema } from './transcript'
+import { SMTP_PHASES, JobResultBaseSchema, phaseSchema } from './transcript'
 
 export const SMTP_SECURITY = ['none', 'starttls', 'tls', 'auto'] as const
 export const SMTP_AUTH_METHODS = ['auto', 'plain', 'login', 'cram-md5', 'xoauth2'] as const
@@ -52,6 +52,7 @@ export type SmtpJobInput = z.input<typeof smtpJobSchema>
 export type SmtpJob = z.output<typeof smtpJobSchema>
 
 export const SmtpResultSchema = JobResultBaseSchema.extend({
+  phases: z.array(phaseSchema(SMTP_PHASES)),
   kind: z.literal('smtp'),
   target: z.object({
     host: z.string(),

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import { ClassifiedErrorSchema } from './errors'
 
 /** c = client, s = server, tls = TLS event, info = engine note, err = error. */
@@ -16,16 +16,44 @@ export const TranscriptLineSchema = z.object({
 })
 export type TranscriptLine = z.infer<typeof TranscriptLineSchema>
 
-/** One bar of the waterfall. `roundTrips` is how many times the client waited on the network in it. */
-export const PhaseSchema = z.object({
-  name: z.string(),
-  startMs: z.number(),
-  durationMs: z.number(),
-  roundTrips: z.number().int().nonnegative(),
-  /** The port this phase belongs to, when a job talks to several (the port probe). */
-  port: z.number().int().optional(),
-})
-export type Phase = z.infer<typeof PhaseSchema>
+/** The dial step's phases, the same for every job kind: DNS, TCP connect, the proxy's handshake, TLS. */
+export const NET_PHASES = ['dns', 'connect', 'proxy', 'tls'] as const
+/**
+ * An SMTP session's phases: the dial step's; `silence` (auto: the first connection's wait for a greeting
+ * that never came); the greeting; one per command, `ehlo2` after STARTTLS, `data` the body and `dataAck`
+ * the server's verdict on it.
+ */
+export const SMTP_PHASES = [...NET_PHASES, 'silence', 'banner', 'ehlo', 'starttls', 'ehlo2', 'auth', 'mail', 'rcpt', 'data', 'dataAck', 'rset', 'noop', 'quit', 'command'] as const
+/** An HTTPS request's phases: the dial step's, then the request written, the wait for the head (TTFB), the body. */
+export const API_PHASES = [...NET_PHASES, 'send', 'wait', 'download'] as const
+/** A probe's phases: the MX lookup, the dial step's, and the dialogue it holds on each port. */
+export const PROBE_PHASES = ['dns (MX)', ...NET_PHASES, 'banner', 'ehlo', 'helo', 'starttls', 'quit'] as const
+export const PHASE_NAMES = [...new Set([...SMTP_PHASES, ...API_PHASES, ...PROBE_PHASES])] as [PhaseName, ...PhaseName[]]
+export type NetPhaseName = (typeof NET_PHASES)[number]
+export type SmtpPhaseName = (typeof SMTP_PHASES)[number]
+export type ApiPhaseName = (typeof API_PHASES)[number]
+export type ProbePhaseName = (typeof PROBE_PHASES)[number]
+export type PhaseName = SmtpPhaseName | ApiPhaseName | ProbePhaseName
+
+/** One bar of the waterfall, its name one of `names`. `roundTrips` is how many times the client waited on the network in it. */
+export function phaseSchema<const N extends readonly [PhaseName, ...PhaseName[]]>(names: N) {
+  return z.object({
+    name: z.enum(names),
+    startMs: z.number(),
+    durationMs: z.number(),
+    roundTrips: z.number().int().nonnegative(),
+    /** The port this phase belongs to, when a job talks to several (the port probe). */
+    port: z.number().int().optional(),
+  })
+}
+export const PhaseSchema = phaseSchema(PHASE_NAMES)
+export interface Phase<N extends PhaseName = PhaseName> {
+  name: N
+  startMs: number
+  durationMs: number
+  roundTrips: number
+  port?: number
+}
 
 /** What every job result carries, whatever the protocol. */
 export const JobResultBaseSchema = z.object({

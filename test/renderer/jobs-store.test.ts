@@ -5,6 +5,7 @@ import { provideApi } from '@renderer/bridge'
 import { useJobsStore } from '@renderer/stores/jobs'
 import { createFakeApi, type FakeApi } from './fake-api'
 import { line, phase, result, smtpResult } from './events'
+import type { Phase, SmtpPhaseName } from '@contract'
 
 let fake: FakeApi
 
@@ -55,7 +56,7 @@ describe('jobs store', () => {
   it('ends the job with its result event', async () => {
     const store = setup()
     const { jobId } = (await store.runSmtp({ host: 'localhost', stopAfter: 'auth' })) as { ok: true; jobId: string }
-    const finalPhases = [
+    const finalPhases: Phase<SmtpPhaseName>[] = [
       { name: 'connect', startMs: 0, durationMs: 2, roundTrips: 1 },
       { name: 'banner', startMs: 2, durationMs: 3, roundTrips: 1 },
     ]
@@ -70,18 +71,14 @@ describe('jobs store', () => {
     expect(job.phases).toEqual(finalPhases)
   })
 
-  it('treats a crashed job (result without the usual fields) as done', async () => {
+  it('a crashed job arrives as a full result (built like every failure) and ends as done with its error', async () => {
     const store = setup()
-    fake.push([
-      {
-        type: 'result',
-        jobId: 'crashed',
-        seq: Number.MAX_SAFE_INTEGER,
-        result: { ok: false, error: { code: 'INTERNAL', message: 'boom' } } as never,
-      },
-    ])
-    expect(store.jobs.get('crashed')!.status).toBe('done')
-    expect(store.jobs.get('crashed')!.phases).toEqual([])
+    const crashed = smtpResult({ ok: false, error: { code: 'INTERNAL', message: 'Mailprobe failed unexpectedly: boom' }, roundTrips: 0, totalMs: 0 })
+    fake.push([result('crashed', Number.MAX_SAFE_INTEGER, crashed)])
+    const job = store.jobs.get('crashed')!
+    expect(job.status).toBe('done')
+    expect(job.phases).toEqual([])
+    expect(job.result).toMatchObject({ ok: false, error: { code: 'INTERNAL' } })
   })
 
   it('cancel asks main to cancel the running job, and does nothing once it is done', async () => {

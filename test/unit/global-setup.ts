@@ -1,22 +1,18 @@
 /**
- * The CLI's child-process tests (test/unit/cli/*.child.test.ts) run the built bundle,
- * out/cli/mailprobe.cjs, as users do. It is built here, once per test run, and only when it is
- * missing or older than a source under main/ or preload/ (or package.json, whose version it
- * inlines): `npm test` has just built it, while `npx vitest` on its own must not test yesterday's
- * bundle. No test file builds it.
+ * The CLI's child-process tests (test/unit/cli/*.child.test.ts) run the built bundles in out/cli/
+ * (and bin/mailprobe.cjs, which runs them), as users do. They are built here, once per test run, and
+ * only when one is missing or older than a source under main/ or preload/ (or package.json, whose
+ * version they inline, or what makes them and their code caches): `npm test` has just built them,
+ * while `npx vitest` on its own must not test yesterday's bundles. No test file builds them.
  */
 import { execFileSync } from 'node:child_process'
-import { resolve } from 'node:path'
+import { CLI_BUNDLES, CLI_SOURCES, ROOT } from '../fixtures/cli'
 import { staleReason } from '../fixtures/freshness'
 
-const ROOT = resolve(__dirname, '../..')
-const BUNDLE = resolve(ROOT, 'out/cli/mailprobe.cjs')
-const SOURCES = ['main', 'preload', 'package.json', 'package-lock.json'].map((p) => resolve(ROOT, p))
-
 export default function setup(): void {
-  const reason = staleReason([BUNDLE], SOURCES)
+  const reason = staleReason(CLI_BUNDLES, CLI_SOURCES)
   if (!reason) return
-  process.stderr.write(`unit: ${reason} for out/cli/mailprobe.cjs; running npm run build:cli\n`)
+  process.stderr.write(`unit: ${reason} for out/cli/; running npm run build:cli\n`)
   try {
     execFileSync('npm', ['run', 'build:cli', '--silent'], { cwd: ROOT, stdio: 'pipe' })
   } catch (err) {

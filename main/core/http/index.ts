@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { API_ACTIONS, API_PROVIDERS, apiJobSchema, type ApiJob, type ApiResult, type ClassifiedError } from '../../../preload/contract'
+import { API_ACTIONS, API_PROVIDERS, apiJobSchema, type ApiJob, type ApiPhaseName, type ApiResult, type ClassifiedError } from '../../../preload/contract'
 import { abortError, fail } from '../errors'
 import { nullSink, type JobOptions } from '../transcript/event-sink'
 import { JobRecorder } from '../transcript/recorder'
@@ -39,13 +39,13 @@ export async function runApi(input: unknown, opts: ApiRunOptions = {}): Promise<
   const sink = opts.sink ?? nullSink
   const parsed = apiJobSchema.safeParse(input)
   if (!parsed.success) {
-    const rec = new JobRecorder(jobId, sink, new Redactor(secretsOf(input)))
+    const rec = new JobRecorder<ApiPhaseName>(jobId, sink, new Redactor(secretsOf(input)))
     const message = rec.redactor.redact(describeIssues(parsed.error.issues))
     rec.line('err', `INVALID_INPUT: ${message}`)
     return rec.finish(apiFailure({ code: 'INVALID_INPUT', message }, requestOf(input), rec))
   }
   const job = parsed.data
-  const rec = new JobRecorder(jobId, sink, new Redactor(secretsOf(job)))
+  const rec = new JobRecorder<ApiPhaseName>(jobId, sink, new Redactor(secretsOf(job)))
   try {
     return rec.finish(await new ApiRun(job, rec, opts).run())
   } catch (err) {
@@ -66,7 +66,7 @@ class ApiRun {
 
   constructor(
     private readonly job: ApiJob,
-    private readonly rec: JobRecorder,
+    private readonly rec: JobRecorder<ApiPhaseName>,
     private readonly opts: ApiRunOptions,
   ) {
     this.provider = PROVIDERS[job.provider]

@@ -1,4 +1,4 @@
-import type { ApiResult, ClassifiedError } from '../../../preload/contract'
+import type { ApiPhaseName, ApiResult, ClassifiedError } from '../../../preload/contract'
 import { recordedSoFar, type JobRecorder } from '../transcript/recorder'
 
 export type ApiFailureRequest = Pick<ApiResult, 'provider' | 'action'>
@@ -9,7 +9,7 @@ export type ApiFailureRequest = Pick<ApiResult, 'provider' | 'action'>
  * builder of such results, for the engine, the runner and the CLI alike; apart from index.ts, so
  * the CLI can build its crash result without loading the engine.
  */
-export function apiFailure(error: ClassifiedError, request: ApiFailureRequest, rec?: JobRecorder): ApiResult {
+export function apiFailure(error: ClassifiedError, request: ApiFailureRequest, rec?: JobRecorder<ApiPhaseName>): ApiResult {
   return {
     ok: false,
     kind: 'api',

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto'
 import http from 'node:http'
 import type tls from 'node:tls'
-import type { NetworkOptions, TlsInfo, TlsOptions } from '../../../preload/contract'
+import type { ApiPhaseName, NetworkOptions, TlsInfo, TlsOptions } from '../../../preload/contract'
 import { abortError, EngineError, fail } from '../errors'
 import { dial, DialError } from '../net/dial'
 import { recorderLog } from '../net/log'
@@ -21,7 +21,7 @@ export const MAX_BODY_KEPT = 10 * 1024 * 1024
 export const USER_AGENT = 'Mailprobe (mail-submission tester)'
 
 export interface ExchangeOptions {
-  rec: JobRecorder
+  rec: JobRecorder<ApiPhaseName>
   tls: TlsOptions
   network: NetworkOptions
   timeouts: { connectMs: number; socketMs: number }

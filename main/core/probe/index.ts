@@ -10,6 +10,7 @@ import {
   type ProbeMxHost,
   type ProbePort,
   type ProbeRecommendation,
+  type ProbePhaseName,
   type ProbeResult,
 } from '../../../preload/contract'
 import { EngineError, internalError, isAbort } from '../errors'
@@ -29,7 +30,8 @@ import { noRecommendation, probeFailure } from './result'
 
 export { diagnose } from './diagnose'
 export { recommend, isUsable, workingPath, securityOf } from './recommend'
-export { sniffFirstBytes, overTls, printable } from './sniff'
+export { sniffFirstBytes, overTls } from './sniff'
+export { printable } from '../transcript/printable'
 export { extensionsOf } from './extensions'
 
 /** DNS hooks, so tests (and the sandbox) never touch real DNS. */
@@ -52,7 +54,7 @@ export interface RunProbeOptions extends JobOptions {
  */
 export async function runProbe(input: unknown, opts: RunProbeOptions = {}): Promise<ProbeResult> {
   const jobId = opts.jobId ?? randomUUID()
-  const rec = new JobRecorder(jobId, opts.sink ?? nullSink, new Redactor(secretsOf(input)))
+  const rec = new JobRecorder<ProbePhaseName>(jobId, opts.sink ?? nullSink, new Redactor(secretsOf(input)))
   const parsed = probeJobSchema.safeParse(input)
   if (!parsed.success) {
     const message = describeIssues(parsed.error.issues)
@@ -85,14 +87,14 @@ export async function runProbe(input: unknown, opts: RunProbeOptions = {}): Prom
 
 interface Shared {
   job: ProbeJob
-  rec: JobRecorder
+  rec: JobRecorder<ProbePhaseName>
   signal: AbortSignal
   ports: number[]
   tlsBase: tls.ConnectionOptions
   lookup: NonNullable<ProbeDns['lookup']>
 }
 
-async function probe(job: ProbeJob, rec: JobRecorder, signal: AbortSignal, dns: ProbeDns): Promise<ProbeResult> {
+async function probe(job: ProbeJob, rec: JobRecorder<ProbePhaseName>, signal: AbortSignal, dns: ProbeDns): Promise<ProbeResult> {
   const mode = job.mx ? 'mx' : 'host'
   const ports = job.ports ?? [...(job.mx ? PROBE_MX_DEFAULT_PORTS : PROBE_DEFAULT_PORTS)]
   const warnings: string[] = []
@@ -206,14 +208,14 @@ type ResultParts = Pick<ProbeResult, 'host' | 'mode' | 'timeoutMs'> & {
   recommendation?: ProbeRecommendation
 }
 
-function finish(rec: JobRecorder, r: ResultParts, job: ProbeJob): ProbeResult {
+function finish(rec: JobRecorder<ProbePhaseName>, r: ResultParts, job: ProbeJob): ProbeResult {
   const ports = r.ports ?? []
   const recommendation = r.error?.code === 'CANCELLED' ? cancelledRecommendation() : recommend(ports, { mode: r.mode, insecure: job.tls.insecure })
   rec.line('info', `recommendation: ${recommendation.reason}`)
   return result(rec, { ...r, recommendation })
 }
 
-function result(rec: JobRecorder, r: ResultParts): ProbeResult {
+function result(rec: JobRecorder<ProbePhaseName>, r: ResultParts): ProbeResult {
   const ports = r.ports ?? []
   const error = r.error ?? null
   return {

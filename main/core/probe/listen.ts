@@ -1,14 +1,14 @@
 import type net from 'node:net'
 import type tls from 'node:tls'
-import type { ClassifiedError } from '../../../preload/contract'
-import type { NetworkOptions } from '../../../preload/contract'
+import type { ClassifiedError, NetworkOptions } from '../../../preload/contract'
 import { isAbort } from '../errors'
-import { dial, DialError, type Dialed } from '../net/dial'
-import { HeldLog } from '../net/log'
+import { dial, type Dialed } from '../net/dial'
+import { listenBeforeSpeaking } from '../net/first-word'
 import { ReplyReader, type SmtpReply } from '../net/reply-reader'
 import type { Resolved } from '../net/resolve'
+import { printable } from '../transcript/printable'
 import { probeError, type PortLog } from './port-log'
-import { printable, SNIFF_LIMIT, sniffFirstBytes, type Sniff } from './sniff'
+import { sniffFirstBytes } from './sniff'
 
 export interface ListenContext {
   log: PortLog
@@ -39,15 +39,10 @@ export type Heard =
   | { kind: 'closed'; note: string | null }
   | { kind: 'cancelled' }
 
-type First = Exclude<Heard, { kind: 'smtp' }> | { kind: 'smtp-begins' }
-
 /**
- * Listens before speaking on a fresh connection. A plaintext SMTP server greets; a TLS-first
- * server waits for our ClientHello, which one connection cannot both wait for and send. So if the
- * first connection is still silent after `tlsAfterMs`, a second connection tries a TLS handshake
- * while the first keeps listening, both within the same window of `timeoutMs` from connect. The
- * first word decides: bytes on the first connection (plaintext) drop the TLS attempt; a completed
- * handshake closes the silent first connection.
+ * Listens before speaking on a fresh connection (net/first-word.ts): a plaintext greeting, another
+ * service named by its first bytes, or, after `tlsAfterMs` of silence (or a close without a word),
+ * TLS from the first byte on a second connection, all within `timeoutMs` from connect.
  */
 export async function listen(socket: net.Socket, connectedAt: number, ctx: ListenContext): Promise<Heard> {
   return hear(socket, connectedAt, ctx, true)
@@ -58,137 +53,78 @@ export async function listenInside(secure: tls.TLSSocket, since: number, ctx: Li
   return hear(secure, since, ctx, false)
 }
 
+/** Whether the first bytes tell what the service is (an SMTP code, or another service's opening). */
+const decided = (text: string, ended: boolean) => ['smtp', 'other'].includes(sniffFirstBytes(text, ended).kind)
+
 async function hear(socket: net.Socket, since: number, ctx: ListenContext, tryTls: boolean): Promise<Heard> {
-  const reader = new ReplyReader(socket)
-  let keepReader = false
-  try {
-    const first = await firstWord(socket, since, ctx, tryTls)
-    if (first.kind !== 'smtp-begins') return first
-    keepReader = true
-    try {
-      const reply = await reader.next(Math.max(1, since + ctx.timeoutMs - ctx.log.now()), ctx.signal, 'a complete greeting')
-      return { kind: 'smtp', reply, at: ctx.log.now(), reader, error: null }
-    } catch (err) {
-      if (isAbort(err)) return { kind: 'cancelled' }
-      const e = probeError(err, 'a complete greeting', ctx.timeoutMs)
-      const error: ClassifiedError = e.code === 'SOCKET_TIMEOUT' ? { code: 'GREETING_TIMEOUT', message: `The SMTP greeting began but did not finish within ${ctx.timeoutMs} ms.` } : e
-      return { kind: 'smtp', reply: null, at: ctx.log.now(), reader, error }
+  const { log } = ctx
+  const left = () => Math.max(1, since + ctx.timeoutMs - log.now())
+  const word = await listenBeforeSpeaking(socket, {
+    timeoutMs: left(),
+    signal: ctx.signal,
+    log,
+    tlsAfterMs: tryTls ? Math.max(0, since + ctx.tlsAfterMs - log.now()) : null,
+    tlsWhenClosed: tryTls,
+    // The certificate is reported, never fatal: the probe sends no credentials.
+    dialTls: (held, signal) =>
+      dial({
+        host: ctx.host,
+        port: ctx.port,
+        network: ctx.network,
+        resolved: ctx.resolved,
+        timeoutMs: left(),
+        signal,
+        log: held,
+        tls: { options: ctx.tlsOptions, name: ctx.servername, insecure: ctx.insecure, verify: 'report', intro: 'TLS handshake on the second connection', capture: true },
+      }),
+    settled: decided,
+    // A plaintext answer to our ClientHello that names a service ("HTTP/1.1 400 …") settles what the port is.
+    answerSettles: (captured) => {
+      const s = sniffFirstBytes(captured, true)
+      return s.kind === 'other' && s.name !== null
+    },
+  })
+  switch (word.kind) {
+    case 'cancelled':
+      return word
+    case 'silent':
+    case 'closed':
+      return { kind: word.kind, note: word.note }
+    case 'untrusted': // not produced: the probe's handshakes only report their certificate
+      return { kind: 'closed', note: word.error.message }
+    case 'tls':
+      socket.destroy() // the silent first connection has done its job
+      ctx.track(word.dialed.raw)
+      ctx.track(word.dialed.socket)
+      word.held.replay()
+      return { kind: 'tls', tls: word.dialed }
+    case 'answered': {
+      const s = sniffFirstBytes(word.captured, true)
+      log.line('s', printable(word.captured, 200))
+      log.line('info', `it answered our TLS ClientHello in plaintext, as ${s.kind === 'other' ? s.name : 'something else'}`)
+      return { kind: 'other', name: s.kind === 'other' ? s.name : null, sample: printable(word.captured) }
     }
-  } finally {
-    if (!keepReader) reader.detach()
+    case 'spoke': {
+      const s = sniffFirstBytes(word.text, true)
+      if (s.kind === 'other') {
+        log.line('s', printable(word.text, 200))
+        return { kind: 'other', name: s.name, sample: printable(word.text) }
+      }
+      return greeting(socket, since, ctx)
+    }
   }
 }
 
-function firstWord(socket: net.Socket, since: number, ctx: ListenContext, tryTls: boolean): Promise<First> {
-  const { log, signal } = ctx
-  const deadline = since + ctx.timeoutMs
-  return new Promise<First>((resolve) => {
-    let text = ''
-    let closed = false
-    let settled = false
-    let attempt: AbortController | null = null
-    let attemptDone = false
-    let note: string | null = null
-
-    const finish = (r: First) => {
-      if (settled) return
-      settled = true
-      clearTimeout(tlsTimer)
-      clearTimeout(deadlineTimer)
-      socket.off('data', onData)
-      socket.off('close', onClose)
-      signal.removeEventListener('abort', onAbort)
-      if (attempt && !attemptDone) attempt.abort()
-      resolve(r)
-    }
-
-    const decide = (s: Sniff, bytes: string) => {
-      if (s.kind === 'smtp') return finish({ kind: 'smtp-begins' })
-      if (s.kind === 'other') {
-        log.line('s', printable(bytes, 200))
-        finish({ kind: 'other', name: s.name, sample: printable(bytes) })
-      }
-    }
-
-    const onData = (chunk: Buffer) => {
-      if (text.length < SNIFF_LIMIT) text += chunk.toString('latin1').slice(0, SNIFF_LIMIT - text.length)
-      clearTimeout(tlsTimer)
-      if (attempt && !attemptDone) {
-        attempt.abort()
-        log.line('info', 'the first connection spoke after all: the TLS attempt is dropped')
-      }
-      decide(sniffFirstBytes(text, false), text)
-    }
-
-    const onClose = () => {
-      closed = true
-      if (text) return decide(sniffFirstBytes(text, true), text)
-      log.line('info', 'the server closed the connection without a word')
-      if (!tryTls || (attempt && attemptDone)) return finish({ kind: 'closed', note })
-      if (!attempt) startAttempt()
-    }
-
-    const onDeadline = () => {
-      if (text) return decide(sniffFirstBytes(text, true), text)
-      finish({ kind: 'silent', note })
-    }
-
-    const onAbort = () => finish({ kind: 'cancelled' })
-
-    const startAttempt = () => {
-      if (settled || attempt) return
-      const controller = new AbortController()
-      attempt = controller
-      const budget = Math.max(1, deadline - log.now())
-      log.line('info', closed ? 'trying TLS on a new connection' : `no greeting after ${Math.round(log.now() - since)} ms: trying TLS on a second connection (a TLS-first server waits for the client)`)
-      const onOuterAbort = () => controller.abort()
-      signal.addEventListener('abort', onOuterAbort, { once: true })
-      void tlsAttempt(ctx, budget, controller.signal).then((r) => {
-        signal.removeEventListener('abort', onOuterAbort)
-        attemptDone = true
-        if (settled || text) return // the sockets are tracked and closed with the port
-        if (r.ok) {
-          socket.destroy() // the silent first connection has done its job
-          r.held.replay()
-          return finish({ kind: 'tls', tls: r.dialed })
-        }
-        const s = sniffFirstBytes(r.captured, true)
-        if (s.kind === 'other' && s.name) {
-          log.line('s', printable(r.captured, 200))
-          log.line('info', `it answered our TLS ClientHello in plaintext, as ${s.name}`)
-          return finish({ kind: 'other', name: s.name, sample: printable(r.captured) })
-        }
-        note = r.captured ? `It answered a TLS ClientHello in plaintext: "${printable(r.captured, 60)}".` : r.error.message
-        log.line('info', `no TLS either: ${r.captured ? `the server answered in plaintext ("${printable(r.captured, 60)}")` : r.error.message}`)
-        if (closed) finish({ kind: 'closed', note })
-      })
-    }
-
-    // Timers first: finish() clears them, and the abort check below may call it at once.
-    const deadlineTimer = setTimeout(onDeadline, Math.max(0, deadline - log.now()))
-    const tlsTimer = tryTls ? setTimeout(startAttempt, Math.max(0, Math.min(ctx.tlsAfterMs, deadline - log.now()))) : undefined
-    socket.on('data', onData)
-    socket.once('close', onClose)
-    if (signal.aborted) return onAbort()
-    signal.addEventListener('abort', onAbort, { once: true })
-  })
-}
-
-type Attempt = { ok: true; dialed: Dialed; held: HeldLog } | { ok: false; captured: string; error: ClassifiedError }
-
-/**
- * A new connection and a TLS handshake through the dial step, keeping what a plaintext peer answers
- * (so it can still be named). Its lines and phases are held: they count only if TLS wins. Never rejects.
- */
-async function tlsAttempt(ctx: ListenContext, budgetMs: number, signal: AbortSignal): Promise<Attempt> {
-  const held = new HeldLog(ctx.log)
-  const tls = { options: ctx.tlsOptions, name: ctx.servername, insecure: ctx.insecure, verify: 'report', intro: 'TLS handshake on the second connection', capture: true } as const
+/** The rest of a plaintext greeting that has begun, read by the reader the dialogue goes on with. */
+async function greeting(socket: net.Socket, since: number, ctx: ListenContext): Promise<Heard> {
+  const reader = new ReplyReader(socket)
   try {
-    const dialed = await dial({ host: ctx.host, port: ctx.port, network: ctx.network, resolved: ctx.resolved, timeoutMs: budgetMs, signal, log: held, tls })
-    ctx.track(dialed.raw)
-    ctx.track(dialed.socket)
-    return { ok: true, dialed, held }
+    const reply = await reader.next(Math.max(1, since + ctx.timeoutMs - ctx.log.now()), ctx.signal, 'a complete greeting')
+    return { kind: 'smtp', reply, at: ctx.log.now(), reader, error: null }
   } catch (err) {
-    return { ok: false, captured: err instanceof DialError ? (err.found.captured ?? '') : '', error: probeError(err, 'a TLS handshake', budgetMs) }
+    if (isAbort(err)) return { kind: 'cancelled' }
+    const e = probeError(err, 'a complete greeting', ctx.timeoutMs)
+    const error: ClassifiedError = e.code === 'SOCKET_TIMEOUT' ? { code: 'GREETING_TIMEOUT', message: `The SMTP greeting began but did not finish within ${ctx.timeoutMs} ms.` } : e
+    return { kind: 'smtp', reply: null, at: ctx.log.now(), reader, error }
   }
 }

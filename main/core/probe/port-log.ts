@@ -1,4 +1,4 @@
-import type { ClassifiedError, Direction } from '../../../preload/contract'
+import type { ClassifiedError, Direction, ProbePhaseName } from '../../../preload/contract'
 import { EngineError, isAbort } from '../errors'
 import type { LineOptions, NetLog } from '../net/log'
 import type { SmtpReply } from '../net/reply-reader'
@@ -12,7 +12,7 @@ export class PortLog implements NetLog {
   roundTrips = 0
 
   constructor(
-    private readonly rec: JobRecorder,
+    private readonly rec: JobRecorder<ProbePhaseName>,
     readonly port: number,
     private readonly prefix = '',
   ) {}
@@ -31,7 +31,7 @@ export class PortLog implements NetLog {
     r.lines.forEach((l, i) => this.rec.line('s', `${this.prefix}${r.code}${i < r.lines.length - 1 ? '-' : ' '}${l}`, { t: at, port: this.port }))
   }
 
-  phase(name: string, startMs: number, endMs: number, roundTrips: number): void {
+  phase(name: ProbePhaseName, startMs: number, endMs: number, roundTrips: number): void {
     this.roundTrips += roundTrips
     this.rec.phase({ name, startMs, durationMs: Math.max(0, Math.round((endMs - startMs) * 1000) / 1000), roundTrips, port: this.port })
   }

@@ -1,4 +1,4 @@
-import type { ClassifiedError, ProbeRecommendation, ProbeResult } from '../../../preload/contract'
+import type { ClassifiedError, ProbePhaseName, ProbeRecommendation, ProbeResult } from '../../../preload/contract'
 import { recordedSoFar, type JobRecorder } from '../transcript/recorder'
 
 export type ProbeFailureTarget = Pick<ProbeResult, 'host' | 'mode' | 'timeoutMs'>
@@ -9,7 +9,7 @@ export type ProbeFailureTarget = Pick<ProbeResult, 'host' | 'mode' | 'timeoutMs'
  * The one builder of such results, for the engine, the runner and the CLI alike; apart from
  * index.ts, so the CLI can build its crash result without loading the engine.
  */
-export function probeFailure(error: ClassifiedError, target: ProbeFailureTarget, rec?: JobRecorder): ProbeResult {
+export function probeFailure(error: ClassifiedError, target: ProbeFailureTarget, rec?: JobRecorder<ProbePhaseName>): ProbeResult {
   return {
     ok: false,
     kind: 'probe',

@@ -1,4 +1,4 @@
-import type { ApiProvider, ApiResult, ClassifiedError, CompareResult, SmtpResult } from '../../../preload/contract'
+import type { ApiPhaseName, ApiProvider, ApiResult, ClassifiedError, CompareResult, PhaseName, SmtpPhaseName, SmtpResult } from '../../../preload/contract'
 import { apiFailure } from '../http/result'
 import { compareFailure, type CompareFailureRequest } from '../lab/result'
 import { smtpFailure, type SmtpFailureTarget } from '../smtp/result'
@@ -11,19 +11,19 @@ import { JobRecorder } from '../transcript/recorder'
  * event with a classified error, built by the failure builder of the engine it would have used.
  */
 
-function recorded(jobId: string, sink: EventSink, error: ClassifiedError): JobRecorder {
-  const rec = new JobRecorder(jobId, sink)
+function recorded<N extends PhaseName>(jobId: string, sink: EventSink, error: ClassifiedError): JobRecorder<N> {
+  const rec = new JobRecorder<N>(jobId, sink)
   rec.line('err', `${error.code}: ${error.message}`)
   return rec
 }
 
 export function failSmtpJob(jobId: string, sink: EventSink, error: ClassifiedError, target: SmtpFailureTarget): SmtpResult {
-  const rec = recorded(jobId, sink, error)
+  const rec = recorded<SmtpPhaseName>(jobId, sink, error)
   return rec.finish(smtpFailure(error, target, rec))
 }
 
 export function failApiJob(jobId: string, sink: EventSink, error: ClassifiedError, provider: ApiProvider, action: ApiResult['action']): ApiResult {
-  const rec = recorded(jobId, sink, error)
+  const rec = recorded<ApiPhaseName>(jobId, sink, error)
   return rec.finish(apiFailure(error, { provider, action }, rec))
 }
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import type { SmtpJob, SmtpResult } from '../../../preload/contract'
+import type { SmtpJob, SmtpPhaseName, SmtpResult } from '../../../preload/contract'
 // The SMTP job's schema only: the contract's index would build every job kind's schemas at load (the CLI's start-up).
 import { smtpJobSchema } from '../../../preload/contract/smtp'
 import { internalError } from '../errors'
@@ -20,13 +20,13 @@ export async function runSmtp(input: unknown, opts: JobOptions = {}): Promise<Sm
   const sink = opts.sink ?? nullSink
   const parsed = smtpJobSchema.safeParse(input)
   if (!parsed.success) {
-    const rec = new JobRecorder(jobId, sink, redactorFor(input))
+    const rec = new JobRecorder<SmtpPhaseName>(jobId, sink, redactorFor(input))
     const message = describeIssues(parsed.error.issues)
     rec.line('err', `INVALID_INPUT: ${message}`)
     return rec.finish(invalidResult(input, message, rec))
   }
   const job = parsed.data
-  const rec = new JobRecorder(jobId, sink, jobRedactor(job))
+  const rec = new JobRecorder<SmtpPhaseName>(jobId, sink, jobRedactor(job))
   let result: SmtpResult
   try {
     result = await new SmtpSession(job, rec, opts.signal).run()
@@ -52,7 +52,7 @@ export function redactorFor(input: unknown): Redactor {
 }
 
 /** The result of a job that never started: its input did not validate (also used by warm sessions). */
-export function invalidResult(input: unknown, message: string, rec: JobRecorder): SmtpResult {
+export function invalidResult(input: unknown, message: string, rec: JobRecorder<SmtpPhaseName>): SmtpResult {
   const i = (input ?? {}) as { host?: unknown; port?: unknown }
   const target = { host: typeof i.host === 'string' ? i.host : '', port: typeof i.port === 'number' ? i.port : 0, security: 'auto' as const }
   return smtpFailure({ code: 'INVALID_INPUT', message: rec.redactor.redact(message) }, target, rec)

@@ -1,7 +1,24 @@
-import type { Phase } from '../../../preload/contract'
+import type { Phase, SmtpPhaseName } from '../../../preload/contract'
+
+type SmtpPhase = Phase<SmtpPhaseName>
+
+/** The phase each command verb opens (HELO and LHLO count as EHLO); AUTH continuation lines stay in AUTH. */
+const VERB_PHASES: Record<string, SmtpPhaseName> = {
+  EHLO: 'ehlo',
+  HELO: 'ehlo',
+  LHLO: 'ehlo',
+  STARTTLS: 'starttls',
+  AUTH: 'auth',
+  MAIL: 'mail',
+  RCPT: 'rcpt',
+  DATA: 'data',
+  RSET: 'rset',
+  NOOP: 'noop',
+  QUIT: 'quit',
+}
 
 interface Pending {
-  name: string
+  name: SmtpPhaseName
   sent: number
   roundTrips: number
   /** Written while the previous command's reply was still due (QUIT with the end of data): its phase starts when it was sent. */
@@ -17,7 +34,7 @@ interface Pending {
  */
 export class PhaseTracker {
   private pending: Pending[] = []
-  private held: Phase | null = null
+  private held: SmtpPhase | null = null
   private lastEnd = 0
   private wrote = false
   private inAuth = false
@@ -26,10 +43,10 @@ export class PhaseTracker {
   private banner: { at: number; roundTrips: number } | null = null
   private tlsStartedAt: number | null = null
 
-  constructor(private readonly emit: (phase: Phase) => void) {}
+  constructor(private readonly emit: (phase: SmtpPhase) => void) {}
 
   /** A phase measured directly (dns, connect, an implicit TLS handshake). */
-  span(name: string, start: number, end: number, roundTrips: number): void {
+  span(name: SmtpPhaseName, start: number, end: number, roundTrips: number): void {
     this.add({ name, startMs: start, durationMs: end - start, roundTrips })
   }
 
@@ -43,22 +60,8 @@ export class PhaseTracker {
     this.wrote = true
     if (this.inAuth) return // AUTH continuation lines belong to the AUTH phase
     const verb = (/^\s*(\S+)/.exec(text)?.[1] ?? '').toUpperCase()
-    const name =
-      verb === 'EHLO' || verb === 'HELO' || verb === 'LHLO'
-        ? this.afterStartTls
-          ? 'ehlo2'
-          : 'ehlo'
-        : verb === 'STARTTLS'
-          ? 'starttls'
-          : verb === 'AUTH'
-            ? 'auth'
-            : verb === 'MAIL'
-              ? 'mail'
-              : verb === 'RCPT'
-                ? 'rcpt'
-                : verb
-                  ? verb.toLowerCase()
-                  : 'command'
+    const known = VERB_PHASES[verb] ?? 'command'
+    const name = known === 'ehlo' && this.afterStartTls ? 'ehlo2' : known
     if (name === 'auth') this.inAuth = true
     this.pending.push({ name, sent: at, roundTrips: 0, ...(opts.pipelined ? { overlaps: true } : {}) })
   }
@@ -67,7 +70,7 @@ export class PhaseTracker {
    * A complete reply arrived. Returns the name of the command it answers ('banner' for the
    * greeting), or undefined for an unsolicited reply.
    */
-  server(at: number, code: number): string | undefined {
+  server(at: number, code: number): SmtpPhaseName | undefined {
     const counted = this.wrote ? 1 : 0
     this.wrote = false
     if (this.banner) {
@@ -121,7 +124,7 @@ export class PhaseTracker {
     this.held = null
   }
 
-  private add(phase: Phase): void {
+  private add(phase: SmtpPhase): void {
     phase.startMs = round(phase.startMs)
     phase.durationMs = round(Math.max(0, phase.durationMs))
     this.lastEnd = Math.max(this.lastEnd, phase.startMs + phase.durationMs)

@@ -1,4 +1,4 @@
-import type { ClassifiedError, SmtpResult } from '../../../preload/contract'
+import type { ClassifiedError, SmtpPhaseName, SmtpResult } from '../../../preload/contract'
 import { recordedSoFar, type JobRecorder } from '../transcript/recorder'
 
 export type SmtpFailureTarget = Omit<SmtpResult['target'], 'address'>
@@ -9,7 +9,7 @@ export type SmtpFailureTarget = Omit<SmtpResult['target'], 'address'>
  * builder of such results, for the engine, the runner and the CLI alike; apart from index.ts,
  * which loads nodemailer, so the CLI can build its crash result without loading the engine.
  */
-export function smtpFailure(error: ClassifiedError, target: SmtpFailureTarget, rec?: JobRecorder): SmtpResult {
+export function smtpFailure(error: ClassifiedError, target: SmtpFailureTarget, rec?: JobRecorder<SmtpPhaseName>): SmtpResult {
   return {
     ok: false,
     kind: 'smtp',

@@ -1,13 +1,15 @@
 import type net from 'node:net'
 import type tls from 'node:tls'
+import { createSecureContext } from 'node:tls'
 // nodemailer is loaded when a session first speaks SMTP (a run that stops after connect never needs it): types only here.
 import type SMTPConnection from 'nodemailer/lib/smtp-connection'
-import type { ClassifiedError, SmtpJob, SmtpMessage, SmtpResult, SmtpStage, TlsInfo } from '../../../preload/contract'
+import type { ClassifiedError, SmtpJob, SmtpMessage, SmtpPhaseName, SmtpResult, SmtpStage, TlsInfo } from '../../../preload/contract'
 import { SMTP_STAGES } from '../../../preload/contract/smtp'
 import { abortError, EngineError, fail, parseReply } from '../errors'
-import { loadAttachments, MAX_SMTP_ATTACHMENT_BYTES } from '../message/attachments'
+import { loadAttachments, MAX_SMTP_ATTACHMENT_BYTES, type LoadedAttachment } from '../message/attachments'
 import { buildMessage, envelopeOf, internationalAddresses, type BuiltMessage, type Envelope } from '../message/mime'
 import { dial, DialError, type Dialed, type DialTls } from '../net/dial'
+import { listenBeforeSpeaking } from '../net/first-word'
 import type { NetLog } from '../net/log'
 import { ReplyReader } from '../net/reply-reader'
 import { buildTlsOptions, handshakeRoundTrips, reportTls } from '../net/tls'
@@ -15,7 +17,6 @@ import { nullSink } from '../transcript/event-sink'
 import { JobRecorder } from '../transcript/recorder'
 import { authMechanisms, hasCapability, parseEhlo } from './capabilities'
 import { classifySmtpError } from './classify'
-import { AUTO_TLS_AFTER_MS, awaitFirstWord } from './greeting'
 import { createSessionLogger, quitWithEndOfData, sendCommand, upgradedSocket } from './nodemailer-adapter'
 import { PhaseTracker } from './phase-tracker'
 import { AuthMasker, explainChallenge } from './session-log'
@@ -23,6 +24,8 @@ import { AuthMasker, explainChallenge } from './session-log'
 export const DEFAULT_TIMEOUTS = { connectMs: 10_000, greetingMs: 30_000, socketMs: 60_000 }
 /** How long a polite QUIT may take before we just close. */
 const QUIT_GRACE_MS = 2_000
+/** Under security auto, how long a port other than 465 may stay silent before TLS from the first byte is tried on a second connection. */
+export const AUTO_TLS_AFTER_MS = 1_500
 
 /** Whether a session that stops after `stop` goes at least as far as `stage`. */
 const reached = (stop: SmtpStage, stage: SmtpStage) => SMTP_STAGES.indexOf(stop) >= SMTP_STAGES.indexOf(stage)
@@ -62,7 +65,7 @@ class RunState {
   onStall: (() => void) | null = null
 
   constructor(
-    readonly rec: JobRecorder,
+    readonly rec: JobRecorder<SmtpPhaseName>,
     readonly signal: AbortSignal | undefined,
     /** Byte counters when the run began (a kept session's transactions count from there). */
     readonly bytesBase: { sent: number; received: number },
@@ -92,7 +95,7 @@ export class SmtpSession {
    */
   constructor(
     private readonly job: SmtpJob,
-    rec: JobRecorder,
+    rec: JobRecorder<SmtpPhaseName>,
     signal?: AbortSignal,
     private readonly keepOpen = false,
   ) {
@@ -104,15 +107,18 @@ export class SmtpSession {
     const { job } = this
     try {
       if (this.s.signal?.aborted) throw abortError()
-      // Attachments are read and the message built before connecting: a missing file fails without touching the network.
-      const message = job.message && reached(job.stopAfter, 'send') ? await compose(job.message) : null
-      if (message) this.s.result.messageSize = message.raw.length
+      // Attachments are read before connecting: a missing file fails without touching the network.
+      const attachments = job.message && reached(job.stopAfter, 'send') ? await loadAttachments(job.message.attachments, MAX_SMTP_ATTACHMENT_BYTES) : null
       if (job.tls.insecure) this.warn('TLS certificate verification is OFF for this run: the server’s identity is not checked.')
       const tlsOptions = await buildTlsOptions(job.host, job.tls)
 
       await this.connect(tlsOptions)
       if (job.stopAfter === 'connect') return this.finishOk()
+      const building = this.whileTheGreetingComes(attachments)
       await this.awaitGreeting(tlsOptions)
+      // Built during the greeting's round trip (what is left of it is waited for here, before EHLO).
+      const message = building && (await building)
+      if (message) this.s.result.messageSize = message.raw.length
       if (job.stopAfter === 'banner') {
         await this.greetingOnly()
         return this.finishOk()
@@ -139,6 +145,24 @@ export class SmtpSession {
     }
   }
 
+  /**
+   * Work the greeting's round trip hides, so that no step after it waits for it: building the message,
+   * loading nodemailer's SMTP client and, when STARTTLS is to come, the process's first TLS context
+   * (Node parses its root certificates then, ~20 ms, which the tls phase would otherwise count).
+   * Returns the message being built.
+   */
+  private whileTheGreetingComes(attachments: LoadedAttachment[] | null): Promise<BuiltMessage> | null {
+    const { job } = this
+    // The handshake imports it itself and reports a failure; this only starts the loading early.
+    if (job.stopAfter !== 'banner') import('nodemailer/lib/smtp-connection').catch(() => {})
+    if (!this.link.implicit && job.security !== 'none' && reached(job.stopAfter, 'tls')) setImmediate(warmTls)
+    if (!attachments || !job.message) return null
+    const building = buildMessage(job.message, attachments)
+    // Awaited once the greeting is in; should the greeting fail first, its failure must not count as unhandled.
+    building.catch(() => {})
+    return building
+  }
+
   // ── a kept (warm) session ─────────────────────────────────────────────────
 
   /** The session was kept open after AUTH and its connection is still up. */
@@ -154,7 +178,7 @@ export class SmtpSession {
    * transaction; that RSET is housekeeping between runs, shown in the transcript but in neither
    * the total nor the phases. A session that failed or lost its connection is closed; `open` says so.
    */
-  async transaction(kind: 'send' | 'noop', message: SmtpMessage | null, rec: JobRecorder, signal?: AbortSignal): Promise<SmtpResult> {
+  async transaction(kind: 'send' | 'noop', message: SmtpMessage | null, rec: JobRecorder<SmtpPhaseName>, signal?: AbortSignal): Promise<SmtpResult> {
     this.s = new RunState(rec, signal, { sent: this.link.raw?.bytesWritten ?? 0, received: this.link.raw?.bytesRead ?? 0 })
     let result: SmtpResult
     try {
@@ -193,7 +217,7 @@ export class SmtpSession {
   /** Ends a kept session: QUIT (briefly awaited), then the sockets are closed. Events go nowhere now. */
   async close(): Promise<void> {
     if (!this.kept) return
-    this.s = new RunState(new JobRecorder(this.s.rec.jobId, nullSink), undefined, { sent: 0, received: 0 })
+    this.s = new RunState(new JobRecorder<SmtpPhaseName>(this.s.rec.jobId, nullSink), undefined, { sent: 0, received: 0 })
     if (this.open) await this.quitAndFinish().catch(() => undefined)
     this.closeKept()
   }
@@ -281,36 +305,46 @@ export class SmtpSession {
   }
 
   /**
-   * Waits for the server's first word (within the greeting timeout) without reading it. Under auto
-   * on a port other than 465, a server silent for 1.5 s gets TLS from the first byte on a second
-   * connection, as the probe does; if that handshake completes first, the session moves there.
+   * Waits for the server's first word (within the greeting timeout), leaving it unread for whoever
+   * speaks SMTP next. Under auto on a port other than 465, a server silent for 1.5 s gets TLS from the
+   * first byte on a second connection, as the probe does; if that handshake completes first, the
+   * session moves there.
    */
   private async awaitGreeting(tlsOptions: tls.ConnectionOptions): Promise<void> {
     const { job, link } = this
     const since = this.s.rec.now()
     const fallback = job.security === 'auto' && !link.implicit
-    const word = await awaitFirstWord(link.secure ?? link.raw!, {
+    const word = await listenBeforeSpeaking(link.secure ?? link.raw!, {
       timeoutMs: this.timeouts.greetingMs,
       signal: this.s.signal,
       log: this.netLog(),
       tlsAfterMs: fallback ? AUTO_TLS_AFTER_MS : null,
       dialTls: (log, signal) => this.dial(this.tlsCheck(tlsOptions, 'TLS handshake on the second connection'), log, signal),
-    }).catch((err: unknown) => {
-      const tried = (err as { tlsAttempt?: string }).tlsAttempt
-      if (!tried) throw err
-      fail(
-        'GREETING_TIMEOUT',
-        `No greeting from ${job.host}:${job.port} within ${this.timeouts.greetingMs} ms, in plaintext or over TLS from the first byte (tried on a second connection after ${AUTO_TLS_AFTER_MS / 1000} s: ${tried}). The port accepts connections but no mail service answers: a tarpit, a firewall that accepts and drops, or not a mail server.`,
-      )
     })
-    if (word.kind === 'spoke') return
-    // The silent first connection is dropped; its wait is a phase of its own (no round trip: nothing came back).
-    link.raw?.destroy()
-    this.s.tracker.span('silence', since, this.s.rec.now(), 0)
-    word.held.replay()
-    if (word.kind === 'untrusted') throw word.error
-    this.s.rec.line('info', `auto: port ${job.port} speaks TLS from the first byte; the session goes on over TLS`)
-    this.adopt(word.dialed)
+    switch (word.kind) {
+      case 'spoke':
+      case 'closed': // nodemailer, or the banner stage, says what a close without a greeting means
+        return
+      case 'answered': // not asked for
+        return
+      case 'cancelled':
+        throw abortError()
+      case 'silent':
+        if (!word.tried) throw Object.assign(new Error('Greeting never received'), { code: 'ETIMEDOUT', timeoutType: 'GREETING_TIMEOUT' })
+        return fail(
+          'GREETING_TIMEOUT',
+          `No greeting from ${job.host}:${job.port} within ${this.timeouts.greetingMs} ms, in plaintext or over TLS from the first byte (tried on a second connection after ${AUTO_TLS_AFTER_MS / 1000} s: ${word.note ?? 'its TLS handshake did not finish either'}). The port accepts connections but no mail service answers: a tarpit, a firewall that accepts and drops, or not a mail server.`,
+        )
+      case 'untrusted':
+      case 'tls':
+        // The silent first connection is dropped; its wait is a phase of its own (no round trip: nothing came back).
+        link.raw?.destroy()
+        this.s.tracker.span('silence', since, this.s.rec.now(), 0)
+        word.held.replay()
+        if (word.kind === 'untrusted') throw word.error
+        this.s.rec.line('info', `auto: port ${job.port} speaks TLS from the first byte; the session goes on over TLS`)
+        this.adopt(word.dialed)
+    }
   }
 
   /** Greeting, then QUIT: spoken by us, since nodemailer always goes on to EHLO. */
@@ -712,6 +746,19 @@ export class SmtpSession {
 async function xoauth2(user: string, accessToken: string) {
   const { default: XOAuth2 } = await import('nodemailer/lib/xoauth2')
   return new XOAuth2({ user, accessToken })
+}
+
+let tlsWarmed = false
+
+/** Creates (and drops) one TLS context per process: the first one pays for parsing Node's root certificates. */
+function warmTls(): void {
+  if (tlsWarmed) return
+  tlsWarmed = true
+  try {
+    createSecureContext()
+  } catch {
+    // Whatever fails here fails again, and is reported, where the handshake creates its own.
+  }
 }
 
 /** Reads the attachments (once, size-capped) and builds the message. */

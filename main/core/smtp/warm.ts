@@ -15,7 +15,7 @@
  * failed transaction or a lost connection `session.open` is false; open a new one.
  */
 import { randomUUID } from 'node:crypto'
-import { smtpJobSchema, smtpMessageSchema, type SmtpJob, type SmtpResult } from '../../../preload/contract'
+import { smtpJobSchema, smtpMessageSchema, type SmtpJob, type SmtpResult, type SmtpPhaseName } from '../../../preload/contract'
 import { nullSink, type JobOptions } from '../transcript/event-sink'
 import { JobRecorder } from '../transcript/recorder'
 import type { Redactor } from '../transcript/redact'
@@ -49,14 +49,14 @@ export class WarmSmtpSession {
     const raw = input && typeof input === 'object' ? { ...(input as Record<string, unknown>), stopAfter: 'auth', message: undefined } : input
     const parsed = smtpJobSchema.safeParse(raw)
     if (!parsed.success) {
-      const rec = new JobRecorder(jobId, sink, redactorFor(input))
+      const rec = new JobRecorder<SmtpPhaseName>(jobId, sink, redactorFor(input))
       const message = describeIssues(parsed.error.issues)
       rec.line('err', `INVALID_INPUT: ${message}`)
       return { result: rec.finish(invalidResult(input, message, rec)), session: null }
     }
     const job = parsed.data
     const redactor = jobRedactor(job)
-    const rec = new JobRecorder(jobId, sink, redactor)
+    const rec = new JobRecorder<SmtpPhaseName>(jobId, sink, redactor)
     const inner = new SmtpSession(job, rec, opts.signal, true)
     const result = rec.finish(await inner.run())
     return { result, session: result.ok && inner.open ? new WarmSmtpSession(inner, job, redactor) : null }
@@ -83,7 +83,7 @@ export class WarmSmtpSession {
   }
 
   private async transaction(kind: 'send' | 'noop', message: unknown, opts: JobOptions): Promise<SmtpResult> {
-    const rec = new JobRecorder(opts.jobId ?? randomUUID(), opts.sink ?? nullSink, this.redactor)
+    const rec = new JobRecorder<SmtpPhaseName>(opts.jobId ?? randomUUID(), opts.sink ?? nullSink, this.redactor)
     const refuse = (text: string) => {
       rec.line('err', `INVALID_INPUT: ${text}`)
       return rec.finish(invalidResult(this.job, text, rec))

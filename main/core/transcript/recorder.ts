@@ -1,4 +1,4 @@
-import type { Direction, JobEvent, Phase, TranscriptLine } from '../../../preload/contract'
+import type { Direction, JobEvent, Phase, PhaseName, TranscriptLine } from '../../../preload/contract'
 import { JobClock } from './clock'
 import type { EventSink } from './event-sink'
 import { Redactor } from './redact'
@@ -9,19 +9,19 @@ export const MAX_RESULT_LINES = 20_000
 export const MAX_LINE_CHARS = 4096
 
 /** What a result takes from its recorder: the phases, the time so far, the round trips and the transcript (all empty without one). */
-export function recordedSoFar(rec?: JobRecorder): { phases: Phase[]; totalMs: number; roundTrips: number; transcript: TranscriptLine[] } {
+export function recordedSoFar<N extends PhaseName>(rec?: JobRecorder<N>): { phases: Phase<N>[]; totalMs: number; roundTrips: number; transcript: TranscriptLine[] } {
   const phases = rec?.phases ?? []
   return { phases, totalMs: rec?.now() ?? 0, roundTrips: phases.reduce((n, p) => n + p.roundTrips, 0), transcript: rec?.lines ?? [] }
 }
 
 /**
  * One job's voice: numbers events, stamps them with the job clock, redacts them and sends them
- * to the sink, and keeps what the result needs (the transcript and the phases).
+ * to the sink, and keeps what the result needs (the transcript and the phases, named as its job kind names them).
  */
-export class JobRecorder {
+export class JobRecorder<N extends PhaseName = PhaseName> {
   readonly clock = new JobClock()
   readonly lines: TranscriptLine[] = []
-  readonly phases: Phase[] = []
+  readonly phases: Phase<N>[] = []
   private seq = 0
   private dropped = 0
 
@@ -47,7 +47,7 @@ export class JobRecorder {
     this.emit({ type: 'transcript', jobId: this.jobId, seq: 0, ...entry })
   }
 
-  phase(phase: Phase): void {
+  phase(phase: Phase<N>): void {
     this.phases.push(phase)
     this.emit({ type: 'phase', jobId: this.jobId, seq: 0, phase })
   }

@@ -18,7 +18,7 @@ function smtpResult(over: Partial<SmtpResult> = {}): SmtpResult {
     error: null,
     warnings: [],
     phases: [
-      { name: 'tcp', startMs: 0, durationMs: 1.2, roundTrips: 1 },
+      { name: 'connect', startMs: 0, durationMs: 1.2, roundTrips: 1 },
       { name: 'banner', startMs: 1.2, durationMs: 3.4, roundTrips: 1 },
       { name: 'data', startMs: 4.6, durationMs: 7.7, roundTrips: 2 },
     ],

@@ -2,7 +2,7 @@
 // (HTTP CONNECT, with and without Basic auth). The proxy hop is its own phase with its round trips,
 // its reply is in the transcript, its failures have their own codes, and its password never shows.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { ApiResult, NetworkOptionsInput, ProbeResult, SmtpJobInput, SmtpResult } from '../../../preload/contract'
+import { ApiResultSchema, ProbeResultSchema, SmtpResultSchema, type ApiResult, type NetworkOptionsInput, type ProbeResult, type SmtpJobInput, type SmtpResult } from '../../../preload/contract'
 import { runApi } from '../../../main/core/http'
 import { runProbe } from '../../../main/core/probe'
 import { runSmtp } from '../../../main/core/smtp'
@@ -67,6 +67,8 @@ async function send(network: NetworkOptionsInput, extra: Partial<SmtpJobInput> =
   )
   expectNoLeaks(JSON.stringify(sink.events), SECRETS, 'events')
   expectNoLeaks(JSON.stringify(result), SECRETS, 'result')
+  // Typed phase names: every phase (proxy included) is one an SMTP result may carry.
+  SmtpResultSchema.parse(result)
   return result
 }
 
@@ -168,6 +170,7 @@ describe('the HTTPS API and the probe through proxies', () => {
       const sink = new ArraySink()
       const r: ApiResult = await runApi({ provider: 'postmark', ...validFor('postmark'), baseUrl: api.origin, tls: { caPem: ca }, message: MESSAGE, network: via(proxy) }, { sink })
       expect(r.ok, JSON.stringify(r.error)).toBe(true)
+      ApiResultSchema.parse(r)
       expect(names(r)).toEqual(['connect', 'proxy', 'tls', 'send', 'wait', 'download'])
       expect(r.tls).toMatchObject({ authorized: true })
     }
@@ -175,6 +178,7 @@ describe('the HTTPS API and the probe through proxies', () => {
 
   it('probes ports through the proxy: an open port and a refused one', async () => {
     const r: ProbeResult = await runProbe({ host: '127.0.0.1', ports: [smtp.port, closed.port], timeoutMs: 3000, tls: { caPem: ca, servername: 'localhost' }, network: via(socks) })
+    ProbeResultSchema.parse(r)
     const [open, refused] = r.ports
     expect(open).toMatchObject({ state: 'open', speaks: 'smtp', starttls: true })
     expect(refused).toMatchObject({ state: 'refused', error: { code: 'PROXY_FAILED' } })

@@ -219,7 +219,7 @@ describe('more first words', () => {
     const r = await runProbe({ host: HOST, ports: [slow.port], timeoutMs: 1500, tls: { caPem: ca } })
     expect(r.ports[0]).toMatchObject({ state: 'open', speaks: 'smtp', usable: true })
     expect(r.ports[0]!.bannerMs).toBeGreaterThanOrEqual(400)
-    expect(r.transcript.some((l) => /trying TLS on a second connection/.test(l.text))).toBe(true)
+    expect(r.transcript.some((l) => /trying TLS from the first byte on a second connection/.test(l.text))).toBe(true)
   })
 })
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { extensionsOf, ehloKeywords, authOf } from '../../../main/core/probe/extensions'
-import { overTls, printable, sniffFirstBytes, SNIFF_LIMIT } from '../../../main/core/probe/sniff'
+import { overTls, sniffFirstBytes, SNIFF_LIMIT } from '../../../main/core/probe/sniff'
+import { printable } from '../../../main/core/transcript/printable'
 
 describe('sniffFirstBytes', () => {
   it('reports nothing for no bytes', () => {

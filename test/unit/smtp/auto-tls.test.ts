@@ -1,7 +1,7 @@
 // `--security auto` finds TLS by itself: on a port other than 465, a server silent for 1.5 s is tried
 // with TLS from the first byte on a second connection, while the first keeps listening.
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
-import type { SmtpJobInput, SmtpResult } from '../../../preload/contract'
+import { SmtpResultSchema, type SmtpJobInput, type SmtpResult } from '../../../preload/contract'
 import { runSmtp } from '../../../main/core/smtp'
 import { getTestCerts } from '../../fixtures/certs'
 import { neverGreets } from '../../fixtures/raw-peers'
@@ -26,8 +26,9 @@ async function peer(options: SmtpPeerOptions) {
   return p
 }
 
-function run(port: number, extra: Partial<SmtpJobInput> = {}): Promise<SmtpResult> {
-  return runSmtp({ host: '127.0.0.1', port, security: 'auto', tls: { caPem: ca, servername: 'localhost' }, auth: { user: USER, secret: PASSWORD }, message, ...extra })
+async function run(port: number, extra: Partial<SmtpJobInput> = {}): Promise<SmtpResult> {
+  // Every result, its phases included (silence, the second connect), parses as an SMTP result.
+  return SmtpResultSchema.parse(await runSmtp({ host: '127.0.0.1', port, security: 'auto', tls: { caPem: ca, servername: 'localhost' }, auth: { user: USER, secret: PASSWORD }, message, ...extra }))
 }
 
 const text = (r: SmtpResult) => r.transcript.map((l) => `${l.dir} ${l.text}`).join('\n')

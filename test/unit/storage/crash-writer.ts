@@ -33,7 +33,7 @@ function run(gen: number): { summary: HistorySummary; result: AnyJobResult } {
     kind: 'smtp',
     error: null,
     warnings: [],
-    phases: [{ name: 'tcp', startMs: 0, durationMs: 1.2, roundTrips: 1 }],
+    phases: [{ name: 'connect', startMs: 0, durationMs: 1.2, roundTrips: 1 }],
     totalMs: 12.3,
     roundTrips: 4,
     transcript: Array.from({ length: RUN_LINES }, (_, i) => ({ t: i, dir: i % 2 ? 'c' : 's', text: `${i % 2 ? 'RCPT TO:' : '250 2.1.5 Ok'} <line-${i}@gen-${gen}.example.test>` })),
