@@ -51,4 +51,3 @@ export const networkSchema = z
   })
 export type NetworkOptions = z.output<typeof networkSchema>
 export type NetworkOptionsInput = z.input<typeof networkSchema>
-export const DEFAULT_NETWORK: NetworkOptions = { family: 'auto' }

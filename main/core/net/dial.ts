@@ -109,48 +109,7 @@ export async function dial(req: DialRequest): Promise<Dialed> {
   const remaining = () => Math.max(100, Math.round(req.timeoutMs - (log.now() - start)))
   const proxy = proxyOf(network)
   const resolved = req.resolved !== undefined ? req.resolved : await resolveServer(req.host, { network, timeoutMs: req.timeoutMs, signal: req.signal, log, lookup: req.lookup })
-  const local = network.localAddress
-
-  let raw: net.Socket
-  let socket: net.Socket
-  let address: string | null
-  if (!proxy) {
-    const t0 = log.now()
-    raw = await openTcp({ host: req.host, resolved: usable(resolved!, local), port: req.port, timeoutMs: remaining(), signal: req.signal, localAddress: local, ...attemptLines(log, resolved!) })
-    address = raw.remoteAddress ?? null
-    const t1 = log.now()
-    log.phase('connect', t0, t1, 1)
-    log.line('info', `connected to ${address}:${req.port} (IPv${raw.remoteFamily === 'IPv6' ? 6 : 4}) in ${(t1 - t0).toFixed(1)} ms`)
-    socket = raw
-  } else {
-    // The server's address we hand the proxy: the first one we resolved (a proxy takes one destination), or the name.
-    const destination = resolved ? usable(resolved, null).addresses[0]!.address : req.host
-    const proxyResolved = await resolveServer(proxy.host, { network: { ...network, proxy: undefined }, timeoutMs: remaining(), signal: req.signal, log, lookup: req.lookup, prefix: 'proxy: ' })
-    const t0 = log.now()
-    raw = await openTcp({
-      host: proxy.host,
-      resolved: usable(proxyResolved!, local),
-      port: proxy.port,
-      timeoutMs: remaining(),
-      signal: req.signal,
-      localAddress: local,
-      ...attemptLines(log, proxyResolved!),
-    }).catch((err: unknown) => {
-      throw proxyUnreachable(err, proxy)
-    })
-    const t1 = log.now()
-    log.phase('connect', t0, t1, 1)
-    log.line('info', `connected to the ${label(proxy)} at ${raw.remoteAddress}:${proxy.port} in ${(t1 - t0).toFixed(1)} ms`)
-    try {
-      const tunnel = await openTunnel(raw, { proxy, password: network.proxy?.password ?? null, host: destination, port: req.port, timeoutMs: remaining(), signal: req.signal, log })
-      socket = tunnel.socket
-      log.phase('proxy', t1, log.now(), tunnel.roundTrips)
-    } catch (err) {
-      raw.destroy()
-      throw err
-    }
-    address = resolved ? destination : null
-  }
+  const { raw, socket, address } = proxy ? await viaProxy(req, proxy, resolved, remaining) : await direct(req, resolved!, remaining)
   if (!req.tls) return { raw, socket, secure: null, tls: null, verdict: null, address, readyAt: log.now(), handshakeMs: 0, handshakeRoundTrips: 0 }
   try {
     return { ...(await handshake(socket, { ...req.tls, timeoutMs: req.tls.timeoutMs ?? remaining() }, log, req.signal)), raw, address }
@@ -162,6 +121,56 @@ export async function dial(req: DialRequest): Promise<Dialed> {
     if (err instanceof EngineError) throw new DialError(err.info, { bytes })
     throw err
   }
+}
+
+/** TCP straight to the server (each of its addresses in turn). */
+async function direct(req: DialRequest, resolved: Resolved, remaining: () => number): Promise<Transport> {
+  const { log } = req
+  const local = req.network.localAddress
+  const t0 = log.now()
+  const raw = await openTcp({ host: req.host, resolved: usable(resolved, local), port: req.port, timeoutMs: remaining(), signal: req.signal, localAddress: local, ...attemptLines(log, resolved) })
+  const t1 = log.now()
+  log.phase('connect', t0, t1, 1)
+  log.line('info', `connected to ${raw.remoteAddress}:${req.port} (IPv${raw.remoteFamily === 'IPv6' ? 6 : 4}) in ${(t1 - t0).toFixed(1)} ms`)
+  return { raw, socket: raw, address: raw.remoteAddress ?? null }
+}
+
+/** TCP to the proxy, then its handshake for a tunnel to the server (the `proxy` phase). */
+async function viaProxy(req: DialRequest, proxy: ProxyTarget, resolved: Resolved | null, remaining: () => number): Promise<Transport> {
+  const { log, network } = req
+  const local = network.localAddress
+  // The server's address we hand the proxy: the first one we resolved (a proxy takes one destination), or the name.
+  const destination = resolved ? usable(resolved, null).addresses[0]!.address : req.host
+  const proxyResolved = (await resolveServer(proxy.host, { network: { ...network, proxy: undefined }, timeoutMs: remaining(), signal: req.signal, log, lookup: req.lookup, prefix: 'proxy: ' }))!
+  const t0 = log.now()
+  const raw = await openTcp({
+    host: proxy.host,
+    resolved: usable(proxyResolved, local),
+    port: proxy.port,
+    timeoutMs: remaining(),
+    signal: req.signal,
+    localAddress: local,
+    ...attemptLines(log, proxyResolved),
+  }).catch((err: unknown) => {
+    throw proxyUnreachable(err, proxy)
+  })
+  const t1 = log.now()
+  log.phase('connect', t0, t1, 1)
+  log.line('info', `connected to the ${label(proxy)} at ${raw.remoteAddress}:${proxy.port} in ${(t1 - t0).toFixed(1)} ms`)
+  try {
+    const tunnel = await openTunnel(raw, { proxy, password: network.proxy?.password ?? null, host: destination, port: req.port, timeoutMs: remaining(), signal: req.signal, log })
+    log.phase('proxy', t1, log.now(), tunnel.roundTrips)
+    return { raw, socket: tunnel.socket, address: resolved ? destination : null }
+  } catch (err) {
+    raw.destroy()
+    throw err
+  }
+}
+
+interface Transport {
+  raw: net.Socket
+  socket: net.Socket
+  address: string | null
 }
 
 /** TLS over an open connection, with the handshake as its phase and the certificate judged; the probe's STARTTLS uses it too. */

@@ -1,8 +1,5 @@
-import type { Direction } from '../../../preload/contract'
+import type { Direction, NetPhaseName } from '../../../preload/contract'
 import type { JobRecorder } from '../transcript/recorder'
-
-/** The phases the dial step measures, in the order they happen. */
-export type NetPhase = 'dns' | 'connect' | 'proxy' | 'tls'
 
 /**
  * Where the dial step writes: the job's clock, transcript lines and phases. Each engine adapts its
@@ -12,7 +9,7 @@ export interface NetLog {
   now(): number
   /** `detail` lines (each address tried, certificate names and chain) are shown with --verbose; `t` dates a line written later. */
   line(dir: Direction, text: string, opts?: LineOptions): void
-  phase(name: NetPhase, startMs: number, endMs: number, roundTrips: number): void
+  phase(name: NetPhaseName, startMs: number, endMs: number, roundTrips: number): void
 }
 
 export interface LineOptions {
@@ -49,7 +46,7 @@ export class HeldLog implements NetLog {
     this.held.push(() => this.to.line(dir, text, { ...opts, t }))
   }
 
-  phase(name: NetPhase, startMs: number, endMs: number, roundTrips: number): void {
+  phase(name: NetPhaseName, startMs: number, endMs: number, roundTrips: number): void {
     this.held.push(() => this.to.phase(name, startMs, endMs, roundTrips))
   }
 
