@@ -99,6 +99,13 @@ describe('SMTP through a SOCKS5 proxy (Dante)', () => {
     expect(r.target.address).toBeNull()
   })
 
+  it('socks4:// works too: one request, one reply, one round trip', async () => {
+    const r = await send(via(socks, { scheme: 'socks4' }))
+    expect(r.ok, JSON.stringify(r.error)).toBe(true)
+    expect(proxyPhase(r)!.roundTrips).toBe(1)
+    expect(text(r)).toContain(`SOCKS4 proxy ${socks.url.replace('socks5', 'socks4')} replied: granted; the tunnel is open`)
+  })
+
   it('logs in with username and password (three round trips), the password never shown', async () => {
     const r = await send(via(socksAuth))
     expect(r.ok, JSON.stringify(r.error)).toBe(true)
