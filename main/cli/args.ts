@@ -11,7 +11,9 @@ import { quoteInput, sanitize } from './print'
 
 // Copies of the contract's lists (importing them would load zod at start-up); a unit test keeps them equal.
 export const SECURITY_MODES = ['none', 'starttls', 'tls', 'auto'] as const satisfies readonly SmtpSecurity[]
-export const AUTH_METHODS = ['auto', 'plain', 'login', 'cram-md5', 'xoauth2'] as const satisfies readonly SmtpAuthMethod[]
+export const AUTH_METHODS = ['auto', 'plain', 'login', 'cram-md5', 'xoauth2', 'oauthbearer'] as const satisfies readonly SmtpAuthMethod[]
+/** The methods an access token (--token-env) goes with. */
+const TOKEN_METHODS: readonly SmtpAuthMethod[] = ['auto', 'xoauth2', 'oauthbearer']
 export const STOP_STAGES = ['connect', 'banner', 'ehlo', 'tls', 'auth', 'mail', 'rcpt'] as const satisfies readonly SmtpStage[]
 
 /** The SMTP commands parsed here; module commands (probe, …) parse their own options. */
@@ -20,7 +22,8 @@ export type Command = SmtpCommand | ModuleCommand
 /** Commands that live in their own module (main/cli/<name>.ts) and parse their own options. */
 export const MODULE_COMMANDS = ['probe', 'api', 'sandbox', 'compare'] as const
 export type ModuleCommand = (typeof MODULE_COMMANDS)[number]
-export type SecretSource = { kind: 'env'; name: string } | { kind: 'stdin' }
+/** Where the secret comes from: a password from a variable or stdin, or an OAuth2 access token from a variable (--token-env). */
+export type SecretSource = { kind: 'env'; name: string } | { kind: 'stdin' } | { kind: 'token-env'; name: string }
 
 /** Exits with `exitCode` after printing `message` (one line) and a hint to --help. */
 export class CliError extends Error {
@@ -51,6 +54,10 @@ const COMMAND_LIST = ['send', 'verify', ...MODULE_COMMANDS].join(', ')
 export const PASSWORD_IN_ARGV =
   'passwords are never accepted on the command line (other users can read them in the process list, and they stay in shell history): ' +
   'put it in an environment variable and name it with --password-env VAR, or pipe it in with --password-stdin'
+
+export const TOKEN_IN_ARGV =
+  'access tokens are never accepted on the command line (other users can read them in the process list, and they stay in shell history): ' +
+  'put the token in an environment variable and name it with --token-env VAR'
 
 export const PROXY_PASSWORD_IN_ARGV =
   'proxy passwords are never accepted on the command line (other users can read them in the process list, and they stay in shell history): ' +
@@ -114,6 +121,7 @@ const CONNECTION_OPTIONS = {
   user: { type: 'string' },
   'password-env': { type: 'string' },
   'password-stdin': { type: 'boolean' },
+  'token-env': { type: 'string' },
   auth: { type: 'string' },
   'stop-after': { type: 'string' },
   ca: { type: 'string' },
@@ -140,6 +148,8 @@ const MESSAGE_OPTIONS = {
 
 const OPTIONS = { ...CONNECTION_OPTIONS, ...MESSAGE_OPTIONS }
 
+/** Option names under which people try to pass an OAuth2 access token to send or verify (told about --token-env). */
+const TOKEN_FLAG = /^--?(token|access-token|oauth-token|oauth2-token|bearer|bearer-token)$/i
 /** Option names under which people try to pass a password or token. */
 const SECRET_FLAG = /^--?(pass|password|passwd|pwd|pw|secret|token|access-token|api-key|apikey|auth-password|auth-pass)$/i
 /** Option names under which people try to pass a proxy password; refused by every command. */
@@ -153,6 +163,7 @@ export function parseCli(argv: readonly string[], opts: ParseOptions = {}): CliR
   if (first === undefined) throw new UsageError('no command given', undefined, true)
   const command = first === 'send' || first === 'verify' ? first : undefined
   const moduleCommand = MODULE_COMMANDS.find((c) => c === first)
+  if (command) refuseSecretFlags(argv, { flag: TOKEN_FLAG, message: TOKEN_IN_ARGV, stdinValue: false }, command)
   refuseSecretFlags(argv, { flag: SECRET_FLAG, message: PASSWORD_IN_ARGV }, command ?? moduleCommand)
   if (command) return parseSmtpCommand(command, rest, opts)
   if (moduleCommand) return { action: 'module', command: moduleCommand, argv: rest }
@@ -176,13 +187,13 @@ function optionName(token: string): string {
   return eq === -1 ? token : token.slice(0, eq)
 }
 
-/** An option `secrets.flag` matches (by its name: --key=value is --key), or a value glued to --password-stdin, is refused. */
-function refuseSecretFlags(args: readonly string[], secrets: { flag: RegExp; message: string }, command?: Command): void {
+/** An option `secrets.flag` matches (by its name: --key=value is --key), or (unless `stdinValue` is false) a value glued to --password-stdin, is refused. */
+function refuseSecretFlags(args: readonly string[], secrets: { flag: RegExp; message: string; stdinValue?: boolean }, command?: Command): void {
   for (const token of args) {
     if (token === '--') break
     if (!token.startsWith('-')) continue
     const name = optionName(token)
-    if (secrets.flag.test(name) || (name === '--password-stdin' && token.includes('='))) throw new UsageError(secrets.message, command)
+    if (secrets.flag.test(name) || (secrets.stdinValue !== false && name === '--password-stdin' && token.includes('='))) throw new UsageError(secrets.message, command)
   }
 }
 
@@ -268,18 +279,27 @@ function parseSmtpCommand(command: SmtpCommand, args: readonly string[], opts: P
   // Credentials: a user name needs exactly one secret source, and a secret source needs a user.
   const envName = v['password-env']
   const fromStdin = v['password-stdin'] ?? false
+  const tokenEnv = v['token-env']
   if (envName !== undefined && fromStdin) fail('use either --password-env or --password-stdin, not both')
+  if (tokenEnv !== undefined && (envName !== undefined || fromStdin))
+    fail(`use either --token-env (an OAuth2 access token) or ${envName !== undefined ? '--password-env' : '--password-stdin'} (a password), not both`)
   if (envName !== undefined && !ENV_NAME.test(envName)) fail('--password-env takes the NAME of an environment variable (letters, digits and _), never the password itself')
-  const secretSource: SecretSource | null = envName !== undefined ? { kind: 'env', name: envName } : fromStdin ? { kind: 'stdin' } : null
+  if (tokenEnv !== undefined && !ENV_NAME.test(tokenEnv)) fail('--token-env takes the NAME of an environment variable (letters, digits and _), never the token itself')
+  const secretSource: SecretSource | null =
+    tokenEnv !== undefined ? { kind: 'token-env', name: tokenEnv } : envName !== undefined ? { kind: 'env', name: envName } : fromStdin ? { kind: 'stdin' } : null
   let auth: RunRequest['auth'] = null
   if (v.user !== undefined) {
     if (!v.user) fail('--user is empty')
-    if (!secretSource) fail('--user needs a password: --password-env VAR or --password-stdin')
-    auth = { method: v.auth === undefined ? 'auto' : oneOf('--auth', v.auth, AUTH_METHODS, fail), user: v.user }
+    if (!secretSource) fail('--user needs a password (--password-env VAR or --password-stdin) or an OAuth2 access token (--token-env VAR)')
+    const method = v.auth === undefined ? 'auto' : oneOf('--auth', v.auth, AUTH_METHODS, fail)
+    if (tokenEnv !== undefined && !TOKEN_METHODS.includes(method)) fail(`--auth ${method} takes a password; an access token (--token-env) goes with --auth auto, xoauth2 or oauthbearer`)
+    auth = { method, user: v.user }
   } else if (secretSource) {
-    fail(`${secretSource.kind === 'env' ? '--password-env' : '--password-stdin'} needs --user`)
+    fail(
+      `${secretSource.kind === 'env' ? '--password-env' : secretSource.kind === 'stdin' ? '--password-stdin' : '--token-env'} needs --user${secretSource.kind === 'token-env' ? ' (the mailbox the token was issued for)' : ''}`,
+    )
   } else if (v.auth !== undefined) {
-    fail('--auth needs --user and a password (--password-env VAR or --password-stdin)')
+    fail('--auth needs --user and a password (--password-env VAR or --password-stdin) or an access token (--token-env VAR)')
   }
 
   // The message: send needs a sender from MAIL on and a recipient from RCPT on; verify sends nothing.
@@ -439,8 +459,9 @@ function distance(a: string, b: string): number {
   return prev[b.length]!
 }
 
-/** The engine input with the credentials added, built at the last moment before the run. */
+/** The engine input with the credentials added, built at the last moment before the run. A --token-env secret is marked as a token (auto then picks a token mechanism). */
 export function withSecret(req: RunRequest, secret: string | null): SmtpJobInput {
   if (!req.auth || secret === null) return { ...req.job }
-  return { ...req.job, auth: { method: req.auth.method, user: req.auth.user, secret } }
+  const token = req.secretSource?.kind === 'token-env'
+  return { ...req.job, auth: { method: req.auth.method, user: req.auth.user, secret, ...(token && { secretKind: 'token' as const }) } }
 }

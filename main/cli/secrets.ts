@@ -11,6 +11,7 @@ export interface SecretIO {
 }
 
 export async function readSecret(source: SecretSource, io: SecretIO, command?: Command): Promise<string> {
+  if (source.kind === 'token-env') return readEnvSecret('--token-env', source.name, io.env, command)
   if (source.kind === 'env') {
     const value = io.env[source.name]
     if (!value) throw new UsageError('--password-env: the environment variable it names is not set or is empty (export SMTP_PASSWORD=… first, then pass --password-env SMTP_PASSWORD)', command)

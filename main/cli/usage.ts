@@ -46,7 +46,8 @@ Every command that connects takes --proxy URL, --ipv4 | --ipv6 and --local-addre
 
 Exit status: 0 the test succeeded, 1 it ran and failed (the error code says why), 2 bad usage,
 130 interrupted (Ctrl-C cancels a run and still prints what happened; a second Ctrl-C quits at once).
-Passwords are never taken from the command line: use --password-env VAR or --password-stdin.
+Passwords and access tokens are never taken from the command line: use --password-env VAR or
+--password-stdin, and --token-env VAR for an OAuth2 access token.
 `
 
 const CONNECTION = `Connection:
@@ -62,10 +63,14 @@ TLS (verified by default):
   --servername NAME        SNI name, and the name the certificate must match (default: --host)
   --insecure               do not verify the certificate (every result then carries a warning)
 Authentication:
-  --user U                 user name; needs a password from one of:
-  --password-env VAR       read the password (or XOAUTH2 access token) from environment variable VAR
+  --user U                 user name; needs a password or an access token from one of:
+  --password-env VAR       read the password from environment variable VAR
   --password-stdin         read it from standard input (one trailing newline is removed)
-  --auth METHOD            auto | plain | login | cram-md5 | xoauth2 (default auto: the best advertised)
+  --token-env VAR          read an OAuth2 access token from environment variable VAR (for CI; with
+                           --auth auto, XOAUTH2 or OAUTHBEARER, whichever the server offers). A token
+                           that is a JWT is checked first: audience, SMTP.Send / SMTP.SendAsApp, expiry
+  --auth METHOD            auto | plain | login | cram-md5 | xoauth2 | oauthbearer (default auto: the
+                           best advertised)
   --show-username          show the user name in the transcript (the password never is)
 ${networkHelp()}
 Output:
@@ -106,15 +111,16 @@ ${INTERRUPT_HELP}
 Exit status: 0 the test succeeded, 1 it ran and failed, 2 bad usage, 130 interrupted (Ctrl-C).
 `
 
-const VERIFY = `Usage: mailprobe verify --host H [--user U (--password-env VAR | --password-stdin)] [options]
+const VERIFY = `Usage: mailprobe verify --host H [--user U (--password-env VAR | --password-stdin | --token-env VAR)] [options]
 
 Connects, negotiates TLS and authenticates, then QUITs: the same as
 "mailprobe send --stop-after auth". Nothing is sent; --from and --to are not needed.
 
 ${CONNECTION}
 
-Example:
+Examples:
   mailprobe verify --host smtp.example.com --user me@example.com --password-env SMTP_PASSWORD
+  mailprobe verify --host smtp.office365.com --user me@contoso.com --token-env M365_TOKEN
 
 ${INTERRUPT_HELP}
 Exit status: 0 the credentials work, 1 the test ran and failed, 2 bad usage, 130 interrupted (Ctrl-C).

@@ -14,6 +14,14 @@ export const ERROR_CODES = [
   'SMTPUTF8_UNAVAILABLE',
   'AUTH_UNSUPPORTED',
   'AUTH_FAILED',
+  /** The server no longer takes a password (Microsoft 365: 550 5.7.30): use OAuth2. */
+  'AUTH_BASIC_DISABLED',
+  /** SMTP AUTH is turned off for the mailbox or the tenant (Microsoft 365: 535 5.7.139 … SmtpClientAuthentication is disabled …). */
+  'AUTH_SMTP_DISABLED',
+  /** An OAuth2 login the server will not honour for this app (Microsoft 365: 535 5.7.3): its service principal or mailbox permission is missing. */
+  'AUTH_APP_NOT_PERMITTED',
+  /** Google wants an app password (534 5.7.9 Application-specific password required), or OAuth2. */
+  'AUTH_APP_PASSWORD_REQUIRED',
   'SENDER_REJECTED',
   'RECIPIENT_REJECTED',
   'MESSAGE_REJECTED',
@@ -27,6 +35,12 @@ export const ERROR_CODES = [
   'HTTP_RATE_LIMITED',
   'HTTP_SERVER_ERROR',
   'HTTP_BAD_RESPONSE',
+  /** OAuth2: the sign-in server refused or failed (its `error` and `error_description` are in the sentence). */
+  'OAUTH_FAILED',
+  /** OAuth2: the sign-in was not completed in time (a device code expired, or the browser never came back). */
+  'OAUTH_EXPIRED',
+  /** OAuth2: a saved sign-in can no longer be renewed (its refresh token was refused or is missing): sign in again. */
+  'OAUTH_SIGN_IN_AGAIN',
   'CANCELLED',
   'INVALID_INPUT',
   'INTERNAL',

@@ -4,7 +4,9 @@ import { networkSchema } from './network'
 import { SMTP_PHASES, JobResultBaseSchema, phaseSchema } from './transcript'
 
 export const SMTP_SECURITY = ['none', 'starttls', 'tls', 'auto'] as const
-export const SMTP_AUTH_METHODS = ['auto', 'plain', 'login', 'cram-md5', 'xoauth2'] as const
+export const SMTP_AUTH_METHODS = ['auto', 'plain', 'login', 'cram-md5', 'xoauth2', 'oauthbearer'] as const
+/** The mechanisms that carry an OAuth2 access token (RFC 7628's OAUTHBEARER and Google's and Microsoft's XOAUTH2) instead of a password. */
+export const TOKEN_AUTH_METHODS = ['xoauth2', 'oauthbearer'] as const
 /** Stages in session order; `send` runs the whole transaction. */
 export const SMTP_STAGES = ['connect', 'banner', 'ehlo', 'tls', 'auth', 'mail', 'rcpt', 'send'] as const
 export type SmtpSecurity = (typeof SMTP_SECURITY)[number]
@@ -15,10 +17,33 @@ export const smtpAuthSchema = z
   .object({
     method: z.enum(SMTP_AUTH_METHODS).default('auto'),
     user: singleLineSchema('username', 1024).pipe(z.string().min(1, 'username is required')),
-    /** Password, or the OAuth2 access token for XOAUTH2. Never echoed back anywhere. */
+    /** Password, or the OAuth2 access token for XOAUTH2 and OAUTHBEARER. Never echoed back anywhere. */
     secret: z.string().min(1, 'password is required').max(65_536),
+    /**
+     * What the secret is, when the method does not say: with 'token', auto picks OAUTHBEARER or
+     * XOAUTH2, whichever the server offers. xoauth2 and oauthbearer always take a token.
+     */
+    secretKind: z.enum(['password', 'token']).optional(),
   })
   .strict()
+  .superRefine((auth, ctx) => {
+    const tokenMethod = isTokenMethod(auth.method)
+    if (auth.secretKind === 'token' && auth.method !== 'auto' && !tokenMethod)
+      ctx.addIssue({ code: 'custom', path: ['secretKind'], message: `AUTH ${auth.method.toUpperCase()} takes a password; an access token goes with auth auto, xoauth2 or oauthbearer` })
+    if (auth.secretKind === 'password' && tokenMethod) ctx.addIssue({ code: 'custom', path: ['secretKind'], message: `AUTH ${auth.method.toUpperCase()} takes an OAuth2 access token, not a password` })
+    // The token's SASL framings separate their fields with ^A: a control character in either would forge a field.
+    if (authTakesToken(auth)) {
+      if (/\p{Cc}/u.test(auth.user)) ctx.addIssue({ code: 'custom', path: ['user'], message: 'username contains a control character, which XOAUTH2 and OAUTHBEARER cannot carry' })
+      if (/\p{Cc}/u.test(auth.secret)) ctx.addIssue({ code: 'custom', path: ['secret'], message: 'the access token contains a control character (a line break?): give the token alone' })
+    }
+  })
+
+const isTokenMethod = (method: SmtpAuthMethod): boolean => (TOKEN_AUTH_METHODS as readonly string[]).includes(method)
+
+/** Whether the job's secret is an OAuth2 access token (a token method, or auto told it is one). */
+export function authTakesToken(auth: { method: SmtpAuthMethod; secretKind?: 'password' | 'token' | undefined }): boolean {
+  return isTokenMethod(auth.method) || auth.secretKind === 'token'
+}
 
 export const smtpMessageSchema = messageSchema
 export type SmtpMessage = z.infer<typeof smtpMessageSchema>

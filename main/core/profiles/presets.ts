@@ -158,43 +158,61 @@ const RAW: PresetInput[] = [
   ),
   api('brevo-api', 'Brevo', 'Brevo API', { provider: 'brevo' }, 'Sandbox mode (X-Sib-Sandbox: drop) returns a message id but sends nothing and writes no logs.'),
 
-  // Gmail / Google Workspace.
+  // Gmail / Google Workspace: OAuth2 or an app password (plain account passwords ended in 2022 for
+  // consumer accounts and in May 2025 for Workspace). Google offers XOAUTH2 and OAUTHBEARER.
+  smtp(
+    'gmail-xoauth2',
+    'Gmail / Google Workspace',
+    'Gmail / Workspace (587, OAuth2)',
+    { host: 'smtp.gmail.com', port: 587, security: 'starttls', authMethod: 'xoauth2' },
+    'OAuth 2.0 with the scope https://mail.google.com/: the username is the full address and the secret a current access token (tokens expire, typically after an hour). STARTTLS on 587.',
+  ),
+  smtp(
+    'gmail-465-xoauth2',
+    'Gmail / Google Workspace',
+    'Gmail / Workspace (465, OAuth2)',
+    { host: 'smtp.gmail.com', port: 465, security: 'tls', authMethod: 'xoauth2' },
+    'OAuth 2.0 with the scope https://mail.google.com/ over implicit TLS on 465: the username is the full address and the secret a current access token.',
+  ),
   smtp(
     'gmail-465',
-    'Gmail',
-    'Gmail SMTP (465, app password)',
+    'Gmail / Google Workspace',
+    'Gmail / Workspace (465, app password)',
     { host: 'smtp.gmail.com', port: 465, security: 'tls' },
-    'The username is the full address; the password is an app password (Google offers app passwords only with 2-Step Verification turned on).',
+    'The username is the full address; the password is an app password (Google offers app passwords only with 2-Step Verification turned on; the account password is refused).',
   ),
   smtp(
     'gmail-587',
-    'Gmail',
-    'Gmail SMTP (587, app password)',
+    'Gmail / Google Workspace',
+    'Gmail / Workspace (587, app password)',
     { host: 'smtp.gmail.com', port: 587, security: 'starttls' },
-    'STARTTLS on 587. The username is the full address; the password is an app password.',
-  ),
-  smtp(
-    'gmail-xoauth2',
-    'Gmail',
-    'Gmail SMTP (XOAUTH2)',
-    { host: 'smtp.gmail.com', port: 587, security: 'starttls', authMethod: 'xoauth2' },
-    'OAuth 2.0: the username is the full address and the secret is a current access token (tokens expire, typically after an hour).',
+    'STARTTLS on 587. The username is the full address; the password is an app password (it needs 2-Step Verification).',
   ),
 
-  // Microsoft 365.
-  smtp(
-    'm365-smtp',
-    'Microsoft 365',
-    'Microsoft 365 SMTP',
-    { host: 'smtp.office365.com', port: 587, security: 'starttls' },
-    'STARTTLS on 587. SMTP AUTH must be enabled for the mailbox (many tenants turn it off); with OAuth 2.0, choose XOAUTH2 and use an access token.',
-  ),
+  // Microsoft 365: OAuth2 first; basic authentication for SMTP AUTH is turned off by default for
+  // existing tenants at the end of December 2026 (then 550 5.7.30), and new tenants get OAuth only.
   smtp(
     'm365-xoauth2',
     'Microsoft 365',
-    'Microsoft 365 SMTP (XOAUTH2)',
+    'Microsoft 365 (OAuth2)',
     { host: 'smtp.office365.com', port: 587, security: 'starttls', authMethod: 'xoauth2' },
-    'OAuth 2.0: the username is the mailbox address and the secret is a current access token.',
+    'OAuth 2.0, STARTTLS on 587: the username is the mailbox address and the secret a current access token for Exchange Online: scope https://outlook.office.com/SMTP.Send when a user signs in, or https://outlook.office365.com/.default (SMTP.SendAsApp) for an app. SMTP AUTH must be enabled for the mailbox.',
+  ),
+  smtp(
+    'm365-smtp',
+    'Microsoft 365',
+    'Microsoft 365 (password)',
+    { host: 'smtp.office365.com', port: 587, security: 'starttls' },
+    'STARTTLS on 587 with a password (basic authentication), which Microsoft turns off by default at the end of December 2026: move to OAuth 2.0. SMTP AUTH must be enabled for the mailbox (many tenants turn it off).',
+  ),
+
+  // Outlook.com: personal Microsoft accounts (outlook.com, hotmail.com, live.com).
+  smtp(
+    'outlook-xoauth2',
+    'Outlook.com',
+    'Outlook.com (OAuth2)',
+    { host: 'smtp-mail.outlook.com', port: 587, security: 'starttls', authMethod: 'xoauth2' },
+    'Personal Microsoft accounts (outlook.com, hotmail.com, live.com), STARTTLS on 587, OAuth 2.0: the username is the address and the secret a current access token for the scope https://outlook.office.com/SMTP.Send.',
   ),
 ]
 

@@ -2,11 +2,12 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { z } from 'zod'
 import type { KeyringStatus, StorageIssue } from '../../../preload/contract'
+import { signInSchema, type SignIn } from '../oauth/sign-in'
 import { VersionedJsonFile } from '../storage'
 
 /*
  * Profile secrets (password or OAuth token, API key, secret key, session token; the proxy user's
- * password), kept apart from the profiles: encrypted per profile with an injected Cipher (Electron safeStorage in the app, see
+ * password; the profile's OAuth2 sign-in with its tokens), kept apart from the profiles: encrypted per profile with an injected Cipher (Electron safeStorage in the app, see
  * main/adapters/secrets.ts), stored in secrets.json, decrypted only when a run needs them, and
  * never handed to the renderer, a transcript, a history file or an export.
  */
@@ -45,11 +46,12 @@ export class SecretUnavailableError extends Error {
 
 /**
  * What a profile keeps in the secret store, each part set and cleared on its own: `login` (the
- * ProfileSecret: password, token, key) and `proxy` (its proxy user's password). A profile may
- * have either, both or neither (a relay without AUTH behind an authenticating proxy).
+ * ProfileSecret: password, token, key), `proxy` (its proxy user's password) and `oauth` (its
+ * OAuth2 sign-in: tokens, and the client secret or certificate key when it has one). A profile may
+ * have any of them, or none (a relay without AUTH behind an authenticating proxy).
  */
-export type SecretSlot = 'login' | 'proxy'
-const SLOTS: readonly SecretSlot[] = ['login', 'proxy']
+export type SecretSlot = 'login' | 'proxy' | 'oauth'
+const SLOTS: readonly SecretSlot[] = ['login', 'proxy', 'oauth']
 
 export interface SecretStore {
   status(): KeyringStatus
@@ -63,6 +65,11 @@ export interface SecretStore {
   /** The decrypted proxy password, null when none is saved; throws SecretUnavailableError when one is saved but unusable. */
   getProxyPassword(profileId: string): Promise<string | null>
   setProxyPassword(profileId: string, password: string): Promise<void>
+  /** The profile's decrypted OAuth2 sign-in, null when none is saved; throws SecretUnavailableError when one is saved but unusable. */
+  getSignIn(profileId: string): Promise<SignIn | null>
+  setSignIn(profileId: string, signIn: SignIn): Promise<void>
+  /** The profiles that have that part saved. */
+  idsWith(slot: SecretSlot): string[]
   /** Forgets one part of the profile's secrets, or (no slot) all of them. False when there was nothing to forget. */
   delete(profileId: string, slot?: SecretSlot): Promise<boolean>
   /** Gives `toId` the same secrets as `fromId` (duplicate a profile). False when `fromId` has none. */
@@ -84,7 +91,7 @@ function clean(secret: ProfileSecret): ProfileSecret {
 }
 
 /** How each part is named in the sentences of SecretUnavailableError. */
-const SLOT_NAMES: Record<SecretSlot, string> = { login: 'secret', proxy: 'proxy password' }
+const SLOT_NAMES: Record<SecretSlot, string> = { login: 'secret', proxy: 'proxy password', oauth: 'OAuth2 sign-in' }
 
 /** Runs async steps one at a time, in call order (so a later save can never be overtaken by an earlier one). */
 class Serial {
@@ -97,18 +104,22 @@ class Serial {
 }
 
 export const SECRETS_FILE = 'secrets.json'
-/** 2: each profile's entry holds its parts (`login`, `proxy`), each sealed apart; version 1 held the login secret only. */
-export const SECRETS_VERSION = 2
+/**
+ * 3: a profile's entry may hold its OAuth2 sign-in (`oauth`); 2: each profile's entry holds its
+ * parts (`login`, `proxy`), each sealed apart; version 1 held the login secret only.
+ */
+export const SECRETS_VERSION = 3
 
 const sealedSchema = z.object({ cipher: z.string().min(1), blob: z.string() }).strict()
 type Sealed = z.infer<typeof sealedSchema>
-const entrySchema = z.object({ login: sealedSchema.optional(), proxy: sealedSchema.optional() }).strict()
+const entrySchema = z.object({ login: sealedSchema.optional(), proxy: sealedSchema.optional(), oauth: sealedSchema.optional() }).strict()
 type Entry = z.infer<typeof entrySchema>
 const secretsDataSchema = z.object({ entries: z.record(z.string(), entrySchema) }).strict()
 type SecretsData = z.infer<typeof secretsDataSchema>
 
-/** Version 1 → 2: each profile's one sealed secret becomes its `login` part. Anything else is left for the schema to refuse. */
+/** Version 2 → 3 adds a part, so a version 2 file reads as it is. Version 1 → 2: each profile's one sealed secret becomes its `login` part. Anything else is left for the schema to refuse. */
 function migrateSecrets(fromVersion: number, data: unknown): unknown {
+  if (fromVersion === 2) return data
   if (fromVersion !== 1) return undefined
   const entries = (data as { entries?: unknown } | null)?.entries
   if (!entries || typeof entries !== 'object' || Array.isArray(entries)) return data
@@ -174,6 +185,22 @@ export class FileSecretStore implements SecretStore {
 
   async setProxyPassword(profileId: string, password: string): Promise<void> {
     return this.put(profileId, 'proxy', proxyPayloadSchema.parse(password))
+  }
+
+  async getSignIn(profileId: string): Promise<SignIn | null> {
+    const plain = await this.open(profileId, 'oauth')
+    if (plain === null) return null
+    const parsed = signInSchema.safeParse(plain)
+    if (!parsed.success) throw new SecretUnavailableError('the saved OAuth2 sign-in is damaged')
+    return parsed.data
+  }
+
+  async setSignIn(profileId: string, signIn: SignIn): Promise<void> {
+    return this.put(profileId, 'oauth', signInSchema.parse(signIn))
+  }
+
+  idsWith(slot: SecretSlot): string[] {
+    return [...this.entries].filter(([, entry]) => entry[slot] !== undefined).map(([id]) => id)
   }
 
   delete(profileId: string, slot?: SecretSlot): Promise<boolean> {
@@ -286,7 +313,7 @@ export const MEMORY_KEYRING_STATUS: KeyringStatus = {
  * keyring cannot encrypt, tests). Nothing is written to disk.
  */
 export class MemorySecretStore implements SecretStore {
-  private readonly secrets = new Map<string, { login?: ProfileSecret; proxy?: string }>()
+  private readonly secrets = new Map<string, { login?: ProfileSecret; proxy?: string; oauth?: SignIn }>()
   readonly issues: StorageIssue[] = []
 
   constructor(private readonly keyring: KeyringStatus = MEMORY_KEYRING_STATUS) {}
@@ -309,6 +336,16 @@ export class MemorySecretStore implements SecretStore {
   }
   async setProxyPassword(profileId: string, password: string): Promise<void> {
     this.secrets.set(profileId, { ...this.secrets.get(profileId), proxy: proxyPayloadSchema.parse(password) })
+  }
+  async getSignIn(profileId: string): Promise<SignIn | null> {
+    const s = this.secrets.get(profileId)?.oauth
+    return s ? structuredClone(s) : null
+  }
+  async setSignIn(profileId: string, signIn: SignIn): Promise<void> {
+    this.secrets.set(profileId, { ...this.secrets.get(profileId), oauth: signInSchema.parse(structuredClone(signIn)) })
+  }
+  idsWith(slot: SecretSlot): string[] {
+    return [...this.secrets].filter(([, entry]) => entry[slot] !== undefined).map(([id]) => id)
   }
   async delete(profileId: string, slot?: SecretSlot): Promise<boolean> {
     const entry = this.secrets.get(profileId)

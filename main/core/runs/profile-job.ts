@@ -85,7 +85,7 @@ function smtpJob(profile: SmtpProfile, action: ProfileAction, message: ComposedM
   // 'auto' with neither a username nor a saved secret means: connect without AUTH (a local relay).
   const wantsAuth = profile.authMethod !== 'none' && (profile.authMethod !== 'auto' || Boolean(profile.username) || secret !== null)
   if (wantsAuth) {
-    const what = profile.authMethod === 'xoauth2' ? 'access token' : 'password'
+    const what = profile.authMethod === 'xoauth2' || profile.authMethod === 'oauthbearer' ? 'access token' : 'password'
     if (!profile.username) return { kind: 'smtp', problem: `"${profile.name}" has no username: add it in the profile editor, or choose no authentication.` }
     if (!secret) return { kind: 'smtp', problem: `No ${what} saved for profile "${profile.name}": add it in the profile editor.` }
     input.auth = { method: profile.authMethod === 'none' ? 'auto' : profile.authMethod, user: profile.username, secret: secret.primary }

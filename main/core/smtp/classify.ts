@@ -1,6 +1,8 @@
-import type { ClassifiedError, SmtpSecurity } from '../../../preload/contract'
+import type { ClassifiedError, ServerReply, SmtpSecurity } from '../../../preload/contract'
 import { EngineError, isAbort, parseReply } from '../errors'
 import { tlsHandshakeError } from '../net/tls'
+import { BearerRefused, type ErrorChallenge } from './bearer-auth'
+import { describeJson } from './session-log'
 
 export interface SmtpErrorContext {
   host: string
@@ -59,13 +61,11 @@ export function classifySmtpError(err: unknown, ctx: SmtpErrorContext): Classifi
       if (classified instanceof EngineError) return { ...classified.info, detail }
       return { code: 'TLS_FAILED', message: `The TLS upgrade failed: ${inner}.`, detail }
     }
-    case 'EAUTH':
-      if (reply && command.includes('XOAUTH2'))
-        return withReply({
-          code: 'AUTH_FAILED',
-          message: `The server rejected the OAuth2 access token${replyText}. Access tokens expire (often after an hour): get a fresh one, and check that it was issued for this user and for SMTP.`,
-          detail,
-        })
+    case 'EAUTH': {
+      const bearer = /XOAUTH2|OAUTHBEARER/.test(command)
+      const known = reply && knownAuthReply(reply, bearer)
+      if (known) return withReply({ ...known, detail })
+      if (reply && bearer) return withReply({ code: 'AUTH_FAILED', message: tokenRefused(replyText, err instanceof BearerRefused ? err.challenge : null), detail })
       if (reply)
         return withReply({
           code: 'AUTH_FAILED',
@@ -73,6 +73,7 @@ export function classifySmtpError(err: unknown, ctx: SmtpErrorContext): Classifi
           detail,
         })
       return { code: 'AUTH_FAILED', message: `Authentication failed: ${e.message}.`, detail }
+    }
     case 'ENOAUTH':
       return { code: 'AUTH_UNSUPPORTED', message: 'The server does not offer AUTH, so these credentials cannot be tested here.', detail }
     case 'EENVELOPE':
@@ -111,6 +112,49 @@ export function classifySmtpError(err: unknown, ctx: SmtpErrorContext): Classifi
     }
   }
   return { code: 'INTERNAL', message: `Unexpected failure: ${e.message || String(err)}`, detail }
+}
+
+/** What to tell someone whose token was refused, with the server's error challenge when it sent one. */
+function tokenRefused(replyText: string, challenge: ErrorChallenge | null): string {
+  const said = challenge ? ` Its error challenge said: ${describeJson(JSON.stringify(challenge))}.` : ''
+  const scope = typeof challenge?.scope === 'string' ? ` The server asks for a token with the scope ${challenge.scope}.` : ''
+  return `The server rejected the OAuth2 access token${replyText}.${said} Access tokens expire (often after an hour): get a fresh one, and check that it was issued for this user and for SMTP.${scope}`
+}
+
+/**
+ * The AUTH replies of Microsoft 365 and Google that say exactly what is wrong, each with its code
+ * and the fix; null for any other reply. `bearer`: the login used an OAuth2 access token.
+ */
+function knownAuthReply(reply: ServerReply, bearer: boolean): Pick<ClassifiedError, 'code' | 'message'> | null {
+  const t = reply.text
+  const said = `${reply.code} ${t}`
+  if (/\b5\.7\.30\b/.test(t) || /basic authentication is (not supported|disabled)/i.test(t))
+    return {
+      code: 'AUTH_BASIC_DISABLED',
+      message: `The server no longer accepts a password (${said}): Microsoft 365 has basic authentication for SMTP AUTH turned off. Use OAuth2: choose XOAUTH2 and give an access token for https://outlook.office.com/SMTP.Send (on the command line: --auth xoauth2 --token-env VAR).`,
+    }
+  const smtpOff = /SmtpClientAuthentication is disabled for the (tenant|mailbox)/i.exec(t)
+  if (smtpOff)
+    return {
+      code: 'AUTH_SMTP_DISABLED',
+      message: `Exchange Online has SMTP AUTH turned off for ${smtpOff[1]!.toLowerCase() === 'tenant' ? 'the whole tenant' : 'this mailbox'} (${said}). An administrator turns it on in Exchange Online PowerShell: for the mailbox, Set-CASMailbox -Identity <mailbox> -SmtpClientAuthenticationDisabled $false; for the tenant, Set-TransportConfig -SmtpClientAuthenticationDisabled $false (a mailbox's own setting wins over the tenant's). See https://aka.ms/smtp_auth_disabled.`,
+    }
+  if (bearer && /\b5\.7\.3\b/.test(t))
+    return {
+      code: 'AUTH_APP_NOT_PERMITTED',
+      message: `Exchange Online refused the OAuth2 login (${said}). For an app-only token (client credentials) the app must be known to Exchange: in Exchange Online PowerShell run New-ServicePrincipal -AppId <client id> -ObjectId <object id of the Enterprise Application, not of the App Registration>, then Add-MailboxPermission -Identity <mailbox> -User <that service principal> -AccessRights FullAccess; a correct set-up can take 15–30 minutes to apply. For a user's token, the username must be the mailbox that signed in.`,
+    }
+  if (reply.code === 534 && (/\b5\.7\.9\b/.test(t) || /application-specific password required/i.test(t)))
+    return {
+      code: 'AUTH_APP_PASSWORD_REQUIRED',
+      message: `Google wants an app password here (${said}): the account uses 2-Step Verification, so its own password is refused. Create an app password (Google Account → Security → App passwords) and use it as the password, or use OAuth2: XOAUTH2 with an access token for https://mail.google.com/.`,
+    }
+  if (!bearer && /\b5\.7\.8\b/.test(t) && /username and password not accepted/i.test(t))
+    return {
+      code: 'AUTH_FAILED',
+      message: `Google did not accept the username and password (${said}). Gmail and Google Workspace take the full address as the username and, as the password, an app password (which needs 2-Step Verification), not the account's own password; or use OAuth2: XOAUTH2 with an access token for https://mail.google.com/.`,
+    }
+  return null
 }
 
 function greetingTimeout(ctx: SmtpErrorContext): ClassifiedError {

@@ -4,7 +4,7 @@ import { createSecureContext } from 'node:tls'
 // nodemailer is loaded when a session first speaks SMTP (a run that stops after connect never needs it): types only here.
 import type SMTPConnection from 'nodemailer/lib/smtp-connection'
 import type { ClassifiedError, SmtpJob, SmtpMessage, SmtpPhaseName, SmtpResult, SmtpStage, TlsInfo } from '../../../preload/contract'
-import { SMTP_STAGES } from '../../../preload/contract/smtp'
+import { authTakesToken, SMTP_STAGES } from '../../../preload/contract/smtp'
 import { abortError, EngineError, fail, parseReply } from '../errors'
 import { loadAttachments, MAX_SMTP_ATTACHMENT_BYTES, type LoadedAttachment } from '../message/attachments'
 import { buildMessage, envelopeOf, internationalAddresses, type BuiltMessage, type Envelope } from '../message/mime'
@@ -15,6 +15,7 @@ import { ReplyReader } from '../net/reply-reader'
 import { buildTlsOptions, handshakeRoundTrips, reportTls } from '../net/tls'
 import { nullSink } from '../transcript/event-sink'
 import { JobRecorder } from '../transcript/recorder'
+import { BEARER_MECHANISMS, bearerHandler, isBearerMechanism, type BearerHooks } from './bearer-auth'
 import { authMechanisms, hasCapability, parseEhlo } from './capabilities'
 import { classifySmtpError } from './classify'
 import { createSessionLogger, quitWithEndOfData, sendCommand, upgradedSocket } from './nodemailer-adapter'
@@ -110,6 +111,7 @@ export class SmtpSession {
       // Attachments are read before connecting: a missing file fails without touching the network.
       const attachments = job.message && reached(job.stopAfter, 'send') ? await loadAttachments(job.message.attachments, MAX_SMTP_ATTACHMENT_BYTES) : null
       if (job.tls.insecure) this.warn('TLS certificate verification is OFF for this run: the server’s identity is not checked.')
+      if (job.auth && authTakesToken(job.auth) && reached(job.stopAfter, 'auth')) await this.inspectToken(job.auth.secret)
       const tlsOptions = await buildTlsOptions(job.host, job.tls)
 
       await this.connect(tlsOptions)
@@ -347,6 +349,19 @@ export class SmtpSession {
     }
   }
 
+  /**
+   * Before connecting: an access token that is a JWT is read locally (no signature check) and what
+   * the server would refuse (audience, permission, expiry) becomes a warning with its fix.
+   */
+  private async inspectToken(token: string): Promise<void> {
+    // Loaded only for a token: a password run never pays for jose.
+    const { inspectAccessToken } = await import('./token-check')
+    const report = inspectAccessToken(token, { host: this.job.host })
+    if (!report) return
+    this.s.rec.line('info', report.summary)
+    for (const w of report.warnings) this.warn(w)
+  }
+
   /** Greeting, then QUIT: spoken by us, since nodemailer always goes on to EHLO. */
   private async greetingOnly(): Promise<void> {
     const socket = this.link.secure ?? this.link.raw!
@@ -374,6 +389,7 @@ export class SmtpSession {
     // STARTTLS is only attempted when the requested stage goes past EHLO.
     const wantsStartTls = !implicit && job.security !== 'none' && reached(job.stopAfter, 'tls')
     const { default: SMTPConnection } = await import('nodemailer/lib/smtp-connection')
+    const bearer = this.bearerHooks()
     const conn = new SMTPConnection({
       connection: link.secure ?? link.raw!,
       secure: implicit,
@@ -385,6 +401,8 @@ export class SmtpSession {
       ignoreTLS: !wantsStartTls,
       requireTLS: wantsStartTls && job.security === 'starttls',
       opportunisticTLS: false,
+      // Token logins (see bearer-auth.ts): nodemailer runs these handlers for XOAUTH2 and OAUTHBEARER.
+      customAuth: { XOAUTH2: bearerHandler('XOAUTH2', bearer), OAUTHBEARER: bearerHandler('OAUTHBEARER', bearer) },
       logger: createSessionLogger({
         client: (text) => this.onClient(text),
         server: (text) => this.onServer(text),
@@ -436,24 +454,47 @@ export class SmtpSession {
     const method = this.chooseAuthMethod(offered)
     link.authMethodUsed = method
     if (job.showUsername) this.s.rec.line('info', `authenticating as ${job.auth.user} with ${method}`)
-    const auth = method === 'XOAUTH2' ? { user: job.auth.user, method, oauth2: await xoauth2(job.auth.user, job.auth.secret) } : { method, credentials: { user: job.auth.user, pass: job.auth.secret } }
+    const { user, secret } = job.auth
+    // A token login runs the custom handler. Asked for XOAUTH2 without a token generator, nodemailer 10.6.1 would pick another
+    // mechanism the server offers (and send the token as a password there): the generator is given, the handler is what runs.
+    const auth: SMTPConnection.AuthenticationCredentials = isBearerMechanism(method)
+      ? { method, user, pass: secret, ...(method === 'XOAUTH2' && { oauth2: await xoauth2(user, secret) }) }
+      : { method, credentials: { user, pass: secret } }
     this.s.command = `AUTH ${method}`
-    await this.step<void>((cb) => conn.login(auth as unknown as SMTPConnection.AuthenticationCredentials, (err) => cb(err ?? null)))
+    await this.step<void>((cb) => conn.login(auth, (err) => cb(err ?? null)))
   }
 
   private chooseAuthMethod(offered: string[]): string {
-    const asked = this.job.auth!.method
+    const auth = this.job.auth!
+    const asked = auth.method
     if (asked !== 'auto') {
       const want = asked.toUpperCase()
       if (!offered.includes(want)) fail('AUTH_UNSUPPORTED', `You chose AUTH ${want}, but the server offers ${offered.join(' ') || 'no mechanisms'} on this connection.`)
       return want
     }
+    const bearers = BEARER_MECHANISMS.filter((m) => offered.includes(m))
+    if (authTakesToken(auth)) {
+      if (bearers[0]) return bearers[0]
+      fail(
+        'AUTH_UNSUPPORTED',
+        `You gave an OAuth2 access token, but the server offers ${offered.length ? `AUTH ${offered.join(' ')}` : 'no AUTH mechanisms'} on this connection, neither XOAUTH2 nor OAUTHBEARER: it takes a password here, if anything.`,
+      )
+    }
     // On an encrypted channel PLAIN costs one round trip; in plaintext CRAM-MD5 at least hides the password.
     const order = this.link.secured ? ['PLAIN', 'LOGIN', 'CRAM-MD5'] : ['CRAM-MD5', 'PLAIN', 'LOGIN']
     const pick = order.find((m) => offered.includes(m))
     if (pick) return pick
-    if (offered.includes('XOAUTH2')) fail('AUTH_UNSUPPORTED', "The server offers only XOAUTH2: choose auth 'xoauth2' and give an OAuth2 access token as the secret.")
-    fail('AUTH_UNSUPPORTED', `The server offers AUTH ${offered.join(' ')}, none of which Mailprobe supports (PLAIN, LOGIN, CRAM-MD5, XOAUTH2).`)
+    if (bearers.length)
+      fail(
+        'AUTH_UNSUPPORTED',
+        `The server offers only OAuth2 logins (${bearers.join(' ')}): give an OAuth2 access token instead of a password, with auth ${bearers.map((m) => `'${m.toLowerCase()}'`).join(' or ')} (on the command line: --token-env VAR).`,
+      )
+    fail('AUTH_UNSUPPORTED', `The server offers AUTH ${offered.join(' ')}, none of which Mailprobe supports (PLAIN, LOGIN, CRAM-MD5, XOAUTH2, OAUTHBEARER).`)
+  }
+
+  /** What the token handlers need from the session: the server's name and port (OAUTHBEARER sends them), and the transcript's view of the closing line. */
+  private bearerHooks(): BearerHooks {
+    return { host: this.job.host, port: this.job.port, closing: (shown) => this.masker.reveal(shown) }
   }
 
   /** MAIL FROM (and RCPT TO) without DATA, then RSET: tests the envelope and delivers nothing. */
@@ -742,7 +783,7 @@ export class SmtpSession {
   }
 }
 
-/** nodemailer's XOAUTH2 token holder, loaded only for an XOAUTH2 login. */
+/** nodemailer's XOAUTH2 token holder, loaded only for an XOAUTH2 login (see authenticate). */
 async function xoauth2(user: string, accessToken: string) {
   const { default: XOAuth2 } = await import('nodemailer/lib/xoauth2')
   return new XOAuth2({ user, accessToken })

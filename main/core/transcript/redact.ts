@@ -16,15 +16,35 @@ const MIN_B64_RUN = 4
 const B64_RUN = /[A-Za-z0-9+/_-]{4,}={0,2}/g
 
 export class Redactor {
-  private readonly needles: string[]
+  private needles: string[] = []
   /** Each value to find in decoded base64, with its UTF-8 bytes read as latin1 (how it shows in a latin1 decoding). */
-  private readonly decodedNeedles: { text: string; latin1: string }[]
+  private decodedNeedles: { text: string; latin1: string }[] = []
+  private readonly secrets: string[] = []
+  private readonly hidden: string[] = []
 
   /**
    * @param secrets values that must never appear (passwords, tokens, API keys)
    * @param hidden values that must not appear in base64 blobs either (a username hidden by default)
    */
   constructor(secrets: readonly string[], hidden: readonly string[] = []) {
+    this.secrets.push(...secrets)
+    this.hidden.push(...hidden)
+    this.rebuild()
+  }
+
+  /**
+   * Adds secrets learned while the job runs (an OAuth2 sign-in's device code, PKCE verifier and
+   * the tokens it receives): from now on they are redacted like the ones given at the start.
+   */
+  add(...secrets: readonly (string | null | undefined)[]): void {
+    const fresh = secrets.filter((s): s is string => typeof s === 'string' && s.length >= MIN_LITERAL && !this.secrets.includes(s))
+    if (!fresh.length) return
+    this.secrets.push(...fresh)
+    this.rebuild()
+  }
+
+  private rebuild(): void {
+    const { secrets, hidden } = this
     const all = [...secrets, ...hidden].filter((s) => typeof s === 'string' && s.length >= MIN_LITERAL)
     const forms = new Set<string>()
     for (const s of secrets.filter((x) => x.length >= MIN_LITERAL)) {
@@ -95,11 +115,27 @@ function base64Variants(secret: string): string[] {
 
 /**
  * The secrets a job's input carries, valid or not (a rejected input may still hold one): the SMTP
- * password or token, an API's key, secret and session token, and a proxy's password. One list for
- * every engine's redactor.
+ * password or token, an API's key, secret and session token, a proxy's password, and an OAuth2
+ * sign-in's secrets (`oauth`: its tokens, client secret and certificate key, when a job is given
+ * them). One list for every engine's redactor.
  */
 export function secretsOf(input: unknown): string[] {
-  const i = (input ?? {}) as { auth?: { secret?: unknown }; credentials?: Record<string, unknown>; network?: { proxy?: { password?: unknown } } }
-  const values = [i.auth?.secret, i.credentials?.key, i.credentials?.secret, i.credentials?.sessionToken, i.network?.proxy?.password]
+  const i = (input ?? {}) as {
+    auth?: { secret?: unknown }
+    credentials?: Record<string, unknown>
+    network?: { proxy?: { password?: unknown } }
+    oauth?: { accessToken?: unknown; refreshToken?: unknown; clientSecret?: unknown; clientCertificate?: { privateKeyPem?: unknown } }
+  }
+  const values = [
+    i.auth?.secret,
+    i.credentials?.key,
+    i.credentials?.secret,
+    i.credentials?.sessionToken,
+    i.network?.proxy?.password,
+    i.oauth?.accessToken,
+    i.oauth?.refreshToken,
+    i.oauth?.clientSecret,
+    i.oauth?.clientCertificate?.privateKeyPem,
+  ]
   return values.filter((s): s is string => typeof s === 'string' && s.length > 0)
 }

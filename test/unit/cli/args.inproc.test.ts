@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream'
 import { describe, expect, it } from 'vitest'
 import { SMTP_AUTH_METHODS, SMTP_SECURITY, SMTP_STAGES, smtpJobSchema } from '../../../preload/contract'
-import { AUTH_METHODS, CliError, parseCli, PASSWORD_IN_ARGV, SECURITY_MODES, STOP_STAGES, UsageError, withSecret, type CliRequest, type RunRequest } from '../../../main/cli/args'
+import { AUTH_METHODS, CliError, parseCli, PASSWORD_IN_ARGV, SECURITY_MODES, STOP_STAGES, TOKEN_IN_ARGV, UsageError, withSecret, type CliRequest, type RunRequest } from '../../../main/cli/args'
 import { readSecret, stripOneNewline } from '../../../main/cli/secrets'
 
 const NOW = new Date('2025-01-02T03:04:05.678Z')
@@ -219,6 +219,45 @@ describe('verify', () => {
   })
 })
 
+describe('--token-env: an OAuth2 access token from a variable', () => {
+  it('reads the token from the variable it names and marks it as a token, so auto picks XOAUTH2 or OAUTHBEARER', async () => {
+    const req = run('verify', '--host', 'smtp.office365.com', '--user', 'me@contoso.com', '--token-env', 'M365_TOKEN')
+    expect(req.auth).toEqual({ method: 'auto', user: 'me@contoso.com' })
+    expect(req.secretSource).toEqual({ kind: 'token-env', name: 'M365_TOKEN' })
+    const io = { env: { M365_TOKEN: 'eyJ.token' }, stdin: Readable.from([]) as unknown as NodeJS.ReadStream, stderr: process.stderr }
+    const token = await readSecret(req.secretSource!, io, 'verify')
+    expect(token).toBe('eyJ.token')
+    const input = withSecret(req, token)
+    expect(input.auth).toEqual({ method: 'auto', user: 'me@contoso.com', secret: 'eyJ.token', secretKind: 'token' })
+    expect(smtpJobSchema.safeParse(input).success).toBe(true)
+    // A password stays a password.
+    expect(withSecret(run('verify', '--host', 'h', '--user', 'me', '--password-env', 'PW'), 'pw').auth).toEqual({ method: 'auto', user: 'me', secret: 'pw' })
+  })
+
+  it('goes with --auth xoauth2 or oauthbearer, not with a password method', () => {
+    expect(run('verify', '--host', 'h', '--user', 'me', '--token-env', 'T', '--auth', 'oauthbearer').auth).toEqual({ method: 'oauthbearer', user: 'me' })
+    expect(run('verify', '--host', 'h', '--user', 'me', '--token-env', 'T', '--auth', 'xoauth2').auth).toEqual({ method: 'xoauth2', user: 'me' })
+    expect(usageError('verify', '--host', 'h', '--user', 'me', '--token-env', 'T', '--auth', 'plain').message).toBe(
+      '--auth plain takes a password; an access token (--token-env) goes with --auth auto, xoauth2 or oauthbearer',
+    )
+  })
+
+  it('is refused with a password source, without a user, and when given the token instead of a name (not echoed)', async () => {
+    expect(usageError('verify', '--host', 'h', '--user', 'me', '--token-env', 'T', '--password-env', 'P').message).toBe(
+      'use either --token-env (an OAuth2 access token) or --password-env (a password), not both',
+    )
+    expect(usageError('verify', '--host', 'h', '--user', 'me', '--token-env', 'T', '--password-stdin').message).toMatch(/either --token-env .* or --password-stdin/)
+    expect(usageError('verify', '--host', 'h', '--token-env', 'T').message).toBe('--token-env needs --user (the mailbox the token was issued for)')
+    const pasted = usageError('verify', '--host', 'h', '--user', 'me', '--token-env', 'ya29.a0AfB-pasted.token')
+    expect(pasted.message).toMatch(/--token-env takes the NAME of an environment variable/)
+    expect(pasted.message).not.toContain('ya29')
+    const req = run('verify', '--host', 'h', '--user', 'me', '--token-env', 'UNSET_TOKEN')
+    await expect(readSecret(req.secretSource!, { env: {}, stdin: process.stdin, stderr: process.stderr }, 'verify')).rejects.toThrow(
+      /--token-env: the environment variable it names is not set or is empty/,
+    )
+  })
+})
+
 describe('passwords never come from argv', () => {
   const SECRET = 'Hunter2-secret'
   it.each([
@@ -229,7 +268,6 @@ describe('passwords never come from argv', () => {
     ['--passwd', SECRET],
     ['--pw', SECRET],
     ['--secret', SECRET],
-    ['--token', SECRET],
     ['--api-key', SECRET],
     [`--password-stdin=${SECRET}`],
   ])('refuses %s', (...flag) => {
@@ -240,6 +278,25 @@ describe('passwords never come from argv', () => {
       expect(err.message).toMatch(/--password-stdin/)
       expect(err.message).not.toContain(SECRET)
     }
+  })
+
+  it.each([['--token', SECRET], [`--token=${SECRET}`], ['--access-token', SECRET], ['--bearer', SECRET], ['--oauth-token', SECRET]])(
+    'refuses %s for send and verify, naming --token-env',
+    (...flag) => {
+      for (const argv of [
+        ['send', ...BASIC, '--user', 'me', ...flag],
+        ['verify', '--host', 'h', ...flag],
+      ]) {
+        const err = usageError(...argv)
+        expect(err.message).toBe(TOKEN_IN_ARGV)
+        expect(err.message).toMatch(/--token-env VAR/)
+        expect(err.message).not.toContain(SECRET)
+      }
+    },
+  )
+
+  it('refuses --token before a command as a password like any other', () => {
+    expect(usageError('--token', SECRET).message).toBe(PASSWORD_IN_ARGV)
   })
 
   it('refuses a stray word (perhaps a password) without echoing it', () => {
@@ -277,7 +334,7 @@ describe('usage errors (exit status 2)', () => {
     [['send', ...BASIC, '--stop-after', 'data'], /--stop-after must be one of connect, banner, ehlo, tls, auth, mail, rcpt/],
     [['send', ...BASIC, '--timeout', '10s'], /--timeout takes milliseconds/],
     [['send', ...BASIC, '--timeout', '50'], /--timeout takes milliseconds from 100/],
-    [['send', ...BASIC, '--user', 'me'], /--user needs a password: --password-env VAR or --password-stdin/],
+    [['send', ...BASIC, '--user', 'me'], /--user needs a password \(--password-env VAR or --password-stdin\) or an OAuth2 access token \(--token-env VAR\)/],
     [['send', ...BASIC, '--user', '', '--password-stdin'], /--user is empty/],
     [['send', ...BASIC, '--password-env', 'PW'], /--password-env needs --user/],
     [['send', ...BASIC, '--password-stdin'], /--password-stdin needs --user/],

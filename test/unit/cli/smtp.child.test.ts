@@ -2,6 +2,7 @@
 // error codes, what the transcript shows, and that no credential reaches stdout or stderr.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { SmtpResult } from '../../../preload/contract'
+import { makeTokenIssuer } from '../../fixtures/bearer-tokens'
 import { removeCaFile, writeCaFile } from '../../fixtures/certs'
 import { runCli, type CliRun } from '../../fixtures/cli'
 import { neverGreets } from '../../fixtures/raw-peers'
@@ -168,6 +169,29 @@ describe('mailprobe verify / send against local servers', () => {
     const withCa = await both(['verify', '--host', 'localhost', '--port', String(p.port), '--security', 'tls', '--ca', caFile, '--user', USER, '--password-env', 'MP_PASSWORD'], { env })
     expect(withCa.jsonRun.status).toBe(0)
     expect(withCa.json.tls).toMatchObject({ authorized: true })
+  })
+
+  it('--token-env: auto takes XOAUTH2 with the token; an expired JWT is a warning before connecting, then the decoded refusal', async () => {
+    const issuer = await makeTokenIssuer()
+    const p = await peer({ mode: 'tls', authMethods: ['PLAIN', 'XOAUTH2'], verifyToken: async (token) => (await issuer.verify(token)).ok })
+    const args = ['verify', '--host', '127.0.0.1', '--port', String(p.port), '--security', 'tls', ...tlsArgs(), '--user', USER, '--token-env', 'MP_TOKEN']
+    const good = await issuer.issue()
+    const ok = await runCli([...args, '--json'], { env: { MP_TOKEN: good } })
+    expectNoLeaks(ok.stdout + ok.stderr, [{ value: good, user: USER }], 'token run output')
+    expect(ok.status).toBe(0)
+    expect(JSON.parse(ok.stdout)).toMatchObject({ ok: true, authMethodUsed: 'XOAUTH2', warnings: [] })
+
+    const now = Math.floor(Date.now() / 1000)
+    const expired = await issuer.issue({ iat: now - 7200, exp: now - 3600 })
+    const [json, human] = await Promise.all([runCli([...args, '--json'], { env: { MP_TOKEN: expired } }), runCli(args, { env: { MP_TOKEN: expired } })])
+    for (const r of [json, human]) expectNoLeaks(r.stdout + r.stderr, [{ value: expired, user: USER }], 'expired token output')
+    expect([json.status, human.status]).toEqual([1, 1])
+    const result = JSON.parse(json.stdout) as SmtpResult
+    expect(result.error).toMatchObject({ code: 'AUTH_FAILED', reply: { code: 535 } })
+    expect(result.warnings).toEqual([expect.stringMatching(/^The access token expired at .* \(1 h ago\)/)])
+    expect(human.stdout).toMatch(/-> AUTH XOAUTH2 \[redacted\]\n.*<- 334 \S+ {3}\(status 401, schemes bearer\)\n.*-> {4}\(an empty line: ends the refused XOAUTH2 exchange\)\n.*<- 535 /)
+    expect(human.stdout).toMatch(/\nwarning: The access token expired at /)
+    expect(p.auths.map((a) => a.ok)).toEqual([true, false, false])
   })
 
   it('Ctrl-C mid-session cancels: the result says CANCELLED, exit 130', async () => {

@@ -37,9 +37,10 @@ import { createClient, type Client } from '../../../main/ipc/handlers'
 import type { AppServices, FilesAdapter } from '../../../main/core/services'
 import { BatchingSink } from '../../../main/core/transcript/batching-sink'
 import { TeeSink } from '../../../main/core/transcript/event-sink'
-import { removeCaFile, writeCaFile } from '../../fixtures/certs'
+import { removeCaFile, serverCert, writeCaFile } from '../../fixtures/certs'
 import { runCli, type CliRun } from '../../fixtures/cli'
 import { MAILGUN_DOMAIN, startProviderServer, type ProviderServer } from '../../fixtures/provider-server'
+import { authPeer } from '../../fixtures/raw-peers'
 import { findSecretLeaks, type Secret } from '../../fixtures/secret-scan'
 import { startSmtpPeer, type SmtpPeer } from '../../fixtures/smtp-peers'
 import { readTree, removeTempDirs, tempDir, testServices, WaitingSink } from '../ipc/helpers'
@@ -322,6 +323,8 @@ async function runCliFlows(cliStarttls: SmtpPeer, cliTls: SmtpPeer): Promise<{ d
     { args: ['verify', ...smtp(cliTls, 'tls'), '--user', OAUTH_USER, '--password-env', 'MP_TOKEN', '--auth', 'xoauth2', '--json'], status: 0 },
     ...both({ args: ['verify', ...smtp(cliStarttls, 'starttls'), '--user', SMTP_USER, '--password-env', 'MP_WRONG'], status: 1 }),
     { args: ['send', ...smtp(cliTls, 'tls'), '--user', OAUTH_USER, '--password-stdin', '--auth', 'xoauth2', ...msg, '--json'], input: C.wrongPassword, status: 1 },
+    ...both({ args: ['verify', ...smtp(cliTls, 'tls'), '--user', OAUTH_USER, '--token-env', 'MP_TOKEN', '-v'], status: 0 }),
+    ...both({ args: ['verify', ...smtp(cliTls, 'tls'), '--user', OAUTH_USER, '--token-env', 'MP_WRONG', '--auth', 'xoauth2', '-v'], status: 1 }),
     ...both({ args: [...api('sendgrid'), '--key-env', 'MP_KEY', ...msg], status: 0 }),
     { args: [...api('mailgun'), '--key-env', 'MP_KEY', '--domain', MAILGUN_DOMAIN, '--sandbox', ...msg], status: 0 },
     { args: [...api('mailjet'), '--key-env', 'MP_MJ', '--secret-env', 'MP_SECRET', '--verify'], status: 0 },
@@ -555,6 +558,32 @@ describe('flows', () => {
       // 'auto' picks the best mechanism; a failed one with the username shown.
       const auto = await job<SmtpResult>('runSmtp', { ...base, auth: { method: 'auto', user: SMTP_USER, secret: C.wrongPassword }, message: MESSAGE, showUsername: true })
       expect(auto.error?.code).toBe('AUTH_FAILED')
+    }
+    // OAUTHBEARER (smtp-server has none): a scripted peer takes the canary token and refuses the wrong one with RFC 7628's challenge.
+    const bearer = await authPeer({
+      mechanisms: ['XOAUTH2', 'OAUTHBEARER'],
+      tls: await serverCert('good'),
+      answer: (a) =>
+        a.secret === C.token && a.user === OAUTH_USER ? { accept: true } : { challenge: { status: 'invalid_token', scope: 'smtp' }, reply: ['535 5.7.8 Authentication credentials invalid'] },
+    })
+    try {
+      for (const secret of [C.token, C.wrongPassword]) {
+        const r = await job<SmtpResult>('runSmtp', {
+          host: '127.0.0.1',
+          port: bearer.port,
+          security: 'tls',
+          tls: { caFile },
+          auth: { method: 'auto', user: OAUTH_USER, secret, secretKind: 'token' },
+          stopAfter: 'auth',
+        })
+        expect([r.authMethodUsed, r.error?.code ?? null]).toEqual(['OAUTHBEARER', secret === C.token ? null : 'AUTH_FAILED'])
+      }
+      expect(bearer.attempts.map((a) => [a.attempt.secret, a.afterChallenge])).toEqual([
+        [C.token, []],
+        [C.wrongPassword, ['AQ==']],
+      ])
+    } finally {
+      await bearer.close()
     }
     // The canaries really crossed the wire, and were really checked by the server.
     const auths = [...starttlsPeer.auths, ...tlsPeer.auths]

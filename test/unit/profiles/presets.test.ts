@@ -33,8 +33,7 @@ describe('presets', () => {
     const groups = new Map<string, Set<string>>()
     for (const p of PRESETS) groups.set(p.group, (groups.get(p.group) ?? new Set()).add(p.profile.kind))
     for (const g of ['Mailgun', 'SendGrid', 'Postmark', 'Amazon SES', 'Resend', 'Mailjet', 'SparkPost', 'Brevo']) expect([...groups.get(g)!].sort(), g).toEqual(['api', 'smtp'])
-    expect([...groups.get('Gmail')!]).toEqual(['smtp'])
-    expect([...groups.get('Microsoft 365')!]).toEqual(['smtp'])
+    for (const g of ['Gmail / Google Workspace', 'Microsoft 365', 'Outlook.com']) expect([...groups.get(g)!], g).toEqual(['smtp'])
   })
 
   it('carry the documented hosts, ports, modes and usernames', () => {
@@ -59,10 +58,22 @@ describe('presets', () => {
     expect([api('sparkpost-us-api').region, api('sparkpost-eu-api').region]).toEqual(['us', 'eu'])
     expect(smtp('brevo-smtp').host).toBe('smtp-relay.brevo.com')
     expect(byId('brevo-smtp').note).toMatch(/SMTP key, not the API key/)
-    expect(smtp('gmail-465')).toMatchObject({ host: 'smtp.gmail.com', port: 465, security: 'tls' })
-    expect(smtp('gmail-587')).toMatchObject({ host: 'smtp.gmail.com', port: 587, security: 'starttls' })
-    expect(smtp('gmail-xoauth2').authMethod).toBe('xoauth2')
+    expect(smtp('gmail-465')).toMatchObject({ host: 'smtp.gmail.com', port: 465, security: 'tls', authMethod: 'auto' })
+    expect(smtp('gmail-587')).toMatchObject({ host: 'smtp.gmail.com', port: 587, security: 'starttls', authMethod: 'auto' })
+    expect(byId('gmail-465').note).toMatch(/app password/)
     expect(smtp('m365-smtp')).toMatchObject({ host: 'smtp.office365.com', port: 587, security: 'starttls' })
+  })
+
+  it('offer OAuth2 (XOAUTH2) for Microsoft 365, Outlook.com and Gmail on both of its ports, with the scope to ask for', () => {
+    expect(smtp('m365-xoauth2')).toMatchObject({ host: 'smtp.office365.com', port: 587, security: 'starttls', authMethod: 'xoauth2' })
+    expect(byId('m365-xoauth2').note).toMatch(/https:\/\/outlook\.office\.com\/SMTP\.Send/)
+    expect(smtp('outlook-xoauth2')).toMatchObject({ host: 'smtp-mail.outlook.com', port: 587, security: 'starttls', authMethod: 'xoauth2' })
+    expect(smtp('gmail-xoauth2')).toMatchObject({ host: 'smtp.gmail.com', port: 587, security: 'starttls', authMethod: 'xoauth2' })
+    expect(smtp('gmail-465-xoauth2')).toMatchObject({ host: 'smtp.gmail.com', port: 465, security: 'tls', authMethod: 'xoauth2' })
+    for (const id of ['gmail-xoauth2', 'gmail-465-xoauth2']) expect(byId(id).note).toMatch(/https:\/\/mail\.google\.com\//)
+    // Microsoft's OAuth2 preset comes before its password one in the list (and so in the editor's picker).
+    const ids = PRESETS.map((p) => p.id)
+    expect(ids.indexOf('m365-xoauth2')).toBeLessThan(ids.indexOf('m365-smtp'))
   })
 
   it('API presets make valid engine jobs once a key (and a domain for Mailgun) is added', () => {

@@ -193,11 +193,11 @@ describe('files written before the Network section', () => {
     expect(secrets.issues).toEqual([])
     expect([secrets.has('p1'), secrets.has('p1', 'proxy')]).toEqual([true, false])
     expect(await secrets.get('p1')).toEqual({ primary: PASSWORD })
-    // The next write is version 2.
+    // The next write is the current version (3: a profile may also hold an OAuth2 sign-in).
     await secrets.setProxyPassword('p1', PROXY_PASSWORD)
     await secrets.flush()
     const doc = JSON.parse(await readFile(join(dir, 'secrets.json'), 'utf8'))
-    expect(doc.version).toBe(2)
+    expect(doc.version).toBe(3)
     expect(Object.keys(doc.data.entries.p1).sort()).toEqual(['login', 'proxy'])
   })
 })

@@ -157,7 +157,7 @@ describe('ProfileStore: secrets are write-only', () => {
     const p = await store.save({ profile: smtpFields, secret: { primary: PASSWORD } })
     await store.flush()
     const doc = JSON.parse(await readFile(join(dir, 'secrets.json'), 'utf8'))
-    expect(doc).toMatchObject({ format: 'mailprobe-secrets', version: 2 })
+    expect(doc).toMatchObject({ format: 'mailprobe-secrets', version: 3 })
     expect(doc.data.entries[p.id]).toEqual({ login: { cipher: 'memory-aes-256-gcm', blob: expect.stringMatching(/^[A-Za-z0-9+/]+=*$/) } })
   })
 

@@ -18,7 +18,7 @@ import {
 import type { ProfilePrefill } from '@renderer/stores/ui'
 import { PROVIDERS } from './providers'
 
-export type AuthChoice = 'none' | 'auto' | 'plain' | 'login' | 'cram-md5' | 'xoauth2'
+export type AuthChoice = 'none' | 'auto' | 'plain' | 'login' | 'cram-md5' | 'xoauth2' | 'oauthbearer'
 
 /** What the editor edits: every field as a string or number the inputs bind to. No secret here. */
 export interface ProfileForm {
