@@ -1,5 +1,6 @@
 import type { TokenEndpointResponse, TokenEndpointResponseHelpers } from 'openid-client'
 import { oauthConfigSchema, signInNameSchema, type OAuthConfig } from '../../../preload/contract'
+import { plural } from '../../../preload/contract/wording'
 import { EngineError } from '../errors'
 import { Redactor } from '../transcript/redact'
 import { describeIssues } from '../validation'
@@ -28,9 +29,7 @@ export function readClock(now: Now | undefined): number {
 /** "45 seconds", "1 minute", "15 minutes". */
 export function durationText(ms: number): string {
   const seconds = Math.max(1, Math.round(ms / 1000))
-  if (seconds < 90) return `${seconds} second${seconds === 1 ? '' : 's'}`
-  const minutes = Math.round(seconds / 60)
-  return `${minutes} minute${minutes === 1 ? '' : 's'}`
+  return seconds < 90 ? plural(seconds, 'second') : plural(Math.round(seconds / 60), 'minute')
 }
 
 /** ISO time without milliseconds, as lines and summaries show it. */

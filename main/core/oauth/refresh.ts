@@ -1,3 +1,4 @@
+import { plural } from '../../../preload/contract/wording'
 import { EngineError } from '../errors'
 import { Redactor } from '../transcript/redact'
 import { classifyOAuthError, oauthStep, type ClassifyContext } from './classify'
@@ -31,7 +32,7 @@ export interface RefreshOptions {
 function minutesText(ms: number): string {
   const min = Math.round(Math.abs(ms) / 60_000)
   if (min < 1) return 'less than a minute'
-  return `${min} minute${min === 1 ? '' : 's'}`
+  return plural(min, 'minute')
 }
 
 /**
