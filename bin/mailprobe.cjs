@@ -2,7 +2,8 @@
 'use strict'
 // The `mailprobe` command. It runs a bundle that `npm run build:cli` makes (npm install runs it):
 // out/cli/mailprobe-smtp.cjs for send and verify (those two alone: less to read and compile), else
-// out/cli/mailprobe.cjs (every command). Each bundle is compiled with the V8 code cache the build
+// out/cli/mailprobe.cjs (every command, and send and verify with a saved sign-in, --oauth NAME: the
+// send/verify bundle leaves OAuth2 and openid-client out). Each bundle is compiled with the V8 code cache the build
 // leaves beside it, so V8 neither parses the bundle nor compiles the functions a run uses. A cache
 // that is missing, made for another build of the bundle, or refused by this Node's V8 is passed over
 // without a word: the bundle is then compiled from its source, as a plain require would.
@@ -96,11 +97,21 @@ function load(file) {
   return mod.exports
 }
 
+/** True when the arguments (before any `--`) name a saved sign-in: --oauth NAME or --oauth=NAME. */
+function usesSignIn(args) {
+  for (const a of args) {
+    if (a === '--') return false
+    if (a === '--oauth' || a.startsWith('--oauth=')) return true
+  }
+  return false
+}
+
 function start() {
-  const smtp = SMTP_COMMANDS.includes(process.argv[2]) && fs.existsSync(SMTP_BUNDLE)
+  const args = process.argv.slice(2)
+  const smtp = SMTP_COMMANDS.includes(args[0]) && !usesSignIn(args.slice(1)) && fs.existsSync(SMTP_BUNDLE)
   load(smtp ? SMTP_BUNDLE : BUNDLE)
 }
 
-module.exports = { BUNDLE, SMTP_BUNDLE, NODEMAILER_BUNDLE, SMTP_COMMANDS, CACHE_MAGIC, BUILD_LINE, cacheFileOf, bundleSource, buildIdOf, readCache, compile, execute, load, compiled }
+module.exports = { BUNDLE, SMTP_BUNDLE, NODEMAILER_BUNDLE, SMTP_COMMANDS, CACHE_MAGIC, BUILD_LINE, cacheFileOf, bundleSource, buildIdOf, readCache, compile, execute, load, compiled, usesSignIn }
 
 if (require.main === module) start()

@@ -4,7 +4,8 @@
 //    starting reads one file instead of having the CommonJS loader find and read ~140. This is every
 //    command; the tests run it as `node out/cli/mailprobe.cjs`.
 //  - mailprobe-smtp.cjs: the same for send and verify only (the commands with a module of their own
-//    are left out, and nodemailer is in a bundle of its own, nodemailer.cjs, which it loads through the
+//    are left out, and so is --oauth: the bin runs a send with a saved sign-in from mailprobe.cjs;
+//    nodemailer is in a bundle of its own, nodemailer.cjs, which it loads through the
 //    bin when a session first needs it: after the connection is open, while the greeting is on its
 //    way): 0.35 MB instead of 1.5 to read and compile before the first packet. bin/mailprobe.cjs runs
 //    send and verify from it.
@@ -30,13 +31,19 @@ const OUT = join(ROOT, 'out/cli')
 const MAKE_CACHE = join(ROOT, 'build/cli-code-cache.cjs')
 const TRAINING_PASSWORD_ENV = 'MAILPROBE_TRAINING_PASSWORD'
 
-/** In the SMTP bundle, main/cli.ts's commands with a module of their own: bin/mailprobe.cjs never runs them from it. */
+/**
+ * In the SMTP bundle, main/cli.ts's commands with a module of their own, and the saved sign-ins
+ * run.ts loads for --oauth (main/core/oauth and openid-client): bin/mailprobe.cjs never runs them
+ * from it, so that a send without --oauth reads and compiles none of them.
+ */
 const smtpOnly: Plugin = {
   name: 'smtp-only',
   setup(b) {
-    b.onResolve({ filter: /^\.\/cli\/(api|sandbox|compare|probe)$/ }, (args) => (args.importer.endsWith(join('main', 'cli.ts')) ? { path: args.path, namespace: 'smtp-only' } : undefined))
+    const leftOut = (path: string, importer: string) =>
+      (/^\.\/cli\/(api|sandbox|compare|probe|oauth)$/.test(path) && importer.endsWith(join('main', 'cli.ts'))) || (path === './oauth-run' && importer.endsWith(join('main', 'cli', 'run.ts')))
+    b.onResolve({ filter: /^\.\/(cli\/)?[a-z-]+$/ }, (args) => (leftOut(args.path, args.importer) ? { path: args.path, namespace: 'smtp-only' } : undefined))
     b.onLoad({ filter: /.*/, namespace: 'smtp-only' }, (args) => ({
-      contents: `throw new Error(${JSON.stringify(`${args.path.slice(6)} is not in the send/verify bundle: run it through bin/mailprobe.cjs or out/cli/mailprobe.cjs`)})`,
+      contents: `throw new Error(${JSON.stringify(`${args.path.replace(/^\.\/(cli\/)?/, '')} is not in the send/verify bundle: run it through bin/mailprobe.cjs or out/cli/mailprobe.cjs`)})`,
       loader: 'js',
     }))
   },

@@ -51,6 +51,10 @@ async function runModule(command: ModuleCommand, argv: string[]): Promise<number
       const { parseProbeArgs, runProbeCommand } = await import('./cli/probe')
       return runProbeCommand(parseProbeArgs(argv), io)
     }
+    case 'oauth': {
+      const { parseOAuthArgs, runOAuthCommand } = await import('./cli/oauth')
+      return runOAuthCommand(parseOAuthArgs(argv), io)
+    }
   }
 }
 
@@ -63,6 +67,9 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code
+    // Interrupted: leave once the output is written, without waiting for a timer a library left
+    // running (openid-client sleeps between device-code polls in steps of up to 5 s, unaware of Ctrl-C).
+    if (code === 130) void Promise.all([process.stdout, process.stderr].map((s) => new Promise((done) => s.write('', done)))).then(() => process.exit(code))
   },
   (err: unknown) => {
     process.stderr.write(`mailprobe: internal error: ${err instanceof Error ? err.message : String(err)}\n`)

@@ -1,9 +1,9 @@
 import { contextBridge, ipcRenderer } from 'electron'
-import { events, operations, type JobEventBatch, type MailprobeApi, type OperationName, type SandboxEvent } from './contract'
+import { events, operations, type JobEventBatch, type MailprobeApi, type OperationName, type SandboxEvent, type SignInEvent } from './contract'
 
 /*
- * The renderer's only door to main: one named function per contract operation, plus the job
- * event subscriptions (jobs, the sandbox). ipcRenderer itself is never exposed (Electron's context-isolation guide).
+ * The renderer's only door to main: one named function per contract operation, plus the event
+ * subscriptions (jobs, the sandbox, OAuth2 sign-ins). ipcRenderer itself is never exposed (Electron's context-isolation guide).
  */
 
 function invoker<K extends OperationName>(name: K): MailprobeApi[K] {
@@ -31,6 +31,13 @@ const api: MailprobeApi = {
     ipcRenderer.on(events.sandboxEvents, wrapped)
     return () => {
       ipcRenderer.removeListener(events.sandboxEvents, wrapped)
+    }
+  },
+  onSignInEvents(listener: (event: SignInEvent) => void): () => void {
+    const wrapped = (_event: Electron.IpcRendererEvent, payload: SignInEvent) => listener(payload)
+    ipcRenderer.on(events.signInEvents, wrapped)
+    return () => {
+      ipcRenderer.removeListener(events.signInEvents, wrapped)
     }
   },
 }

@@ -1,14 +1,14 @@
 import { openAppServices, type AppServices } from '../core/services'
 import { MemorySecretStore } from '../core/profiles/secrets'
 import { createDialogFiles } from './dialogs'
-import { openExternalHttps } from './external'
+import { openExternalHttps, openSignInPage } from './external'
 import { userDataDir } from './paths'
 import { createSafeStorageCipher } from './secrets'
 
 /**
  * The app's services with Electron's pieces: stores in userData, secrets encrypted with
  * safeStorage (or held in memory for the session when this system cannot encrypt), native file
- * dialogs, https links in the system browser, and the embedded sandbox. Call once, after app
+ * dialogs, https links (and OAuth2 sign-in pages) in the system browser, and the embedded sandbox. Call once, after app
  * 'ready'; close() on quit.
  */
 export async function createElectronServices(): Promise<AppServices> {
@@ -18,6 +18,7 @@ export async function createElectronServices(): Promise<AppServices> {
     ...(cipher ? { cipher } : { secrets: new MemorySecretStore(status) }),
     files: createDialogFiles(),
     openExternal: openExternalHttps,
+    openSignInPage,
     onRecordError: (err) => console.error('mailprobe: a run could not be saved to History:', err),
     // The sandbox starts here (unless turned off in settings.json), its certificate in userData/sandbox-tls.
     onSandboxError: (err) => console.error('mailprobe: the sandbox profiles could not be saved:', err),

@@ -1,5 +1,6 @@
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { oauthUrlProblem } from '../../preload/contract/oauth'
 
 /*
  * Electron-free window and origin policy, so tests can check it without launching Electron.
@@ -85,6 +86,15 @@ export function isSafeExternalUrl(url: string | null | undefined): boolean {
   if (typeof url !== 'string' || url.length > MAX_EXTERNAL_URL_LENGTH) return false
   const u = parse(url)
   return !!u && u.protocol === 'https:' && !u.username && !u.password && u.hostname.length > 0
+}
+
+/**
+ * An OAuth2 sign-in page may also be a local issuer's (the sandbox's, on 127.0.0.1 over plain
+ * http): an https URL, or http on the loopback interface, without credentials — what the contract
+ * accepts as an issuer (oauthUrlProblem), within the external-link length.
+ */
+export function isSignInPageUrl(url: string | null | undefined): boolean {
+  return typeof url === 'string' && url.length <= MAX_EXTERNAL_URL_LENGTH && oauthUrlProblem(url) === null
 }
 
 /** What happens to a navigation (will-navigate, will-frame-navigate, will-redirect): only the app's own page may load. */

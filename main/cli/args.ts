@@ -20,7 +20,7 @@ export const STOP_STAGES = ['connect', 'banner', 'ehlo', 'tls', 'auth', 'mail', 
 export type SmtpCommand = 'send' | 'verify'
 export type Command = SmtpCommand | ModuleCommand
 /** Commands that live in their own module (main/cli/<name>.ts) and parse their own options. */
-export const MODULE_COMMANDS = ['probe', 'api', 'sandbox', 'compare'] as const
+export const MODULE_COMMANDS = ['probe', 'api', 'sandbox', 'compare', 'oauth'] as const
 export type ModuleCommand = (typeof MODULE_COMMANDS)[number]
 /** Where the secret comes from: a password from a variable or stdin, or an OAuth2 access token from a variable (--token-env). */
 export type SecretSource = { kind: 'env'; name: string } | { kind: 'stdin' } | { kind: 'token-env'; name: string }
@@ -59,6 +59,10 @@ export const TOKEN_IN_ARGV =
   'access tokens are never accepted on the command line (other users can read them in the process list, and they stay in shell history): ' +
   'put the token in an environment variable and name it with --token-env VAR'
 
+export const CLIENT_SECRET_IN_ARGV =
+  'client secrets and tokens are never accepted on the command line (other users can read them in the process list, and they stay in shell history): ' +
+  'put the client secret in an environment variable and name it with --client-secret-env VAR'
+
 export const PROXY_PASSWORD_IN_ARGV =
   'proxy passwords are never accepted on the command line (other users can read them in the process list, and they stay in shell history): ' +
   'put the password in an environment variable and name it with --proxy-password-env VAR, and the user name in the URL (socks5://USER@host:port)'
@@ -76,6 +80,12 @@ export interface RunRequest {
   /** Set when --user was given; the secret then comes from `secretSource`. */
   auth: { method: SmtpAuthMethod; user: string } | null
   secretSource: SecretSource | null
+  /**
+   * --oauth NAME: the saved sign-in (mailprobe oauth login) whose access token the run uses, renewed
+   * first when it is about to expire; `user` is --user, else the sign-in's account. `auth` and
+   * `secretSource` are then null.
+   */
+  oauth: { name: string; method: SmtpAuthMethod; user: string | null } | null
   /** --proxy-password-env VAR: the proxy password is read from it when the run starts. */
   proxyPasswordEnv: string | null
   /** Files the run must be able to read (--attach, --ca), checked before connecting. */
@@ -122,6 +132,7 @@ const CONNECTION_OPTIONS = {
   'password-env': { type: 'string' },
   'password-stdin': { type: 'boolean' },
   'token-env': { type: 'string' },
+  oauth: { type: 'string' },
   auth: { type: 'string' },
   'stop-after': { type: 'string' },
   ca: { type: 'string' },
@@ -152,11 +163,17 @@ const OPTIONS = { ...CONNECTION_OPTIONS, ...MESSAGE_OPTIONS }
 const TOKEN_FLAG = /^--?(token|access-token|oauth-token|oauth2-token|bearer|bearer-token)$/i
 /** Option names under which people try to pass a password or token. */
 const SECRET_FLAG = /^--?(pass|password|passwd|pwd|pw|secret|token|access-token|api-key|apikey|auth-password|auth-pass)$/i
+/** Option names under which people try to pass `mailprobe oauth` a client secret or a token (told about --client-secret-env). */
+export const CLIENT_SECRET_FLAG =
+  /^--?(client-?secret|client_secret|secret|client-?assertion|private-?key|client-?key|certificate-?key|token|access-?token|refresh-?token|id-?token|device-?code|code-?verifier|bearer)$/i
 /** Option names under which people try to pass a proxy password; refused by every command. */
 const PROXY_SECRET_FLAG = /^--?proxy-(pass|password|passwd|pwd|pw|secret|auth|credentials?|user-password|password-stdin)$/i
 
 /** What a variable named by --password-env, --key-env … must look like. */
 export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
+
+/** A sign-in's name (--oauth NAME, mailprobe oauth … --name NAME): a copy of the contract's signInNameSchema, which a unit test keeps equal. */
+export const SIGN_IN_NAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/
 
 export function parseCli(argv: readonly string[], opts: ParseOptions = {}): CliRequest {
   const [first, ...rest] = argv
@@ -164,6 +181,7 @@ export function parseCli(argv: readonly string[], opts: ParseOptions = {}): CliR
   const command = first === 'send' || first === 'verify' ? first : undefined
   const moduleCommand = MODULE_COMMANDS.find((c) => c === first)
   if (command) refuseSecretFlags(argv, { flag: TOKEN_FLAG, message: TOKEN_IN_ARGV, stdinValue: false }, command)
+  if (moduleCommand === 'oauth') refuseSecretFlags(argv, { flag: CLIENT_SECRET_FLAG, message: CLIENT_SECRET_IN_ARGV, stdinValue: false }, moduleCommand)
   refuseSecretFlags(argv, { flag: SECRET_FLAG, message: PASSWORD_IN_ARGV }, command ?? moduleCommand)
   if (command) return parseSmtpCommand(command, rest, opts)
   if (moduleCommand) return { action: 'module', command: moduleCommand, argv: rest }
@@ -188,7 +206,7 @@ function optionName(token: string): string {
 }
 
 /** An option `secrets.flag` matches (by its name: --key=value is --key), or (unless `stdinValue` is false) a value glued to --password-stdin, is refused. */
-function refuseSecretFlags(args: readonly string[], secrets: { flag: RegExp; message: string; stdinValue?: boolean }, command?: Command): void {
+export function refuseSecretFlags(args: readonly string[], secrets: { flag: RegExp; message: string; stdinValue?: boolean }, command?: Command): void {
   for (const token of args) {
     if (token === '--') break
     if (!token.startsWith('-')) continue
@@ -276,11 +294,17 @@ function parseSmtpCommand(command: SmtpCommand, args: readonly string[], opts: P
   const { network, proxyPasswordEnv } = parseNetworkFlags(v, command)
   if (network) job.network = network
 
-  // Credentials: a user name needs exactly one secret source, and a secret source needs a user.
+  // Credentials: a user name needs exactly one secret source, and a secret source needs a user;
+  // a saved sign-in (--oauth) is a source of its own, with its account as the default user.
   const envName = v['password-env']
   const fromStdin = v['password-stdin'] ?? false
   const tokenEnv = v['token-env']
+  const oauthName = v.oauth
   if (envName !== undefined && fromStdin) fail('use either --password-env or --password-stdin, not both')
+  if (oauthName !== undefined && (envName !== undefined || fromStdin || tokenEnv !== undefined))
+    fail(
+      `use either --oauth (a saved sign-in) or ${tokenEnv !== undefined ? '--token-env (an access token)' : envName !== undefined ? '--password-env (a password)' : '--password-stdin (a password)'}, not both`,
+    )
   if (tokenEnv !== undefined && (envName !== undefined || fromStdin))
     fail(`use either --token-env (an OAuth2 access token) or ${envName !== undefined ? '--password-env' : '--password-stdin'} (a password), not both`)
   if (envName !== undefined && !ENV_NAME.test(envName)) fail('--password-env takes the NAME of an environment variable (letters, digits and _), never the password itself')
@@ -288,9 +312,16 @@ function parseSmtpCommand(command: SmtpCommand, args: readonly string[], opts: P
   const secretSource: SecretSource | null =
     tokenEnv !== undefined ? { kind: 'token-env', name: tokenEnv } : envName !== undefined ? { kind: 'env', name: envName } : fromStdin ? { kind: 'stdin' } : null
   let auth: RunRequest['auth'] = null
-  if (v.user !== undefined) {
+  let oauth: RunRequest['oauth'] = null
+  if (oauthName !== undefined) {
+    if (!SIGN_IN_NAME.test(oauthName)) fail(`--oauth takes the name of a saved sign-in (see mailprobe oauth list): letters, digits, . _ @ and -, at most 64 (got ${quoteInput(oauthName)})`)
+    if (v.user !== undefined && !v.user) fail('--user is empty')
+    const method = v.auth === undefined ? 'auto' : oneOf('--auth', v.auth, AUTH_METHODS, fail)
+    if (!TOKEN_METHODS.includes(method)) fail(`--auth ${method} takes a password; a saved sign-in (--oauth) goes with --auth auto, xoauth2 or oauthbearer`)
+    oauth = { name: oauthName, method, user: v.user ?? null }
+  } else if (v.user !== undefined) {
     if (!v.user) fail('--user is empty')
-    if (!secretSource) fail('--user needs a password (--password-env VAR or --password-stdin) or an OAuth2 access token (--token-env VAR)')
+    if (!secretSource) fail('--user needs a password (--password-env VAR or --password-stdin), an OAuth2 access token (--token-env VAR) or a saved sign-in (--oauth NAME)')
     const method = v.auth === undefined ? 'auto' : oneOf('--auth', v.auth, AUTH_METHODS, fail)
     if (tokenEnv !== undefined && !TOKEN_METHODS.includes(method)) fail(`--auth ${method} takes a password; an access token (--token-env) goes with --auth auto, xoauth2 or oauthbearer`)
     auth = { method, user: v.user }
@@ -299,7 +330,7 @@ function parseSmtpCommand(command: SmtpCommand, args: readonly string[], opts: P
       `${secretSource.kind === 'env' ? '--password-env' : secretSource.kind === 'stdin' ? '--password-stdin' : '--token-env'} needs --user${secretSource.kind === 'token-env' ? ' (the mailbox the token was issued for)' : ''}`,
     )
   } else if (v.auth !== undefined) {
-    fail('--auth needs --user and a password (--password-env VAR or --password-stdin) or an access token (--token-env VAR)')
+    fail('--auth needs --user and a password (--password-env VAR or --password-stdin), an access token (--token-env VAR), or a saved sign-in (--oauth NAME)')
   }
 
   // The message: send needs a sender from MAIL on and a recipient from RCPT on; verify sends nothing.
@@ -321,7 +352,7 @@ function parseSmtpCommand(command: SmtpCommand, args: readonly string[], opts: P
     }
   }
 
-  return { action: 'run', command, json: v.json ?? false, verbosity: parseVerbosity(v, command), job, auth, secretSource, proxyPasswordEnv, files, notes }
+  return { action: 'run', command, json: v.json ?? false, verbosity: parseVerbosity(v, command), job, auth, secretSource, oauth, proxyPasswordEnv, files, notes }
 }
 
 const STAGE_ORDER: readonly SmtpStage[] = [...STOP_STAGES, 'send']

@@ -1,8 +1,9 @@
-// Runs one send/verify request: reads the secret, starts the engine (loaded only now: it pulls in
-// nodemailer and zod), streams the transcript, prints the summary or the JSON, and picks the exit status.
+// Runs one send/verify request: reads the secret (or, with --oauth, the saved sign-in's access token,
+// renewed first when needed), starts the engine (loaded only now: it pulls in nodemailer and zod),
+// streams the transcript, prints the summary or the JSON, and picks the exit status.
 import type { SmtpResult } from '../../preload/contract'
 import { internalError } from '../core/errors'
-import { smtpFailure } from '../core/smtp/result'
+import { smtpFailure, type SmtpFailureTarget } from '../core/smtp/result'
 import { withSecret, type RunRequest } from './args'
 import { requireReadable, runJob, writeNotes } from './job'
 import { formatSummary, formatVerdict } from './print'
@@ -15,6 +16,8 @@ export interface RunIO {
   env: NodeJS.ProcessEnv
   /** Where SIGINT is heard; the process in real use. */
   signals: Pick<NodeJS.Process, 'on' | 'off'>
+  /** Working directory for a relative $MAILPROBE_DATA_DIR (default process.cwd()). */
+  cwd?: string
 }
 
 /** Returns the exit status: 0 the test succeeded, 1 it ran and failed, 130 Ctrl-C cancelled it; bad usage throws UsageError (2). */
@@ -33,6 +36,11 @@ export async function runCommand(req: RunRequest, io: RunIO): Promise<number> {
     verbosity: req.verbosity,
     start: async (opts) => {
       try {
+        if (req.oauth) {
+          // Only for --oauth (bin/mailprobe.cjs runs those sends from the full bundle: the send/verify one leaves OAuth2 out).
+          const { runWithSignIn } = await import('./oauth-run')
+          return await runWithSignIn(req.oauth, input, targetOf(req), io, opts)
+        }
         const { runSmtp } = await import('../core/smtp/index')
         return await runSmtp(input, opts)
       } catch (err) {
@@ -45,8 +53,13 @@ export async function runCommand(req: RunRequest, io: RunIO): Promise<number> {
   })
 }
 
+/** Where a run that failed before its session was headed. */
+function targetOf(req: RunRequest): SmtpFailureTarget {
+  return { host: req.job.host, port: req.job.port ?? 587, security: req.job.security ?? 'auto' }
+}
+
 function internalFailure(req: RunRequest, err: unknown, secret: string | null): SmtpResult {
   const error = internalError(err)
   if (secret) error.message = error.message.split(secret).join('[redacted]')
-  return smtpFailure(error, { host: req.job.host, port: req.job.port ?? 587, security: req.job.security ?? 'auto' })
+  return smtpFailure(error, targetOf(req))
 }

@@ -1,11 +1,11 @@
 // `mailprobe sandbox`: the embedded sandbox in the foreground until interrupted. Self-contained:
 // the dispatcher calls parseSandboxArgs(argv after the command word) and runSandboxCommand(request, io).
-// Runtime imports at start-up: node:path and node:os, plus args.ts and print.ts; the sandbox itself
+// Runtime imports at start-up: node:path, plus args.ts, data-dir.ts and print.ts; the sandbox itself
 // is imported when the command runs.
-import { homedir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { resolve } from 'node:path'
 import type { InboxSummary } from '../../preload/contract'
 import { parseCommand, UsageError, type Command } from './args'
+import { defaultDataDir } from './data-dir'
 import { paint, plural, quoteInput, sanitize, SGR, useColor, type Style } from './print'
 
 // Copies of the contract's limits (importing them would load zod at start-up); a unit test keeps them equal.
@@ -119,13 +119,8 @@ export function parseSandboxArgs(argv: readonly string[]): SandboxCliRequest {
   }
 }
 
-/** Where the CLI's sandbox keeps its certificate when --data-dir is not given. */
-export function defaultDataDir(env: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform, home = homedir()): string {
-  if (env.MAILPROBE_DATA_DIR) return env.MAILPROBE_DATA_DIR
-  if (platform === 'win32') return join(env.APPDATA || join(home, 'AppData', 'Roaming'), 'mailprobe')
-  if (platform === 'darwin') return join(home, 'Library', 'Application Support', 'mailprobe')
-  return join(env.XDG_DATA_HOME || join(home, '.local', 'share'), 'mailprobe')
-}
+/** Where the CLI's sandbox keeps its certificate when --data-dir is not given (the sign-ins of `mailprobe oauth` are kept there too). */
+export { defaultDataDir }
 
 export interface SandboxIO {
   stdout: { write(text: string): unknown; isTTY?: boolean }

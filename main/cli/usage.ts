@@ -38,6 +38,8 @@ Usage:
   mailprobe api    --provider P --key-env VAR --from … --to …   send (or --verify) over a provider's HTTPS API
   mailprobe sandbox [--rtt MS] [--profiles-out FILE]         run the local sandbox SMTP + HTTPS API servers
   mailprobe compare --profiles FILE --profile A --profile B  SMTP vs API latency: N interleaved runs each
+  mailprobe oauth login|list|logout                          sign in to Microsoft 365, Google or an OAuth2 issuer
+                                                             for send and verify --oauth NAME
   mailprobe <command> --help                                 options of a command
   mailprobe -V, --version                                    the version
 
@@ -47,7 +49,7 @@ Every command that connects takes --proxy URL, --ipv4 | --ipv6 and --local-addre
 Exit status: 0 the test succeeded, 1 it ran and failed (the error code says why), 2 bad usage,
 130 interrupted (Ctrl-C cancels a run and still prints what happened; a second Ctrl-C quits at once).
 Passwords and access tokens are never taken from the command line: use --password-env VAR or
---password-stdin, and --token-env VAR for an OAuth2 access token.
+--password-stdin, and --token-env VAR for an OAuth2 access token (or --oauth NAME for a saved sign-in).
 `
 
 const CONNECTION = `Connection:
@@ -63,12 +65,16 @@ TLS (verified by default):
   --servername NAME        SNI name, and the name the certificate must match (default: --host)
   --insecure               do not verify the certificate (every result then carries a warning)
 Authentication:
-  --user U                 user name; needs a password or an access token from one of:
+  --user U                 user name; needs a password or an access token from one of these
+                           (with --oauth NAME, the sign-in's account when not given):
   --password-env VAR       read the password from environment variable VAR
   --password-stdin         read it from standard input (one trailing newline is removed)
   --token-env VAR          read an OAuth2 access token from environment variable VAR (for CI; with
                            --auth auto, XOAUTH2 or OAUTHBEARER, whichever the server offers). A token
                            that is a JWT is checked first: audience, SMTP.Send / SMTP.SendAsApp, expiry
+  --oauth NAME             use the sign-in saved by "mailprobe oauth login --name NAME": its access
+                           token, renewed first when less than 5 minutes are left (an info line in the
+                           transcript says so), for its account unless --user names the mailbox
   --auth METHOD            auto | plain | login | cram-md5 | xoauth2 | oauthbearer (default auto: the
                            best advertised)
   --show-username          show the user name in the transcript (the password never is)
@@ -111,7 +117,7 @@ ${INTERRUPT_HELP}
 Exit status: 0 the test succeeded, 1 it ran and failed, 2 bad usage, 130 interrupted (Ctrl-C).
 `
 
-const VERIFY = `Usage: mailprobe verify --host H [--user U (--password-env VAR | --password-stdin | --token-env VAR)] [options]
+const VERIFY = `Usage: mailprobe verify --host H [--user U (--password-env VAR | --password-stdin | --token-env VAR) | --oauth NAME] [options]
 
 Connects, negotiates TLS and authenticates, then QUITs: the same as
 "mailprobe send --stop-after auth". Nothing is sent; --from and --to are not needed.
@@ -121,6 +127,7 @@ ${CONNECTION}
 Examples:
   mailprobe verify --host smtp.example.com --user me@example.com --password-env SMTP_PASSWORD
   mailprobe verify --host smtp.office365.com --user me@contoso.com --token-env M365_TOKEN
+  mailprobe verify --host smtp.office365.com --oauth work
 
 ${INTERRUPT_HELP}
 Exit status: 0 the credentials work, 1 the test ran and failed, 2 bad usage, 130 interrupted (Ctrl-C).

@@ -36,6 +36,11 @@ export interface AppServices {
   files: FilesAdapter
   /** Opens an https link in the user's browser; false when refused or impossible. */
   openExternal(url: string): Promise<boolean>
+  /**
+   * Opens an OAuth2 sign-in page in the user's browser (https, or a loopback issuer such as the
+   * sandbox's); null when this host has no shell (the browser build: the page opens it itself).
+   */
+  openSignInPage: ((url: string) => Promise<boolean>) | null
   /** Starts runs as jobs and records them in History. */
   runner: Runner
   /** settings.json: the sandbox setting and which profiles are the sandbox's. */
@@ -59,6 +64,8 @@ export interface OpenServicesOptions {
   secrets?: SecretStore
   files?: FilesAdapter
   openExternal?: (url: string) => Promise<boolean>
+  /** How the system browser is given a sign-in page (Electron's shell); without it the renderer opens the page. */
+  openSignInPage?: (url: string) => Promise<boolean>
   engines?: Engines
   historyLimit?: number
   now?: () => Date
@@ -103,6 +110,7 @@ export async function openAppServices(opts: OpenServicesOptions): Promise<AppSer
     presets: listPresets(),
     files: opts.files ?? noFiles,
     openExternal: opts.openExternal ?? (async () => false),
+    openSignInPage: opts.openSignInPage ?? null,
     runner,
     settings,
     sandbox,

@@ -16,7 +16,8 @@ export const SETTINGS_VERSION = 1
 
 const profileId = z.string().min(1).max(64)
 
-export const sandboxProfileIdsSchema = z.object({ starttls: profileId.optional(), tls: profileId.optional(), api: profileId.optional() }).strict().default({})
+export const SANDBOX_PROFILE_ROLES = ['starttls', 'tls', 'api', 'oauth'] as const
+export const sandboxProfileIdsSchema = z.object({ starttls: profileId.optional(), tls: profileId.optional(), api: profileId.optional(), oauth: profileId.optional() }).strict().default({})
 
 export const appSettingsSchema = z
   .object({
@@ -25,6 +26,8 @@ export const appSettingsSchema = z
       .object({
         /** The ready-made profiles were made once: one the user deletes stays deleted (until restored). */
         seeded: z.boolean().default(false),
+        /** Which of them were made (absent in files from before "Sandbox — OAuth2": the first three), so a newer one is still made once. */
+        seededRoles: z.array(z.enum(SANDBOX_PROFILE_ROLES)).optional(),
         ids: sandboxProfileIdsSchema,
       })
       .strict()
@@ -32,7 +35,7 @@ export const appSettingsSchema = z
   })
   .strict()
 export type AppSettings = z.infer<typeof appSettingsSchema>
-export type SandboxProfileRole = 'starttls' | 'tls' | 'api'
+export type SandboxProfileRole = (typeof SANDBOX_PROFILE_ROLES)[number]
 
 export function defaultSettings(): AppSettings {
   return appSettingsSchema.parse({})

@@ -16,6 +16,7 @@ import {
 import { internalError } from '../core/errors'
 import { JobManager } from '../core/jobs/job-manager'
 import { OperationError } from '../core/operation-error'
+import { signOutProfile, startProfileSignIn } from '../core/runs/sign-in'
 import { SANDBOX_PRESET } from '../core/sandbox/profiles'
 import type { AppServices } from '../core/services'
 import type { EventSink } from '../core/transcript/event-sink'
@@ -50,9 +51,10 @@ const MAX_IMPORT_BYTES = 5_000_000
 /**
  * The handlers for one caller: `jobs` is that caller's job manager (its events go to its sink);
  * `services` are shared by every caller. Files picked for import are remembered per caller, and
- * importProfiles reads only those (the renderer cannot make main read an arbitrary path).
+ * importProfiles reads only those (the renderer cannot make main read an arbitrary path). `push`
+ * takes the caller's sign-in progress (a caller without it hears nothing of its sign-ins).
  */
-export function createHandlers(jobs: JobManager, services: AppServices): Handlers {
+export function createHandlers(jobs: JobManager, services: AppServices, push: Push = () => {}): Handlers {
   const { profiles, history, runner, sandbox } = services
   const pickedForImport = new Set<string>()
 
@@ -63,6 +65,12 @@ export function createHandlers(jobs: JobManager, services: AppServices): Handler
     runProfile: (input) => runner.profile(jobs, input),
     runCompare: (input) => runner.compare(jobs, input),
     cancelJob: ({ jobId }) => ({ cancelled: jobs.cancel(jobId) }),
+
+    oauthSignIn: ({ profileId }) => startProfileSignIn(jobs, { profiles, openSignInPage: services.openSignInPage }, profileId, (event) => push(events.signInEvents, event)),
+    oauthSignOut: async ({ profileId }) => {
+      const signedOut = await signOutProfile(profiles, profileId)
+      return { signedOut, profile: profiles.get(profileId)! }
+    },
 
     listProfiles: () => ({ profiles: profiles.list(), keyring: services.secrets.status(), issues: services.issues() }),
     saveProfile: (input) => profiles.save(input),
@@ -163,7 +171,7 @@ export type Push = (channel: PushChannel, payload: unknown) => void
  */
 export function createClient(sink: EventSink, services: AppServices, push?: Push): Client {
   const jobs = new JobManager(sink)
-  const handlers = createHandlers(jobs, services)
+  const handlers = createHandlers(jobs, services, push)
   const unsubscribe = push ? services.sandbox.subscribe((event: SandboxEvent) => push(events.sandboxEvents, event)) : () => {}
   return {
     dispatch: (name, payload) => dispatch(handlers, name, payload),

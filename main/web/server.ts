@@ -13,7 +13,7 @@ import type { EventSink } from '../core/transcript/event-sink'
  * The browser host behind `npm run web`: the built renderer and a WebSocket bridge on one
  * loopback origin, so the renderer's own CSP (`connect-src 'self'`) admits the socket. The bridge
  * runs the same dispatch table as Electron's IPC; each socket is one client with its own jobs.
- * Pushes: {event: 'job:events', batch} for job events, {event: 'sandbox:events', payload} for the sandbox's.
+ * Pushes: {event: 'job:events', batch} for job events, {event: 'sandbox:events' | 'oauth:events', payload} for the sandbox's and a sign-in's.
  *
  * Access needs the random token printed with the URL: in the query (`?token=`), or in the
  * HttpOnly, SameSite=Strict cookie set from it. Requests must name a loopback host (no DNS

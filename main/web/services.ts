@@ -44,7 +44,8 @@ export function openWebServices(dataDir: string): Promise<AppServices> {
     dataDir,
     secrets: new MemorySecretStore(WEB_KEYRING_STATUS),
     files: browserFiles,
-    // The page opens links itself (a new tab); main opens nothing on a browser's behalf.
+    // The page opens links itself (a new tab); main opens nothing on a browser's behalf. Without
+    // openSignInPage, an OAuth2 sign-in sends its page's address to the page, which opens it in a new tab.
     openExternal: async () => false,
     onRecordError: (err) => process.stderr.write(`mailprobe web: a run could not be saved to History: ${err instanceof Error ? err.message : String(err)}\n`),
     onSandboxError: (err) => process.stderr.write(`mailprobe web: the sandbox profiles could not be saved: ${err instanceof Error ? err.message : String(err)}\n`),

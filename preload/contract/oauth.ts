@@ -1,4 +1,5 @@
 import * as z from 'zod'
+import type { ErrorCode } from './errors'
 
 /*
  * OAuth2 sign-ins (Microsoft 365, Google, any OAuth2/OpenID Connect issuer), as far as they may
@@ -60,6 +61,19 @@ export const scopeSchema = z
   .min(1, 'a scope is empty')
   .max(512, 'a scope is longer than 512 characters')
   .regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, 'a scope may not contain spaces, quotes or backslashes (give each scope on its own)')
+
+/** Delegated Microsoft sign-ins: SMTP AUTH needs SMTP.Send, and offline_access brings a refresh token. */
+export const MICROSOFT_DELEGATED_SCOPES = ['https://outlook.office.com/SMTP.Send', 'offline_access', 'openid', 'email'] as const
+/** App-only Microsoft tokens (client credentials): the application permission SMTP.SendAsApp comes through `.default`. */
+export const MICROSOFT_APP_SCOPES = ['https://outlook.office365.com/.default'] as const
+export const GOOGLE_SCOPES = ['https://mail.google.com/', 'openid', 'email'] as const
+
+/** The scopes a flow asks for when the config names none (a generic issuer has none: its scopes must be given). */
+export function defaultScopes(provider: OAuthProvider, flow: OAuthFlow): string[] {
+  if (provider === 'microsoft') return flow === 'client-credentials' ? [...MICROSOFT_APP_SCOPES] : [...MICROSOFT_DELEGATED_SCOPES]
+  if (provider === 'google') return [...GOOGLE_SCOPES]
+  return []
+}
 
 export const clientIdSchema = z
   .string()
@@ -140,3 +154,44 @@ export const SignInSummarySchema = z
   })
   .strict()
 export type SignInSummary = z.infer<typeof SignInSummarySchema>
+
+/**
+ * What a profile preset knows of its OAuth2 sign-in: the provider (and Microsoft's tenant), the
+ * usual flow and the scopes SMTP needs. The client id is the user's own app registration.
+ */
+export const oauthPresetSchema = z
+  .object({
+    provider: OAuthProviderSchema,
+    tenant: tenantSchema.optional(),
+    flow: OAuthFlowSchema,
+    scopes: z.array(scopeSchema).max(32).optional(),
+  })
+  .strict()
+export type OAuthPreset = z.infer<typeof oauthPresetSchema>
+
+/** A device code as the interface shows it (the user code is meant to be read out; the device code itself never leaves main). */
+export interface DeviceCodePrompt {
+  userCode: string
+  verificationUri: string
+  /** The address with the code in it, when the server gives one. */
+  verificationUriComplete: string | null
+  /** When the code stops working (ISO 8601). */
+  expiresAt: string
+  intervalSeconds: number
+}
+
+/**
+ * A profile's sign-in as it runs (main → renderer, `events.signInEvents`), under the jobId that
+ * oauthSignIn answered (cancelJob stops it):
+ *  - line: an info line (already redacted; never a token, verifier or device code);
+ *  - device: the code to enter and where, with its expiry (device flow);
+ *  - browser: the sign-in page's address; `opened` when main opened it in the system browser,
+ *    else the page opens it itself (the browser build has no shell) or offers it to copy;
+ *  - done: how it ended, with what may be shown of the new sign-in.
+ */
+export type SignInEvent =
+  | { type: 'line'; jobId: string; profileId: string; t: number; text: string }
+  | { type: 'device'; jobId: string; profileId: string; code: DeviceCodePrompt }
+  | { type: 'browser'; jobId: string; profileId: string; url: string; opened: boolean }
+  | { type: 'done'; jobId: string; profileId: string; ok: true; signIn: SignInSummary }
+  | { type: 'done'; jobId: string; profileId: string; ok: false; error: { code: ErrorCode; message: string } }

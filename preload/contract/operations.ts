@@ -4,6 +4,7 @@ import { apiJobSchema } from './http'
 import { operationFailure, type OperationFailure } from './errors'
 import { historyQuerySchema, runProfileSchema, type HistorySummary } from './history'
 import { labOperations, type CompareResult } from './lab'
+import type { SignInEvent } from './oauth'
 import { probeJobSchema, type ProbeResult } from './probe'
 import { saveProfileSchema, type Preset, type Profile, type ProfilesState } from './profiles'
 import { sandboxEvents, sandboxOperations, type SandboxEvent, type SandboxOperationOutputs } from './sandbox'
@@ -25,6 +26,10 @@ export const operations = {
   runProbe: { channel: 'probe:run', input: probeJobSchema },
   runProfile: { channel: 'profile:run', input: runProfileSchema },
   cancelJob: { channel: 'job:cancel', input: z.object({ jobId: id }).strict() },
+
+  // OAuth2 profiles: sign in is a task like a job (an id at once, progress on `events.signInEvents`, cancelJob stops it); sign out forgets the tokens.
+  oauthSignIn: { channel: 'oauth:sign-in', input: z.object({ profileId: id }).strict() },
+  oauthSignOut: { channel: 'oauth:sign-out', input: z.object({ profileId: id }).strict() },
 
   // Profiles (secrets go in, never out).
   listProfiles: { channel: 'profiles:list', input: noInput },
@@ -111,6 +116,9 @@ export interface OperationOutputs extends SandboxOperationOutputs {
   runProbe: { jobId: string }
   runProfile: { jobId: string }
   cancelJob: { cancelled: boolean }
+  oauthSignIn: { jobId: string }
+  /** `signedOut`: there were tokens to forget; `profile`: the profile as it is now (not signed in). */
+  oauthSignOut: { signedOut: boolean; profile: Profile }
   listProfiles: ProfilesState
   saveProfile: Profile
   deleteProfile: { deleted: boolean }
@@ -130,6 +138,8 @@ export interface OperationOutputs extends SandboxOperationOutputs {
 /** Main → renderer push channels. Job events travel in batches (about every 50 ms). */
 export const events = {
   jobEvents: 'job:events',
+  /** A profile's OAuth2 sign-in: its lines, the device code or the page to open, and how it ended (SignInEvent, one at a time). */
+  signInEvents: 'oauth:events',
   /** The sandbox: a message arrived in its Inbox, or it started / stopped (SandboxEvent, one at a time). */
   ...sandboxEvents,
 } as const
@@ -146,6 +156,8 @@ export type MailprobeApi = {
   onJobEvents(listener: (batch: JobEventBatch) => void): () => void
   /** Subscribe to sandbox events (new Inbox messages, status changes); returns the unsubscribe function. */
   onSandboxEvents(listener: (event: SandboxEvent) => void): () => void
+  /** Subscribe to OAuth2 sign-in events (this window's sign-ins only); returns the unsubscribe function. */
+  onSignInEvents(listener: (event: SignInEvent) => void): () => void
 }
 
 /** The push channels' names, for the hosts that forward them (register.ts, the web bridge). */

@@ -2,6 +2,7 @@ import * as z from 'zod'
 import { addressSchema, hostSchema, portSchema, singleLineSchema, timeoutSchema, tlsOptionsSchema } from './fields'
 import { API_PROVIDERS } from './http'
 import { networkSchema, proxySchema } from './network'
+import { oauthConfigSchema, oauthPresetSchema, SignInSummarySchema, type OAuthConfig } from './oauth'
 import { parseProxyUrl } from './proxy-url'
 import { SMTP_AUTH_METHODS, SMTP_SECURITY } from './smtp'
 
@@ -40,9 +41,16 @@ export const smtpProfileFieldsSchema = z
     host: hostSchema,
     port: portSchema,
     security: z.enum(SMTP_SECURITY),
-    /** 'none' = no AUTH; otherwise the mechanism (or auto). */
+    /** 'none' = no AUTH; otherwise the mechanism (or auto). With `oauth`: auto, xoauth2 or oauthbearer. */
     authMethod: z.enum(['none', ...SMTP_AUTH_METHODS]).default('auto'),
+    /** The SMTP user; with `oauth` it may be left out (the signed-in account is used). */
     username: singleLineSchema('username', 1024).optional(),
+    /**
+     * OAuth2: the token comes from a sign-in (main/core/oauth) instead of a saved secret. The
+     * profile's saved secret, if any, is then the app's client secret (client credentials, or a
+     * client that must present one); the sign-in itself is kept in the secret store.
+     */
+    oauth: oauthConfigSchema.optional(),
     ehloName: hostSchema.optional(),
     tls: profileTlsSchema.default({ insecure: false }),
     timeoutMs: timeoutSchema.optional(),
@@ -91,7 +99,11 @@ export const proxyPasswordInputSchema = proxySchema.shape.password.unwrap()
 /** `hasSecret`: a login secret (password, token, key) is saved; `hasProxySecret`: a proxy password is saved. Neither is ever sent out. */
 const meta = { id: idSchema, createdAt: z.string(), updatedAt: z.string(), hasSecret: z.boolean(), hasProxySecret: z.boolean() }
 
-export const SmtpProfileSchema = smtpProfileFieldsSchema.extend(meta)
+/**
+ * An OAuth2 profile (one with `oauth`) also says what may be shown of its sign-in: who signed in,
+ * the scopes granted and when the token expires (null: not signed in). Never a token.
+ */
+export const SmtpProfileSchema = smtpProfileFieldsSchema.extend({ ...meta, signIn: SignInSummarySchema.nullable().optional() })
 export const ApiProfileSchema = apiProfileFieldsSchema.extend(meta)
 export const ProfileSchema = z.discriminatedUnion('kind', [SmtpProfileSchema, ApiProfileSchema])
 export type SmtpProfile = z.infer<typeof SmtpProfileSchema>
@@ -103,7 +115,20 @@ export type ProfileFields = z.output<typeof smtpProfileFieldsSchema> | z.output<
 /** The settings of a profile without its id, times and secret flags (to save it again, or to export it). */
 export function profileFieldsOf(p: Profile): ProfileFields {
   const { id: _i, createdAt: _c, updatedAt: _u, hasSecret: _s, hasProxySecret: _p, ...fields } = p
+  if (fields.kind === 'smtp') delete (fields as { signIn?: unknown }).signIn
   return fields
+}
+
+/** The SASL mechanisms that carry a signed-in profile's token. */
+export const OAUTH_PROFILE_AUTH_METHODS = ['auto', 'xoauth2', 'oauthbearer'] as const
+
+/** Why these SMTP settings cannot use an OAuth2 sign-in, or null. */
+export function oauthProfileProblem(p: { authMethod?: string; oauth?: OAuthConfig }): string | null {
+  if (!p.oauth) return null
+  const method = p.authMethod ?? 'auto'
+  if (!(OAUTH_PROFILE_AUTH_METHODS as readonly string[]).includes(method))
+    return `an OAuth2 sign-in gives an access token, which goes with AUTH XOAUTH2, OAUTHBEARER or auto, not ${method === 'none' ? 'no AUTH' : method.toUpperCase()}`
+  return null
 }
 
 /** Why a proxy password cannot be saved with these settings, or null (it goes with a proxy URL that names the user). */
@@ -127,6 +152,10 @@ export const saveProfileSchema = z
   })
   .strict()
   .superRefine((input, ctx) => {
+    if (input.profile.kind === 'smtp') {
+      const problem = oauthProfileProblem(input.profile)
+      if (problem) ctx.addIssue({ code: 'custom', path: ['profile', 'authMethod'], message: problem })
+    }
     if (typeof input.proxyPassword !== 'string') return
     const problem = proxyPasswordProblem(input.profile.network)
     if (problem) ctx.addIssue({ code: 'custom', path: ['proxyPassword'], message: problem })
@@ -183,5 +212,7 @@ export const PresetSchema = z.object({
   group: z.string(),
   note: z.string().optional(),
   profile: z.discriminatedUnion('kind', [smtpProfileFieldsSchema, apiProfileFieldsSchema]),
+  /** An OAuth2 preset's sign-in, without the client id (the user's own). */
+  oauth: oauthPresetSchema.optional(),
 })
 export type Preset = z.infer<typeof PresetSchema>

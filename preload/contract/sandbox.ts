@@ -52,6 +52,12 @@ export const SandboxInfoSchema = z.object({
   password: z.string(),
   /** Mailgun-style sending domain the API accepts (any other domain works too). */
   domain: z.string(),
+  /**
+   * Its OAuth2 / OpenID Connect issuer (plain http on 127.0.0.1): the one client it knows (public,
+   * PKCE), the account it signs in without a password, and the scopes its SMTP logins want. The
+   * STARTTLS and implicit-TLS ports take its tokens with XOAUTH2 and OAUTHBEARER.
+   */
+  oauth: z.object({ issuer: z.string(), clientId: z.string(), account: z.string(), scopes: z.array(z.string()) }),
   /** The sandbox CA certificate (PEM) and the file it is kept in; the sandbox profiles trust it. */
   caPem: z.string(),
   caFile: z.string().nullable(),
@@ -134,8 +140,8 @@ export const AppSandboxStatusSchema = z.object({
   rttMs: z.number(),
   thinkMs: z.number(),
   inbox: z.object({ kept: z.number().int(), received: z.number().int() }),
-  /** Ids of the ready-made sandbox profiles present in the profile store, by role. */
-  profiles: z.object({ starttls: z.string().nullable(), tls: z.string().nullable(), api: z.string().nullable() }),
+  /** Ids of the ready-made sandbox profiles present in the profile store, by role ("Sandbox — OAuth2" is `oauth`). */
+  profiles: z.object({ starttls: z.string().nullable(), tls: z.string().nullable(), api: z.string().nullable(), oauth: z.string().nullable() }),
 })
 export type AppSandboxStatus = z.infer<typeof AppSandboxStatusSchema>
 

@@ -1,6 +1,6 @@
 /**
  * Issue 6's acceptance, in Chromium against `npm run web`'s host with an EMPTY data folder: the
- * embedded sandbox starts with the host and its three ready-made profiles are there; a send through
+ * embedded sandbox starts with the host and its four ready-made profiles are there; a send through
  * one of them lands in the sandbox's Inbox (reached from the verdict's link and from the tab); a
  * five-run comparison of SMTP STARTTLS against the HTTPS API shows the table with a winner, the
  * stacked phase chart and the distribution strip, and is saved in History.
@@ -11,7 +11,7 @@
 import { rmSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, WebSocket as PwWebSocket } from 'playwright-core'
-import { SANDBOX_APP_PROFILE_NAMES } from '../../main/core/sandbox/profiles'
+import { SANDBOX_APP_PROFILE_NAMES, SANDBOX_OAUTH_PROFILE_NAME } from '../../main/core/sandbox/profiles'
 import { launchChromium, openApp, shoot, startWebHost, type WebHost } from './harness'
 import { byTestId, MailprobePage } from './pages'
 
@@ -31,7 +31,7 @@ describe('the embedded sandbox, its Inbox and the latency lab', () => {
     await host?.stop()
   })
 
-  it('a fresh data folder opens with the sandbox on and its three profiles; a send lands in the Inbox; a five-run comparison shows chart, table and winner', async () => {
+  it('a fresh data folder opens with the sandbox on and its four profiles; a send lands in the Inbox; a five-run comparison shows chart, table and winner', async () => {
     const { page, context, problems } = await openApp(browser, host)
     const frames: string[] = []
     page.on('websocket', (ws: PwWebSocket) => ws.on('framereceived', (f) => frames.push(String(f.payload))))
@@ -40,8 +40,8 @@ describe('the embedded sandbox, its Inbox and the latency lab', () => {
     const app = new MailprobePage(page)
 
     // ── first start: the sandbox runs, and its profiles are the only ones ─────────
-    await expect.poll(() => app.profileItems.count()).toBe(3)
-    for (const name of [STARTTLS, TLS, API]) await app.profile(name).waitFor()
+    await expect.poll(() => app.profileItems.count()).toBe(4)
+    for (const name of [STARTTLS, TLS, API, SANDBOX_OAUTH_PROFILE_NAME]) await app.profile(name).waitFor()
     await expect.poll(() => app.sandboxPill.getAttribute('data-state')).toBe('on')
     expect(host.stdout()).toMatch(/Sandbox: SMTP STARTTLS \d+/)
     await app.sandboxPill.click()
@@ -204,19 +204,19 @@ describe('the embedded sandbox, its Inbox and the latency lab', () => {
       expect(problems()).toEqual([])
       expect(await own.stop({ keepData: true })).toBe(0)
 
-      // Same data folder: still off, still three sandbox profiles (not six); turning it on refreshes them.
+      // Same data folder: still off, still four sandbox profiles (not eight); turning it on refreshes them.
       const again = await startWebHost({ dataDir: own.dataDir })
       try {
         const b = await openApp(browser, again)
         const appB = new MailprobePage(b.page)
         await appB.profile(STARTTLS).waitFor()
         await expect.poll(() => appB.sandboxPill.getAttribute('data-state')).toBe('off')
-        expect(await appB.profileItems.count()).toBe(3)
+        expect(await appB.profileItems.count()).toBe(4)
         await appB.sandboxPill.click()
         await appB.id('sandbox-toggle').click()
         await expect.poll(() => appB.sandboxPill.getAttribute('data-state')).toBe('on')
         await b.page.keyboard.press('Escape')
-        expect(await appB.profileItems.count()).toBe(3)
+        expect(await appB.profileItems.count()).toBe(4)
         // The refreshed profile works against the new ports at once.
         await appB.tab('compose')
         await appB.selectProfile(TLS)

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os'
 import { basename, dirname, join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser } from 'playwright-core'
-import { SANDBOX_APP_PROFILE_NAMES } from '../../main/core/sandbox/profiles'
+import { SANDBOX_APP_PROFILE_NAMES, SANDBOX_OAUTH_PROFILE_NAME } from '../../main/core/sandbox/profiles'
 import { launchChromium, openApp, shoot, startWebHost, type WebHost } from './harness'
 import { byTestId, MailprobePage } from './pages'
 
@@ -117,8 +117,8 @@ describe('storage: damaged files at start', () => {
 
     // ── it starts, and is usable: the sidebar with the sandbox's profiles (made again: settings were lost) ──
     await app.keyringStatus.waitFor()
-    for (const name of Object.values(SANDBOX_APP_PROFILE_NAMES)) await app.profile(name).waitFor()
-    expect(await app.profileItems.count()).toBe(3)
+    for (const name of [...Object.values(SANDBOX_APP_PROFILE_NAMES), SANDBOX_OAUTH_PROFILE_NAME]) await app.profile(name).waitFor()
+    expect(await app.profileItems.count()).toBe(4)
 
     // ── one notice per damaged file: the file, why, what it was kept as and where, what Mailprobe did ──
     const notices = app.id('storage-issue')
@@ -167,7 +167,7 @@ describe('storage: damaged files at start', () => {
     await page.reload()
     await app.profile('After recovery').waitFor()
     await app.profile(SANDBOX_APP_PROFILE_NAMES.api).waitFor()
-    expect(await app.profileItems.count()).toBe(4)
+    expect(await app.profileItems.count()).toBe(5)
     await app.tab('history')
     await expect.poll(() => app.historyItems.count()).toBe(2)
     expect(await notices.count()).toBe(0)
@@ -190,7 +190,7 @@ describe('storage: damaged files at start', () => {
     const { page, context, problems } = await openApp(browser, host)
     const app = new MailprobePage(page)
     await app.profile('After recovery').waitFor()
-    expect(await app.profileItems.count()).toBe(4)
+    expect(await app.profileItems.count()).toBe(5)
     await app.tab('history')
     await expect.poll(() => app.historyItems.count()).toBe(2)
     expect(await app.id('storage-issue').count()).toBe(0)

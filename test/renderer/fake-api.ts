@@ -14,6 +14,8 @@ import type {
   Preset,
   Profile,
   SandboxEvent,
+  SignInEvent,
+  SignInSummary,
   StorageIssue,
 } from '@contract'
 
@@ -63,6 +65,42 @@ export function apiProfile(over: Partial<Extract<Profile, { kind: 'api' }>> = {}
   }
 }
 
+/** An OAuth2 profile (Microsoft 365 by default), not signed in unless `signIn` is given. */
+export function oauthProfile(over: Partial<Extract<Profile, { kind: 'smtp' }>> = {}): Profile {
+  return smtpProfile({
+    id: 'p-oauth',
+    name: 'Contoso M365',
+    host: 'smtp.office365.com',
+    port: 587,
+    authMethod: 'xoauth2',
+    username: undefined,
+    hasSecret: false,
+    preset: 'm365-xoauth2',
+    oauth: { provider: 'microsoft', tenant: 'organizations', clientId: '11111111-2222-3333-4444-555555555555', flow: 'device' },
+    signIn: null,
+    ...over,
+  })
+}
+
+/** What main shows of a finished sign-in. */
+export function signInSummary(over: Partial<SignInSummary> = {}): SignInSummary {
+  return {
+    name: 'p-oauth',
+    provider: 'microsoft',
+    flow: 'device',
+    tenant: 'organizations',
+    issuer: 'https://login.microsoftonline.com/organizations/v2.0',
+    clientId: '11111111-2222-3333-4444-555555555555',
+    account: 'adele@contoso.example',
+    scopes: ['https://outlook.office.com/SMTP.Send', 'offline_access', 'openid', 'email'],
+    expiresAt: new Date(Date.now() + 3600_000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    signedInAt: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    refreshedAt: null,
+    renewable: true,
+    ...over,
+  }
+}
+
 export function summary(over: Partial<HistorySummary> = {}): HistorySummary {
   return {
     id: 'h1',
@@ -95,6 +133,7 @@ export function sandboxStatus(over: Partial<AppSandboxStatus> = {}): AppSandboxS
       api: { url: 'https://127.0.0.1:40443' },
       user: 'sandbox-user',
       domain: 'sandbox.mailprobe.test',
+      oauth: { issuer: 'http://127.0.0.1:40080', clientId: 'mailprobe-sandbox', account: 'sandbox-user@sandbox.mailprobe.test', scopes: ['openid', 'email', 'offline_access', 'smtp.send'] },
       caFile: '/data/sandbox-tls/ca.pem',
       rttMs: 0,
       thinkMs: 0,
@@ -102,7 +141,7 @@ export function sandboxStatus(over: Partial<AppSandboxStatus> = {}): AppSandboxS
     rttMs: 0,
     thinkMs: 0,
     inbox: { kept: 0, received: 0 },
-    profiles: { starttls: 'sb-starttls', tls: 'sb-tls', api: 'sb-api' },
+    profiles: { starttls: 'sb-starttls', tls: 'sb-tls', api: 'sb-api', oauth: null },
     ...over,
   }
 }
@@ -143,7 +182,8 @@ export function createFakeApi(
 ) {
   const listeners = new Set<(batch: JobEventBatch) => void>()
   const sandboxListeners = new Set<(event: SandboxEvent) => void>()
-  let sandbox: AppSandboxStatus = seed.sandbox ?? sandboxStatus({ profiles: { starttls: null, tls: null, api: null } })
+  const signInListeners = new Set<(event: SignInEvent) => void>()
+  let sandbox: AppSandboxStatus = seed.sandbox ?? sandboxStatus({ profiles: { starttls: null, tls: null, api: null, oauth: null } })
   let inbox: InboxMessage[] = [...(seed.inbox ?? [])]
   let next = 1
   let profiles: Profile[] = [...(seed.profiles ?? [])]
@@ -164,6 +204,21 @@ export function createFakeApi(
   const runProbe = vi.fn(async (_input: In<'runProbe'>): Out<'runProbe'> => job())
   const runProfile = vi.fn(async (input: In<'runProfile'>): Out<'runProfile'> => (profiles.some((p) => p.id === input.profileId) ? job() : operationFailure('NOT_FOUND', 'no such profile')))
   const cancelJob = vi.fn(async (_input: In<'cancelJob'>): Out<'cancelJob'> => ok({ cancelled: true }))
+  // Sign-ins answer with an id; the test pushes their events with pushSignIn() (and main's store of sign-ins is the profile's `signIn`).
+  const oauthSignIn = vi.fn(async (input: In<'oauthSignIn'>): Out<'oauthSignIn'> => {
+    const p = profiles.find((x) => x.id === input.profileId)
+    if (!p) return operationFailure('NOT_FOUND', 'no such profile')
+    if (p.kind !== 'smtp' || !p.oauth) return operationFailure('INVALID_INPUT', `"${p.name}" does not use OAuth2.`)
+    return job()
+  })
+  const oauthSignOut = vi.fn(async ({ profileId }: In<'oauthSignOut'>): Out<'oauthSignOut'> => {
+    const p = profiles.find((x) => x.id === profileId)
+    if (!p) return operationFailure('NOT_FOUND', 'no such profile')
+    const signedOut = p.kind === 'smtp' && !!p.signIn
+    const now = p.kind === 'smtp' && p.oauth ? ({ ...p, signIn: null } as Profile) : p
+    profiles = profiles.map((x) => (x.id === profileId ? now : x))
+    return ok({ signedOut, profile: structuredClone(now) })
+  })
 
   const listProfiles = vi.fn(async (_input: In<'listProfiles'>): Out<'listProfiles'> => ok({ profiles: structuredClone(profiles), keyring, issues }))
   const saveProfile = vi.fn(async (input: In<'saveProfile'>): Out<'saveProfile'> => {
@@ -275,6 +330,8 @@ export function createFakeApi(
     runProbe,
     runProfile,
     cancelJob,
+    oauthSignIn,
+    oauthSignOut,
     listProfiles,
     saveProfile,
     deleteProfile,
@@ -305,14 +362,19 @@ export function createFakeApi(
       sandboxListeners.add(listener)
       return () => sandboxListeners.delete(listener)
     },
+    onSignInEvents(listener) {
+      signInListeners.add(listener)
+      return () => signInListeners.delete(listener)
+    },
   }
   return {
     api,
     ...{ runSmtp, runApi, runProbe, runProfile, cancelJob, listProfiles, saveProfile, deleteProfile, duplicateProfile, listPresets },
     ...{ exportProfiles, importProfiles, listHistory, getHistoryEntry, deleteHistory, exportTranscript, pickFiles, saveFile, openExternal },
-    ...{ getSandboxStatus, setSandboxLatency, setSandboxEnabled, restoreSandboxProfiles, listInbox, getInboxMessage, clearInbox, runCompare },
+    ...{ getSandboxStatus, setSandboxLatency, setSandboxEnabled, restoreSandboxProfiles, listInbox, getInboxMessage, clearInbox, runCompare, oauthSignIn, oauthSignOut },
     listeners,
     sandboxListeners,
+    signInListeners,
     secrets,
     get profiles() {
       return profiles
@@ -327,6 +389,11 @@ export function createFakeApi(
     receive(message: InboxMessage): void {
       inbox = [...inbox, message]
       for (const l of sandboxListeners) l({ type: 'inbox', message: summaryOf(message) })
+    },
+    /** Main pushes a sign-in event; a successful `done` also signs the profile in, as main's store would. */
+    pushSignIn(event: SignInEvent): void {
+      if (event.type === 'done' && event.ok) profiles = profiles.map((p) => (p.id === event.profileId ? ({ ...p, signIn: event.signIn } as Profile) : p))
+      for (const l of signInListeners) l(event)
     },
     /** Main pushes a sandbox event. */
     pushSandbox(event: SandboxEvent): void {

@@ -39,6 +39,21 @@ export class JobManager {
     return { jobId }
   }
 
+  /**
+   * Runs a task that reports through a channel of its own (a profile's OAuth2 sign-in pushes its
+   * progress): it gets an id and a signal like a job, so cancel() and cancelAll() stop it too.
+   * `run` must not reject; if it does anyway, the rejection is dropped here.
+   */
+  startTask(run: (ctx: { jobId: string; signal: AbortSignal }) => Promise<void>): { jobId: string } {
+    const jobId = randomUUID()
+    const controller = new AbortController()
+    this.running.set(jobId, controller)
+    run({ jobId, signal: controller.signal })
+      .catch(() => {})
+      .finally(() => this.running.delete(jobId))
+    return { jobId }
+  }
+
   cancel(jobId: string): boolean {
     const c = this.running.get(jobId)
     if (!c) return false

@@ -1,4 +1,4 @@
-import type { OAuthConfig, OAuthEndpoints, OAuthFlow, OAuthProvider } from '../../../preload/contract'
+import { defaultScopes, type OAuthConfig, type OAuthEndpoints, type OAuthFlow, type OAuthProvider } from '../../../preload/contract'
 import { EngineError } from '../errors'
 
 /*
@@ -9,13 +9,10 @@ import { EngineError } from '../errors'
 
 export const MICROSOFT_LOGIN = 'https://login.microsoftonline.com'
 export const MICROSOFT_DEFAULT_TENANT = 'organizations'
-/** Delegated: a person signs in; SMTP AUTH needs SMTP.Send, and offline_access brings a refresh token. */
-export const MICROSOFT_DELEGATED_SCOPES = ['https://outlook.office.com/SMTP.Send', 'offline_access', 'openid', 'email'] as const
-/** App-only (client credentials): the application permission SMTP.SendAsApp is granted through `.default`. */
-export const MICROSOFT_APP_SCOPES = ['https://outlook.office365.com/.default'] as const
+// The scopes submission needs are the contract's (the profile editor shows them as the defaults).
+export { MICROSOFT_DELEGATED_SCOPES, MICROSOFT_APP_SCOPES, GOOGLE_SCOPES, defaultScopes } from '../../../preload/contract'
 
 export const GOOGLE_ISSUER = 'https://accounts.google.com'
-export const GOOGLE_SCOPES = ['https://mail.google.com/', 'openid', 'email'] as const
 
 /** Tenants that name no single organisation: fine for people signing in, not for an app acting alone. */
 const SHARED_TENANTS = new Set(['organizations', 'common', 'consumers'])
@@ -49,13 +46,6 @@ export interface PlanOptions {
 
 function invalid(message: string): never {
   throw new EngineError({ code: 'INVALID_INPUT', message })
-}
-
-/** The scopes a flow asks for when the config names none. */
-export function defaultScopes(provider: OAuthProvider, flow: OAuthFlow): string[] {
-  if (provider === 'microsoft') return flow === 'client-credentials' ? [...MICROSOFT_APP_SCOPES] : [...MICROSOFT_DELEGATED_SCOPES]
-  if (provider === 'google') return [...GOOGLE_SCOPES]
-  return []
 }
 
 /**

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import { oauthConfigSchema, signInNameSchema, type OAuthConfig, type SignInSummary } from '../../../preload/contract'
 
 /*

@@ -1,6 +1,6 @@
 import { chmod, mkdir, stat, unlink } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
-import { z } from 'zod'
+import * as z from 'zod'
 import type { SignInSummary, StorageIssue } from '../../../preload/contract'
 import { VersionedJsonFile } from '../storage'
 import { signInSchema, summarize, type SignIn } from './sign-in'

@@ -1,10 +1,11 @@
 import { z } from 'zod'
-import { PresetSchema, type ApiProvider, type Preset } from '../../../preload/contract'
+import { PresetSchema, type ApiProvider, type OAuthPreset, type Preset } from '../../../preload/contract'
 
 /*
  * Starting points for new profiles. Hosts, ports, usernames and notes follow the providers' own
  * documentation (see /work/shared/reference/providers-and-nodemailer.md §1–2). A preset never
- * carries a secret; the user adds the password or key in the profile editor.
+ * carries a secret; the user adds the password or key in the profile editor. The OAuth2 presets
+ * carry their provider (and tenant, flow, scopes); the client id is the user's app registration.
  */
 
 type PresetInput = z.input<typeof PresetSchema>
@@ -18,13 +19,20 @@ const smtp = (
   label: string,
   fields: { host: string; port: number; security: 'starttls' | 'tls'; username?: string; authMethod?: 'auto' | 'plain' | 'login' | 'xoauth2' },
   note: string,
+  oauth?: OAuthPreset,
 ): PresetInput => ({
   id,
   group,
   label,
   note,
   profile: { kind: 'smtp', name: label, preset: id, authMethod: 'auto', ...fields },
+  ...(oauth ? { oauth } : {}),
 })
+
+/** Sign in with Microsoft (work or school accounts: `organizations`; personal accounts: `consumers`); the browser flow by default. */
+const MICROSOFT_OAUTH = (tenant: string): OAuthPreset => ({ provider: 'microsoft', tenant, flow: 'browser' })
+/** Sign in with Google: the browser flow only (its device flow does not allow the https://mail.google.com/ scope). */
+const GOOGLE_OAUTH: OAuthPreset = { provider: 'google', flow: 'browser' }
 
 const api = (id: string, group: string, label: string, fields: { provider: Exclude<ApiProvider, 'generic'>; region?: string }, note: string): PresetInput => ({
   id,
@@ -165,14 +173,16 @@ const RAW: PresetInput[] = [
     'Gmail / Google Workspace',
     'Gmail / Workspace (587, OAuth2)',
     { host: 'smtp.gmail.com', port: 587, security: 'starttls', authMethod: 'xoauth2' },
-    'OAuth 2.0 with the scope https://mail.google.com/: the username is the full address and the secret a current access token (tokens expire, typically after an hour). STARTTLS on 587.',
+    'OAuth 2.0 with the scope https://mail.google.com/: sign in with Google (your OAuth client id; Google desktop clients come with a client secret). STARTTLS on 587.',
+    GOOGLE_OAUTH,
   ),
   smtp(
     'gmail-465-xoauth2',
     'Gmail / Google Workspace',
     'Gmail / Workspace (465, OAuth2)',
     { host: 'smtp.gmail.com', port: 465, security: 'tls', authMethod: 'xoauth2' },
-    'OAuth 2.0 with the scope https://mail.google.com/ over implicit TLS on 465: the username is the full address and the secret a current access token.',
+    'OAuth 2.0 with the scope https://mail.google.com/ over implicit TLS on 465: sign in with Google (your OAuth client id).',
+    GOOGLE_OAUTH,
   ),
   smtp(
     'gmail-465',
@@ -196,7 +206,8 @@ const RAW: PresetInput[] = [
     'Microsoft 365',
     'Microsoft 365 (OAuth2)',
     { host: 'smtp.office365.com', port: 587, security: 'starttls', authMethod: 'xoauth2' },
-    'OAuth 2.0, STARTTLS on 587: the username is the mailbox address and the secret a current access token for Exchange Online: scope https://outlook.office.com/SMTP.Send when a user signs in, or https://outlook.office365.com/.default (SMTP.SendAsApp) for an app. SMTP AUTH must be enabled for the mailbox.',
+    'OAuth 2.0, STARTTLS on 587: sign in with Microsoft (your app registration’s client id, redirect URI http://127.0.0.1/callback) for the scope https://outlook.office.com/SMTP.Send, or use client credentials (https://outlook.office365.com/.default, SMTP.SendAsApp) for an app. SMTP AUTH must be enabled for the mailbox.',
+    MICROSOFT_OAUTH('organizations'),
   ),
   smtp(
     'm365-smtp',
@@ -212,7 +223,8 @@ const RAW: PresetInput[] = [
     'Outlook.com',
     'Outlook.com (OAuth2)',
     { host: 'smtp-mail.outlook.com', port: 587, security: 'starttls', authMethod: 'xoauth2' },
-    'Personal Microsoft accounts (outlook.com, hotmail.com, live.com), STARTTLS on 587, OAuth 2.0: the username is the address and the secret a current access token for the scope https://outlook.office.com/SMTP.Send.',
+    'Personal Microsoft accounts (outlook.com, hotmail.com, live.com), STARTTLS on 587, OAuth 2.0: sign in with Microsoft (your app registration’s client id) for the scope https://outlook.office.com/SMTP.Send.',
+    MICROSOFT_OAUTH('consumers'),
   ),
 ]
 

@@ -17,11 +17,13 @@ import { OperationError } from '../operation-error'
 import { VersionedJsonFile } from '../storage'
 import { describeIssues, describeJsonError } from '../validation'
 import type { ProfileSecret, SecretStore } from './secrets'
+import { ProfileSignIns } from './sign-ins'
 
 /*
  * Saved profiles in `<dir>/profiles.json` (versioned, written atomically). Secrets (the login
- * secret and the proxy password) live in the SecretStore; every profile this store returns carries
- * `hasSecret` and `hasProxySecret` and nothing secret. Files written before profiles had a Network
+ * secret, the proxy password and an OAuth2 profile's sign-in) live in the SecretStore; every
+ * profile this store returns carries `hasSecret` and `hasProxySecret` (and an OAuth2 profile what
+ * may be shown of its sign-in) and nothing secret. Files written before profiles had a Network
  * section load with its default (the schema fills it in), so the format version stays 1.
  */
 
@@ -30,8 +32,8 @@ export const PROFILES_FILE = 'profiles.json'
 const MAX_NAME = 80
 
 const SECRET_FLAGS = { hasSecret: true, hasProxySecret: true } as const
-const StoredProfileSchema = z.discriminatedUnion('kind', [SmtpProfileSchema.omit(SECRET_FLAGS), ApiProfileSchema.omit(SECRET_FLAGS)])
-/** A profile as stored: the contract's Profile without `hasSecret` and `hasProxySecret` (those come from the secret store). */
+const StoredProfileSchema = z.discriminatedUnion('kind', [SmtpProfileSchema.omit({ ...SECRET_FLAGS, signIn: true }), ApiProfileSchema.omit(SECRET_FLAGS)])
+/** A profile as stored: the contract's Profile without `hasSecret`, `hasProxySecret` and `signIn` (those come from the secret store). */
 export type StoredProfile = z.infer<typeof StoredProfileSchema>
 
 /** Entries are checked one by one, so one damaged profile does not cost the others. */
@@ -67,6 +69,8 @@ export class ProfileStore {
   readonly issues: StorageIssue[] = []
   private readonly now: () => Date
   private readonly newId: () => string
+  /** The OAuth2 profiles' sign-ins (in the secret store), and what each may show. */
+  signIns!: ProfileSignIns
 
   private constructor(private readonly opts: ProfileStoreOptions) {
     this.now = opts.now ?? (() => new Date())
@@ -89,6 +93,7 @@ export class ProfileStore {
   /** Loads the file; a damaged file (or damaged entries) is kept aside and reported in `issues`. */
   static async open(opts: ProfileStoreOptions): Promise<ProfileStore> {
     const store = new ProfileStore(opts)
+    store.signIns = await ProfileSignIns.open(opts.secrets)
     const { data, issue } = await store.file.load()
     if (issue) store.issues.push(issue)
     const good: StoredProfile[] = []
@@ -149,6 +154,10 @@ export class ProfileStore {
     else if (secret !== undefined) await this.secrets.set(stored.id, secret)
     if (typeof proxyPassword === 'string') await this.secrets.setProxyPassword(stored.id, proxyPassword)
     else if ((proxyPassword === null || !stored.network.proxy) && this.secrets.has(stored.id, 'proxy')) await this.secrets.delete(stored.id, 'proxy')
+    // A sign-in belongs to the OAuth2 settings it was made with: another provider, tenant, client,
+    // flow or scope (or no OAuth2 at all) signs the profile out.
+    const before = id !== undefined ? this.profiles.find((p) => p.id === id) : undefined
+    if (before && this.signIns.has(stored.id) && oauthOf(before) !== oauthOf(stored)) await this.signIns.delete(stored.id)
     const index = this.profiles.findIndex((p) => p.id === stored.id)
     if (index >= 0) this.profiles[index] = stored
     else this.profiles.push(stored)
@@ -162,6 +171,7 @@ export class ProfileStore {
     if (this.profiles.length === before) return false
     await this.persist()
     await this.secrets.delete(id)
+    this.signIns.forget(id)
     return true
   }
 
@@ -178,6 +188,8 @@ export class ProfileStore {
       updatedAt: stamp,
     }
     await this.secrets.copy(source.id, copy.id)
+    // The copy needs a sign-in of its own: two profiles renewing one refresh token would undo each other.
+    if (this.secrets.has(copy.id, 'oauth')) await this.secrets.delete(copy.id, 'oauth')
     this.profiles.push(copy)
     await this.persist()
     return this.present(copy)
@@ -253,7 +265,9 @@ export class ProfileStore {
   }
 
   private present(p: StoredProfile): Profile {
-    return { ...structuredClone(p), hasSecret: this.secrets.has(p.id, 'login'), hasProxySecret: this.secrets.has(p.id, 'proxy') }
+    const flags = { hasSecret: this.secrets.has(p.id, 'login'), hasProxySecret: this.secrets.has(p.id, 'proxy') }
+    if (p.kind === 'smtp' && p.oauth) return { ...structuredClone(p), ...flags, signIn: this.signIns.summary(p.id) }
+    return { ...structuredClone(p), ...flags }
   }
 
   private persist(): Promise<void> {
@@ -264,6 +278,11 @@ export class ProfileStore {
 function fieldsOf(p: StoredProfile): ProfilesExport['profiles'][number] {
   const { id: _id, createdAt: _c, updatedAt: _u, ...fields } = p
   return structuredClone(fields)
+}
+
+/** A profile's OAuth2 settings, comparable as text (the schema fixes the order of their keys). */
+function oauthOf(p: StoredProfile): string {
+  return p.kind === 'smtp' && p.oauth ? JSON.stringify(p.oauth) : ''
 }
 
 function nameOf(raw: unknown, index: number): string {

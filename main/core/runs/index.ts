@@ -25,6 +25,8 @@ import type { HistoryStore } from '../history/store'
 import { actionOfStage } from '../../../preload/contract/wording'
 import { PROVIDER_LABELS, summarize, type RunMeta } from '../history/summary'
 import type { JobContext, JobManager } from '../jobs/job-manager'
+import { EngineError } from '../errors'
+import { freshSignIn } from '../oauth/refresh'
 import { OperationError } from '../operation-error'
 import { SecretUnavailableError, type ProfileSecret, type SecretStore } from '../profiles/secrets'
 import type { ProfileStore } from '../profiles/store'
@@ -34,9 +36,9 @@ import { compareFailure } from '../lab/result'
 import { probeFailure } from '../probe/result'
 import { smtpFailure } from '../smtp/result'
 import { failApiJob, failCompareJob, failSmtpJob } from './failures'
-import { actionMismatch, buildProfileJob, profileTarget, type BuiltJob, type ProfileAction } from './profile-job'
+import { actionMismatch, buildProfileJob, profileTarget, type BuiltJob, type ProfileAction, type SignedInToken } from './profile-job'
 
-export { buildProfileJob, actionMismatch, profileTarget, type BuiltJob, type ProfileAction } from './profile-job'
+export { buildProfileJob, actionMismatch, profileTarget, type BuiltJob, type ProfileAction, type SignedInToken } from './profile-job'
 
 /*
  * Every run the app starts goes through here: it becomes a job (answering at once with its id),
@@ -44,8 +46,11 @@ export { buildProfileJob, actionMismatch, profileTarget, type BuiltJob, type Pro
  * before the caller sees that event, so a History query made on seeing the result finds the run.
  */
 
-/** A runner always gives the engines all three. */
-export type EngineOptions = Required<JobOptions>
+/** A runner always gives the engines the job's id, sink and signal (and, before a profile run, its preface lines). */
+export type EngineOptions = Required<Pick<JobOptions, 'jobId' | 'sink' | 'signal'>> & JobOptions
+
+/** A profile's job as the runner prepares it: the engine input, a problem (INVALID_INPUT), or a classified error (an OAuth2 sign-in that could not be renewed). */
+type Prepared = BuiltJob | { kind: 'smtp' | 'api'; error: ClassifiedError }
 
 /** The engines (substitutable in tests and in the sandbox). */
 export interface Engines {
@@ -166,15 +171,16 @@ export class Runner {
 
     return jobs.start(async (ctx) => {
       const opts = this.options(ctx, meta)
-      const built = await this.buildWithSecret(profile, input.action, message)
-      if ('problem' in built) {
-        const error = { code: 'INVALID_INPUT' as const, message: built.problem }
-        if (profile.kind === 'smtp') return failSmtpJob(ctx.jobId, opts.sink, error, { host: profile.host, port: profile.port, security: profile.security })
+      const preface: string[] = []
+      const built = await this.prepare(profile, input.action, message, ctx.signal, preface)
+      if ('problem' in built || 'error' in built) {
+        const error: ClassifiedError = 'error' in built ? built.error : { code: 'INVALID_INPUT', message: built.problem }
+        if (profile.kind === 'smtp') return failSmtpJob(ctx.jobId, opts.sink, error, { host: profile.host, port: profile.port, security: profile.security }, preface)
         return failApiJob(ctx.jobId, opts.sink, error, profile.provider, apiAction)
       }
       if (built.kind === 'smtp') {
         meta.stopAfter = built.stopAfter
-        return this.engines.runSmtp(built.input, opts)
+        return this.engines.runSmtp(built.input, { ...opts, preface })
       }
       return this.engines.runApi(built.input, opts)
     }, crashed)
@@ -204,24 +210,62 @@ export class Runner {
       async (ctx) => {
         const opts = this.options(ctx, meta)
         const specs: CompareProfileSpec[] = []
+        const preface: string[] = []
         for (const [i, profile] of chosen.entries()) {
-          const built = await this.buildWithSecret(profile, labActionFor(profile, input.action, input.apiSandbox), message)
-          if ('problem' in built) {
-            return failCompareJob(ctx.jobId, opts.sink, { code: 'INVALID_INPUT', message: built.problem }, request)
+          const built = await this.prepare(profile, labActionFor(profile, input.action, input.apiSandbox), message, ctx.signal, preface)
+          if ('problem' in built || 'error' in built) {
+            const error: ClassifiedError = 'error' in built ? built.error : { code: 'INVALID_INPUT', message: built.problem }
+            return failCompareJob(ctx.jobId, opts.sink, error, request, preface)
           }
           specs.push(built.kind === 'smtp' ? { kind: 'smtp', name: names[i]!, job: built.input } : { kind: 'api', name: names[i]!, job: built.input })
         }
-        return engine({ profiles: specs, runs: input.runs, mode: input.mode, concurrency: input.concurrency, action: input.action }, opts)
+        return engine({ profiles: specs, runs: input.runs, mode: input.mode, concurrency: input.concurrency, action: input.action }, { ...opts, preface })
       },
       (error) => compareFailure(error, request),
     )
   }
 
   /**
+   * The job of a profile, inside the job: an OAuth2 profile's token first (its sign-in, renewed when
+   * it has under five minutes left: the renewal's info lines go to `preface`, never a token), then
+   * buildProfileJob with the saved secrets.
+   */
+  private async prepare(profile: Profile, action: ProfileAction, message: ComposedMessage | undefined, signal: AbortSignal, preface: string[]): Promise<Prepared> {
+    let token: SignedInToken | null = null
+    if (profile.kind === 'smtp' && profile.oauth && !actionMismatch(profile, action)) {
+      const signedIn = await this.tokenOf(profile, signal, preface)
+      if ('error' in signedIn) return { kind: 'smtp', error: signedIn.error }
+      token = signedIn.token
+    }
+    return this.buildWithSecret(profile, action, message, token)
+  }
+
+  /**
+   * An OAuth2 profile's access token, from its sign-in (freshSignIn renews and saves it when it is
+   * about to expire). No sign-in yet: token null (buildProfileJob says "Sign in first"). The sign-in
+   * is saved under the profile's id; lines and errors name the profile instead.
+   */
+  private async tokenOf(profile: Profile, signal: AbortSignal, preface: string[]): Promise<{ token: SignedInToken | null } | { error: ClassifiedError }> {
+    const signIns = this.deps.profiles.signIns
+    const named = (text: string) => text.split(`“${profile.id}”`).join(`“${profile.name}”`)
+    if (!signIns.has(profile.id)) return { token: null }
+    try {
+      const signIn = await freshSignIn(signIns, profile.id, { signal, log: (line) => preface.push(named(line)) })
+      return { token: { accessToken: signIn.secrets.accessToken, account: signIn.account } }
+    } catch (err) {
+      if (err instanceof SecretUnavailableError) {
+        return { error: { code: 'OAUTH_SIGN_IN_AGAIN', message: `The OAuth2 sign-in of profile "${profile.name}" cannot be used: ${err.message}. Sign in again.` } }
+      }
+      if (err instanceof EngineError) return { error: { ...err.info, message: named(err.info.message) } }
+      throw err
+    }
+  }
+
+  /**
    * buildProfileJob with the profile's secrets (login secret, and the proxy password when it has a
    * proxy), decrypted here (inside the job); a saved secret that cannot be used is a problem like a missing one.
    */
-  private async buildWithSecret(profile: Profile, action: ProfileAction, message: ComposedMessage | undefined): Promise<BuiltJob> {
+  private async buildWithSecret(profile: Profile, action: ProfileAction, message: ComposedMessage | undefined, token: SignedInToken | null): Promise<BuiltJob> {
     let secret: ProfileSecret | null
     let proxyPassword: string | null = null
     let what = 'secret'
@@ -233,7 +277,7 @@ export class Runner {
       if (!(err instanceof SecretUnavailableError)) throw err
       return { kind: profile.kind, problem: `The saved ${what} of profile "${profile.name}" cannot be used: ${err.message}. Enter it again in the profile editor.` }
     }
-    return buildProfileJob(profile, action, message, secret, proxyPassword)
+    return buildProfileJob(profile, action, message, secret, proxyPassword, token)
   }
 
   private meta(kind: RunMeta['kind'], action: RunMeta['action'], profile: { id: string; name: string } | null, extra: Partial<RunMeta>): RunMeta {

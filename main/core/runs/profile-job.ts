@@ -5,11 +5,17 @@ import type { ProfileSecret } from '../profiles/secrets'
 
 /*
  * A saved profile + an action + the composer's message + the decrypted secrets (login secret,
- * proxy password) → the engine's input. Pure, so every rule is unit-tested; the secrets go into
+ * proxy password, an OAuth2 profile's access token) → the engine's input. Pure, so every rule is unit-tested; the secrets go into
  * the returned input and nowhere else. Problems come back as a sentence the user can act on (the job reports it as INVALID_INPUT).
  */
 
 export type ProfileAction = RunProfileInput['action']
+
+/** An OAuth2 profile's token, from its (renewed) sign-in: what AUTH sends, and who signed in. */
+export interface SignedInToken {
+  accessToken: string
+  account: string | null
+}
 
 export type BuiltJob = { kind: 'smtp'; input: SmtpJobInput; stopAfter: SmtpStage } | { kind: 'api'; input: ApiJobInput } | { kind: 'smtp' | 'api'; problem: string }
 
@@ -69,7 +75,7 @@ export function networkOf(profile: Profile, proxyPassword: string | null): Netwo
   return out
 }
 
-function smtpJob(profile: SmtpProfile, action: ProfileAction, message: ComposedMessage | undefined, secret: ProfileSecret | null, proxyPassword: string | null): BuiltJob {
+function smtpJob(profile: SmtpProfile, action: ProfileAction, message: ComposedMessage | undefined, secret: ProfileSecret | null, proxyPassword: string | null, token: SignedInToken | null): BuiltJob {
   const stopAfter = stageOfAction(action)
   const input: SmtpJobInput = {
     host: profile.host,
@@ -82,8 +88,16 @@ function smtpJob(profile: SmtpProfile, action: ProfileAction, message: ComposedM
   if (profile.ehloName) input.ehloName = profile.ehloName
   if (profile.timeoutMs) input.timeouts = { connectMs: profile.timeoutMs, greetingMs: profile.timeoutMs, socketMs: profile.timeoutMs }
 
+  if (profile.oauth) {
+    // The token of the profile's sign-in; its saved secret (if any) is the app's client secret, never sent to the mail server.
+    if (!token) return { kind: 'smtp', problem: `Sign in first: "${profile.name}" uses OAuth2 and has no sign-in yet (Sign in, beside the profile).` }
+    const user = profile.username ?? token.account
+    if (!user) return { kind: 'smtp', problem: `"${profile.name}" has no username and its sign-in names no account: add the mailbox address as the username in the profile editor.` }
+    const method = profile.authMethod === 'xoauth2' || profile.authMethod === 'oauthbearer' ? profile.authMethod : 'auto'
+    input.auth = { method, user, secret: token.accessToken, secretKind: 'token' }
+  }
   // 'auto' with neither a username nor a saved secret means: connect without AUTH (a local relay).
-  const wantsAuth = profile.authMethod !== 'none' && (profile.authMethod !== 'auto' || Boolean(profile.username) || secret !== null)
+  const wantsAuth = !profile.oauth && profile.authMethod !== 'none' && (profile.authMethod !== 'auto' || Boolean(profile.username) || secret !== null)
   if (wantsAuth) {
     const what = profile.authMethod === 'xoauth2' || profile.authMethod === 'oauthbearer' ? 'access token' : 'password'
     if (!profile.username) return { kind: 'smtp', problem: `"${profile.name}" has no username: add it in the profile editor, or choose no authentication.` }
@@ -129,9 +143,19 @@ function apiJob(profile: ApiProfile, action: ProfileAction, message: ComposedMes
   return { kind: 'api', input }
 }
 
-/** The engine input for running `profile` with `action`, or the problem that prevents it. `proxyPassword`: the profile's saved one, if any. */
-export function buildProfileJob(profile: Profile, action: ProfileAction, message: ComposedMessage | undefined, secret: ProfileSecret | null, proxyPassword: string | null = null): BuiltJob {
+/**
+ * The engine input for running `profile` with `action`, or the problem that prevents it.
+ * `proxyPassword`: the profile's saved one, if any; `token`: an OAuth2 profile's, from its sign-in.
+ */
+export function buildProfileJob(
+  profile: Profile,
+  action: ProfileAction,
+  message: ComposedMessage | undefined,
+  secret: ProfileSecret | null,
+  proxyPassword: string | null = null,
+  token: SignedInToken | null = null,
+): BuiltJob {
   const mismatch = actionMismatch(profile, action)
   if (mismatch) return { kind: profile.kind, problem: mismatch }
-  return profile.kind === 'smtp' ? smtpJob(profile, action, message, secret, proxyPassword) : apiJob(profile, action, message, secret, proxyPassword)
+  return profile.kind === 'smtp' ? smtpJob(profile, action, message, secret, proxyPassword, token) : apiJob(profile, action, message, secret, proxyPassword)
 }

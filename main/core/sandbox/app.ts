@@ -4,9 +4,10 @@
  * settings.json, and its three ready-made profiles kept in the profile store.
  *
  * The ready-made profiles ("Sandbox — STARTTLS", "Sandbox — implicit TLS", "Sandbox — API
- * (Mailgun-style)", preset 'sandbox') are made on the first start that has a running sandbox, with
- * the demo credentials as their saved secrets, and refreshed on every start after it (the ports
- * are ephemeral, so they change). Which profiles they are is remembered in the settings file, so
+ * (Mailgun-style)", "Sandbox — OAuth2", preset 'sandbox') are made on the first start that has a
+ * running sandbox, with the demo credentials as their saved secrets (the OAuth2 one has none: a
+ * person signs in), and refreshed on every start after it (the ports are ephemeral, so they
+ * change; so does the issuer's address, which signs the OAuth2 profile out). Which profiles they are is remembered in the settings file, so
  * they are never made twice; one the user deletes stays deleted until restoreProfiles(). Copies
  * the user made of them (same preset, on 127.0.0.1) follow the ports too. They trust the sandbox
  * CA file (in the data folder) through their own TLS setting; nothing else trusts it.
@@ -17,7 +18,7 @@ import { profileFieldsOf, type AppSandboxStatus, type InboxMessage, type InboxSu
 import { OperationError } from '../operation-error'
 import type { ProfileStore } from '../profiles/store'
 import type { SandboxProfileRole, SettingsStore } from '../settings'
-import { SANDBOX_APP_PROFILE_NAMES, SANDBOX_PRESET } from './profiles'
+import { SANDBOX_APP_PROFILE_NAMES, SANDBOX_PRESET, sandboxOAuthProfile } from './profiles'
 import type { Inbox } from './inbox'
 import { startSandbox, SANDBOX_HOST, type SandboxHandle, type SandboxOptions } from './index'
 
@@ -35,7 +36,9 @@ export interface AppSandboxOptions {
   onError?: (err: unknown) => void
 }
 
-const ROLES: readonly SandboxProfileRole[] = ['starttls', 'tls', 'api']
+const ROLES: readonly SandboxProfileRole[] = ['starttls', 'tls', 'api', 'oauth']
+/** What a settings file from before "Sandbox — OAuth2" had made. */
+const FIRST_ROLES: readonly SandboxProfileRole[] = ['starttls', 'tls', 'api']
 type ExportEntry = ProfilesExport['profiles'][number]
 type ProfileFields = Parameters<ProfileStore['save']>[0]['profile']
 
@@ -68,6 +71,7 @@ export function sandboxRoleOf(p: Profile): SandboxProfileRole | 'plain' | null {
   if (p.preset !== SANDBOX_PRESET) return null
   if (p.kind === 'smtp') {
     if (p.host !== SANDBOX_HOST) return null
+    if (p.oauth) return p.oauth.provider === 'generic' && isLoopbackUrl(p.oauth.issuer) && p.security === 'starttls' ? 'oauth' : null
     return p.security === 'starttls' ? 'starttls' : p.security === 'tls' ? 'tls' : p.security === 'none' ? 'plain' : null
   }
   return p.provider === 'mailgun' && isLoopbackUrl(p.baseUrl) ? 'api' : null
@@ -130,7 +134,7 @@ export class AppSandbox {
       rttMs: h?.rttMs ?? s.rttMs,
       thinkMs: h?.thinkMs ?? s.thinkMs,
       inbox: { kept: this.inbox?.size ?? 0, received: this.inbox?.received ?? 0 },
-      profiles: { starttls: present('starttls'), tls: present('tls'), api: present('api') },
+      profiles: { starttls: present('starttls'), tls: present('tls'), api: present('api'), oauth: present('oauth') },
     }
   }
 
@@ -248,14 +252,16 @@ export class AppSandbox {
     if (!h) return
     const { profiles, settings } = this.opts
     const doc = h.profiles(SANDBOX_APP_PROFILE_NAMES)
-    const entries: Record<SandboxProfileRole, ExportEntry> = { starttls: doc.profiles[0]!, tls: doc.profiles[1]!, api: doc.profiles[2]! }
+    const entries: Record<Exclude<SandboxProfileRole, 'oauth'>, ExportEntry> = { starttls: doc.profiles[0]!, tls: doc.profiles[1]!, api: doc.profiles[2]! }
     const saved = settings.get().sandboxProfiles
     const ids: Partial<Record<SandboxProfileRole, string>> = { ...saved.ids }
-    const mayCreate = !saved.seeded || restore
+    // Each ready-made profile is made once (a newer one, like "Sandbox — OAuth2", on the first start that knows it).
+    const made = saved.seeded ? (saved.seededRoles ?? FIRST_ROLES) : []
     const tracked = () => new Set(Object.values(ids))
 
     for (const role of ROLES) {
-      const { fields, secret } = splitEntry(entries[role])
+      const mayCreate = restore || !made.includes(role)
+      const { fields, secret } = role === 'oauth' ? { fields: sandboxOAuthProfile(h.info()), secret: null } : splitEntry(entries[role])
       let profile = ids[role] ? profiles.get(ids[role]!) : null
       if (!profile && mayCreate) {
         // Not tracked (a settings file lost or set aside): adopt the profile of that name rather than make a second one.
@@ -265,8 +271,8 @@ export class AppSandbox {
         ids[role] = profile.id
         await this.refresh(profile, role, secret)
       } else if (mayCreate) {
-        const made = await profiles.save({ profile: fields, ...(secret ? { secret: { primary: secret } } : {}) })
-        ids[role] = made.id
+        const created = await profiles.save({ profile: fields, ...(secret ? { secret: { primary: secret } } : {}) })
+        ids[role] = created.id
       } else {
         delete ids[role]
       }
@@ -278,7 +284,7 @@ export class AppSandbox {
       if (role && !mine.has(p.id)) await this.refresh(p, role, null)
     }
     await settings.update((s) => {
-      s.sandboxProfiles = { seeded: true, ids }
+      s.sandboxProfiles = { seeded: true, seededRoles: [...ROLES], ids }
     })
   }
 
@@ -293,6 +299,8 @@ export class AppSandbox {
     if (next.kind === 'smtp') {
       next.host = info.host
       next.port = role === 'plain' ? info.smtp.plain : role === 'tls' ? info.smtp.tls : info.smtp.starttls
+      // The issuer moves with the sandbox too (a sign-in made with the old one is of no use now: saving signs the profile out).
+      if (role === 'oauth' && next.oauth) next.oauth = { ...next.oauth, issuer: info.oauth.issuer }
     } else {
       next.baseUrl = info.api.url
     }

@@ -6,10 +6,11 @@
  *   sb.smtp.starttls / sb.smtp.tls / sb.smtp.plain   ports on 127.0.0.1
  *   sb.api.url, sb.api.key                            https://127.0.0.1:PORT (Mailgun, SendGrid, Postmark shapes)
  *   sb.user, sb.password, sb.caPem, sb.caFile         demo credentials and the CA its profiles trust
+ *   sb.oauth.url                                      its OAuth2 issuer (http://127.0.0.1:PORT; oauth-issuer.ts)
  *   sb.inbox.list() / get(id) / subscribe(fn)         what it received (the last 200)
  *   sb.setRtt(ms), sb.setThink(ms), await sb.close()
  *
- * Every listener sits behind a delay proxy (delay-proxy.ts) that adds half the simulated
+ * Every mail listener sits behind a delay proxy (delay-proxy.ts) that adds half the simulated
  * round-trip time in each direction; at RTT 0 it passes data straight through. The TCP handshake
  * itself completes at the proxy (the kernel answers it), so a connect costs no simulated time:
  * a cold session's simulated round trips are its counted round trips minus that one.
@@ -28,6 +29,7 @@ import { startDelayProxy, type DelayProxy } from './delay-proxy'
 import { Inbox } from './inbox'
 import { sandboxProfilesExport, type SandboxProfileNames } from './profiles'
 import { startSmtpListeners, type SmtpListeners } from './smtp'
+import { SANDBOX_OAUTH_ACCOUNT, SANDBOX_OAUTH_CLIENT_ID, SANDBOX_OAUTH_SCOPES, SANDBOX_OAUTH_SMTP_SCOPE, startSandboxIssuer, type SandboxIssuer } from './oauth-issuer'
 
 export { Inbox, parseHeaders, MAX_RAW_KEPT, type IncomingMessage, type InboxListener } from './inbox'
 export { loadOrCreateCerts, CERT_FILES, type SandboxCerts, type KeyAndCert } from './certs'
@@ -35,6 +37,7 @@ export { sandboxProfilesExport, SANDBOX_PROFILE_NAMES, SANDBOX_APP_PROFILE_NAMES
 export { PromptSmtpServer } from './smtp-server-adapter'
 export { startDelayProxy, type DelayProxy } from './delay-proxy'
 export { SANDBOX_SMTP_NAME, SANDBOX_MAX_MESSAGE } from './smtp'
+export { SANDBOX_OAUTH_ACCOUNT, SANDBOX_OAUTH_AUDIENCE, SANDBOX_OAUTH_CLIENT_ID, SANDBOX_OAUTH_SCOPES, SANDBOX_OAUTH_SMTP_SCOPE, startSandboxIssuer, type SandboxIssuer } from './oauth-issuer'
 
 /** Demo credentials: fixed, published, protecting nothing (the sandbox is local and delivers nowhere). */
 export const SANDBOX_USER = 'sandbox-user'
@@ -79,6 +82,8 @@ export interface SandboxHandle {
   readonly caPem: string
   /** The CA certificate file (in certDir, or a temporary one). */
   readonly caFile: string
+  /** The OAuth2 issuer whose tokens the SMTP listeners take (XOAUTH2, OAUTHBEARER). */
+  readonly oauth: SandboxIssuer
   /** Whether the certificates were reused, made, or renewed (and why). */
   readonly certs: Pick<SandboxCerts, 'origin' | 'reason'>
   readonly inbox: Inbox
@@ -121,6 +126,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   }
   let smtp: SmtpListeners
   let api: ApiServer
+  let issuer: SandboxIssuer
   const proxies: Partial<Record<'starttls' | 'tls' | 'plain' | 'api', DelayProxy>> = {}
   let caFile = certs.caFile
   try {
@@ -130,7 +136,19 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       caFile = join(dir, 'ca.pem')
       await writeFile(caFile, certs.ca.cert, { mode: 0o600 })
     }
-    smtp = await startSmtpListeners({ certs: certs.leaf, inbox, user: SANDBOX_USER, password: SANDBOX_PASSWORD, thinkMs: () => thinkMs, nextId })
+    const started = await startSandboxIssuer()
+    issuer = started
+    cleanups.push(() => started.close())
+    smtp = await startSmtpListeners({
+      certs: certs.leaf,
+      inbox,
+      user: SANDBOX_USER,
+      password: SANDBOX_PASSWORD,
+      verifyToken: (token, user) => started.verify(token, user),
+      tokenChallenge: { scope: SANDBOX_OAUTH_SMTP_SCOPE, openidConfiguration: `${started.url}/.well-known/openid-configuration` },
+      thinkMs: () => thinkMs,
+      nextId,
+    })
     cleanups.push(() => smtp.close())
     api = await startApiServer({ certs: certs.leaf, inbox, key: SANDBOX_API_KEY, thinkMs: () => thinkMs })
     cleanups.push(() => api.close())
@@ -163,6 +181,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     user: SANDBOX_USER,
     password: SANDBOX_PASSWORD,
     domain: SANDBOX_DOMAIN,
+    oauth: { issuer: issuer.url, clientId: SANDBOX_OAUTH_CLIENT_ID, account: SANDBOX_OAUTH_ACCOUNT, scopes: [...SANDBOX_OAUTH_SCOPES] },
     caPem: certs.ca.cert,
     caFile,
     rttMs,
@@ -177,6 +196,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     password: SANDBOX_PASSWORD,
     caPem: certs.ca.cert,
     caFile,
+    oauth: issuer,
     certs: { origin: certs.origin, reason: certs.reason },
     inbox,
     get rttMs() {

@@ -1,10 +1,11 @@
 /**
- * The three ready-made sandbox profiles, in the profiles export format (what `mailprobe sandbox
+ * The ready-made sandbox profiles. Three in the profiles export format (what `mailprobe sandbox
  * --profiles-out` writes and what the app imports on a fresh machine). Their demo credentials
  * are inline (`password`, `key`): they protect nothing. Their TLS settings trust the sandbox CA
- * file, and nothing else does.
+ * file, and nothing else does. The app adds a fourth, "Sandbox — OAuth2" (sandboxOAuthProfile):
+ * STARTTLS with XOAUTH2 and a token from the sandbox's issuer, which a person signs in for.
  */
-import { PROFILES_VERSION, profilesExportSchema, type ProfilesExport, type SandboxInfo } from '../../../preload/contract'
+import { PROFILES_VERSION, profilesExportSchema, smtpProfileFieldsSchema, type ProfileFields, type ProfilesExport, type SandboxInfo } from '../../../preload/contract'
 
 export interface SandboxProfileNames {
   starttls: string
@@ -16,6 +17,9 @@ export interface SandboxProfileNames {
 export const SANDBOX_PROFILE_NAMES: SandboxProfileNames = { starttls: 'sandbox-starttls', tls: 'sandbox-tls', api: 'sandbox-api' }
 /** Names the app shows. */
 export const SANDBOX_APP_PROFILE_NAMES: SandboxProfileNames = { starttls: 'Sandbox — STARTTLS', tls: 'Sandbox — implicit TLS', api: 'Sandbox — API (Mailgun-style)' }
+
+/** The app's fourth sandbox profile: sign in with the sandbox's OAuth2 issuer, then send with XOAUTH2. */
+export const SANDBOX_OAUTH_PROFILE_NAME = 'Sandbox — OAuth2'
 
 /** Default envelope of the sandbox profiles (the sandbox accepts any address and delivers nowhere). */
 export const SANDBOX_FROM = 'sender@sandbox.mailprobe.test'
@@ -64,4 +68,25 @@ export function sandboxProfilesExport(info: SandboxInfo, opts: { names?: Sandbox
     ],
   }
   return profilesExportSchema.parse(doc)
+}
+
+/**
+ * "Sandbox — OAuth2": the STARTTLS listener with AUTH XOAUTH2, its token from a sign-in with the
+ * sandbox's issuer (the browser flow; the device flow works too), as the signed-in account.
+ */
+export function sandboxOAuthProfile(info: SandboxInfo, name = SANDBOX_OAUTH_PROFILE_NAME): Extract<ProfileFields, { kind: 'smtp' }> {
+  if (!info.caFile) throw new Error('the sandbox profiles need the sandbox CA in a file (start the sandbox with a data or certificate directory)')
+  return smtpProfileFieldsSchema.parse({
+    kind: 'smtp',
+    name,
+    host: info.host,
+    port: info.smtp.starttls,
+    security: 'starttls',
+    authMethod: 'xoauth2',
+    username: info.oauth.account,
+    oauth: { provider: 'generic', issuer: info.oauth.issuer, clientId: info.oauth.clientId, flow: 'browser', scopes: info.oauth.scopes },
+    tls: { caFile: info.caFile, insecure: false },
+    defaults: { from: info.oauth.account, to: [SANDBOX_TO], cc: [], bcc: [] },
+    preset: SANDBOX_PRESET,
+  })
 }

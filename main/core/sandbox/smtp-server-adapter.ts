@@ -5,6 +5,9 @@
 // - SMTPConnection (deep import), connect(), _onError, _onClientConnect, _setListeners and
 //   connectionReady(): PromptSmtpServer below re-does SMTPServer.connect() without its greeting pause.
 // - SMTPConnection#_socket: dropConnections() tears sessions down at once (there is no public call).
+// - The SASL table (deep import) and a connection's send, _nextHandler, _server.onAuth, session and
+//   _transmissionType(): registerOAuthBearer() adds RFC 7628's OAUTHBEARER, which smtp-server 3.21.6
+//   lacks (it has XOAUTH2), written like its own XOAUTH2 mechanism.
 
 /**
  * smtp-server without its hard-coded greeting pause.
@@ -16,7 +19,8 @@
  * at once or after `greetingDelayMs` (a tarpit on purpose, for tests that want a slow banner).
  */
 import { SMTPServer } from 'smtp-server'
-import type { SMTPServerOptions } from 'smtp-server'
+import type { SMTPServerAuthentication, SMTPServerAuthenticationResponse, SMTPServerOptions } from 'smtp-server'
+import SASL from 'smtp-server/lib/sasl'
 import { SMTPConnection } from 'smtp-server/lib/smtp-connection'
 
 export class PromptSmtpServer extends SMTPServer {
@@ -73,6 +77,70 @@ export function dropConnections(server: SMTPServer): void {
   for (const conn of [...server.connections]) (conn as unknown as { _socket: { destroy(): void } })._socket.destroy()
 }
 
+type Done = () => void
+
+/**
+ * Teaches smtp-server OAUTHBEARER (RFC 7628): a server that lists it in `authMethods` advertises it
+ * and hands its logins to onAuth as `{method: 'OAUTHBEARER', username, accessToken}`. onAuth answers
+ * as for XOAUTH2: `{user}` accepts; no user refuses with RFC 7628's error challenge (a 334 with
+ * `data` as base64 JSON, e.g. {status: 'invalid_token', scope}), and the client's dummy answer
+ * (^A) gets 535. Servers that do not list OAUTHBEARER are unaffected. Idempotent.
+ */
+export function registerOAuthBearer(): void {
+  const table = SASL as unknown as Record<string, unknown>
+  if (typeof table.SASL_OAUTHBEARER === 'function') return
+  table.SASL_OAUTHBEARER = function (this: SMTPConnection, args: string[], callback: Done): void {
+    if (args.length > 1) {
+      this.send(501, 'Error: syntax: AUTH OAUTHBEARER token')
+      return callback()
+    }
+    if (!args.length) {
+      this._nextHandler = (data, next) => oauthBearerToken.call(this, true, data, next)
+      this.send(334)
+      return callback()
+    }
+    oauthBearerToken.call(this, false, args[0]!, callback)
+  }
+}
+
+/** The initial client response: `n,a=user,` ^A `host=…` ^A `port=…` ^A `auth=Bearer TOKEN` ^A ^A (user escapes: =2C for ',', =3D for '='). */
+function oauthBearerToken(this: SMTPConnection, canAbort: boolean, raw: Buffer | string, callback: Done): void {
+  const text = raw.toString().trim()
+  if (canAbort && text === '*') {
+    this.send(501, 'Authentication aborted')
+    return callback()
+  }
+  const [gs2 = '', ...pairs] = Buffer.from(text, 'base64').toString('utf8').split('\x01')
+  const header = /^n,a=([^,]+),$/.exec(gs2)
+  const fields = new Map(pairs.filter((p) => p.includes('=')).map((p) => [p.slice(0, p.indexOf('=')).toLowerCase(), p.slice(p.indexOf('=') + 1)]))
+  const bearer = /^Bearer +(\S+)$/i.exec(fields.get('auth') ?? '')
+  const username = header?.[1]?.replace(/=2C/gi, ',').replace(/=3D/gi, '=')
+  if (!username || !bearer || SASL.CONTROL_CHARS.test(username)) {
+    this.send(501, 'Error: invalid userdata')
+    return callback()
+  }
+  const login = { method: 'OAUTHBEARER', username, accessToken: bearer[1] } as unknown as SMTPServerAuthentication
+  this._server.onAuth(login, this.session, (err: (Error & { responseCode?: number }) | null | undefined, response?: SMTPServerAuthenticationResponse) => {
+    if (err) {
+      this.send(err.responseCode || 535, err.message)
+      return callback()
+    }
+    if (!response?.user) {
+      // RFC 7628 §3.2.3: the error goes as a challenge; the client answers ^A, then the server fails the exchange.
+      this._nextHandler = (_data, next) => {
+        this.send(535, 'Error: Authentication credentials invalid')
+        next()
+      }
+      this.send(334, Buffer.from(JSON.stringify(response?.data ?? { status: 'invalid_token' })).toString('base64'))
+      return callback()
+    }
+    this.session.user = response.user
+    this.session.transmissionType = this._transmissionType()
+    this.send(235, 'Authentication successful')
+    callback()
+  })
+}
+
 /** The private members this module relies on, checked against the installed smtp-server: what is missing, in words. */
 export function checkSmtpServerInternals(): string[] {
   const missing: string[] = []
@@ -83,5 +151,10 @@ export function checkSmtpServerInternals(): string[] {
     if (typeof conn[name] !== 'function') missing.push(`smtp-server's SMTPConnection.prototype.${name} is not a function (PromptSmtpServer calls it)`)
   const source = String(SMTPConnection)
   if (!source.includes('this._socket')) missing.push("smtp-server's SMTPConnection no longer keeps its socket in _socket (dropConnections uses it)")
+  if (typeof (SASL as unknown as Record<string, unknown>).SASL_XOAUTH2 !== 'function' || !(SASL.CONTROL_CHARS instanceof RegExp))
+    missing.push("smtp-server's SASL table (lib/sasl) no longer has SASL_XOAUTH2 and CONTROL_CHARS (registerOAuthBearer adds OAUTHBEARER beside them)")
+  if (!/\['SASL_' \+ method\]/.test(source)) missing.push("smtp-server's SMTPConnection no longer looks mechanisms up as SASL['SASL_' + method] (registerOAuthBearer relies on it)")
+  for (const name of ['_transmissionType']) if (typeof conn[name] !== 'function') missing.push(`smtp-server's SMTPConnection.prototype.${name} is not a function (registerOAuthBearer calls it)`)
+  if (!source.includes('_nextHandler')) missing.push("smtp-server's SMTPConnection no longer has _nextHandler (registerOAuthBearer's challenge uses it)")
   return missing
 }

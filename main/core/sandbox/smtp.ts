@@ -2,9 +2,11 @@
  * The sandbox's three SMTP listeners on 127.0.0.1 (ephemeral ports; the delay proxies in front
  * of them are what clients see):
  *  - starttls: submission with STARTTLS required. Before TLS neither AUTH nor MAIL is possible
- *    (AUTH is not even advertised, like real submission servers); after it AUTH PLAIN, LOGIN and
- *    CRAM-MD5 are offered and required.
- *  - tls: implicit TLS from the first byte, AUTH required.
+ *    (AUTH is not even advertised, like real submission servers); after it AUTH PLAIN, LOGIN,
+ *    CRAM-MD5, XOAUTH2 and OAUTHBEARER are offered and required.
+ *  - tls: implicit TLS from the first byte, AUTH required (the same mechanisms).
+ * XOAUTH2 and OAUTHBEARER take an access token of the sandbox's OAuth2 issuer (oauth-issuer.ts):
+ * its signature is checked against the issuer's keys, with its issuer, audience, expiry and scope.
  *  - plain: no TLS and no AUTH; accepts any message (a relay test).
  * Accepted messages go to the Inbox under their queue id, which the final reply names:
  * `250 2.0.0 Ok: queued as 0001A3F9C2`.
@@ -14,7 +16,7 @@ import type { InboxChannel } from '../../../preload/contract'
 import type { KeyAndCert } from './certs'
 import { listenOn } from '../net/serve'
 import type { Inbox } from './inbox'
-import { dropConnections, PromptSmtpServer } from './smtp-server-adapter'
+import { dropConnections, PromptSmtpServer, registerOAuthBearer } from './smtp-server-adapter'
 
 export type SmtpListenerName = 'starttls' | 'tls' | 'plain'
 export const SMTP_LISTENERS: readonly SmtpListenerName[] = ['starttls', 'tls', 'plain']
@@ -28,6 +30,10 @@ export interface SmtpListenersOptions {
   inbox: Inbox
   user: string
   password: string
+  /** Checks an OAuth2 access token for `user` (the sandbox issuer's verify); without it, token logins are refused. */
+  verifyToken?: (token: string, user: string) => Promise<{ ok: true } | { ok: false; reason: string }>
+  /** What a refused token's error challenge names: the scope wanted, and (OAUTHBEARER) the issuer's discovery document. */
+  tokenChallenge?: { scope: string; openidConfiguration: string }
   /** Current think time after DATA, in ms. */
   thinkMs: () => number
   /** The next queue id. */
@@ -46,6 +52,7 @@ function smtpError(message: string, responseCode: number): SMTPServerError {
 }
 
 export async function startSmtpListeners(o: SmtpListenersOptions): Promise<SmtpListeners> {
+  registerOAuthBearer()
   const thinkTimers = new Set<NodeJS.Timeout>()
   const servers: { name: SmtpListenerName; server: PromptSmtpServer }[] = []
   const ports = { starttls: 0, tls: 0, plain: 0 }
@@ -53,6 +60,21 @@ export async function startSmtpListeners(o: SmtpListenersOptions): Promise<SmtpL
   let closing = false
 
   const checkAuth = (auth: SMTPServerAuthentication, _session: SMTPServerSession, cb: (err: Error | null | undefined, res?: SMTPServerAuthenticationResponse) => void) => {
+    const method = auth.method as string
+    if (method === 'XOAUTH2' || method === 'OAUTHBEARER') {
+      if (!o.verifyToken) return cb(smtpError('This sandbox takes no OAuth2 tokens', 535))
+      const scope = o.tokenChallenge?.scope
+      // A refused token gets the mechanism's error challenge: Google's shape for XOAUTH2, RFC 7628's for OAUTHBEARER.
+      const challenge =
+        method === 'XOAUTH2'
+          ? { status: '401', schemes: 'bearer', ...(scope ? { scope } : {}) }
+          : { status: 'invalid_token', ...(scope ? { scope } : {}), ...(o.tokenChallenge ? { 'openid-configuration': o.tokenChallenge.openidConfiguration } : {}) }
+      o.verifyToken(auth.accessToken ?? '', auth.username ?? '').then(
+        (v) => (v.ok ? cb(null, { user: auth.username }) : cb(null, { data: challenge } as SMTPServerAuthenticationResponse)),
+        () => cb(null, { data: challenge } as SMTPServerAuthenticationResponse),
+      )
+      return
+    }
     const userOk = auth.username === o.user
     const ok = userOk && (auth.method === 'CRAM-MD5' ? auth.validatePassword(o.password) : auth.password === o.password)
     if (ok) return cb(null, { user: auth.username })
@@ -101,7 +123,7 @@ export async function startSmtpListeners(o: SmtpListenersOptions): Promise<SmtpL
     banner: 'Mailprobe sandbox ESMTP (local only, delivers nowhere)',
     logger: false,
     disableReverseLookup: true,
-    authMethods: ['PLAIN', 'LOGIN', 'CRAM-MD5'],
+    authMethods: ['PLAIN', 'LOGIN', 'CRAM-MD5', 'XOAUTH2', 'OAUTHBEARER'],
     size: SANDBOX_MAX_MESSAGE,
     hideENHANCEDSTATUSCODES: false,
     // Bounded fallback only: close() destroys connections itself.

@@ -21,12 +21,14 @@ export async function runSmtp(input: unknown, opts: JobOptions = {}): Promise<Sm
   const parsed = smtpJobSchema.safeParse(input)
   if (!parsed.success) {
     const rec = new JobRecorder<SmtpPhaseName>(jobId, sink, redactorFor(input))
+    for (const line of opts.preface ?? []) rec.line('info', line)
     const message = describeIssues(parsed.error.issues)
     rec.line('err', `INVALID_INPUT: ${message}`)
     return rec.finish(invalidResult(input, message, rec))
   }
   const job = parsed.data
   const rec = new JobRecorder<SmtpPhaseName>(jobId, sink, jobRedactor(job))
+  for (const line of opts.preface ?? []) rec.line('info', line)
   let result: SmtpResult
   try {
     result = await new SmtpSession(job, rec, opts.signal).run()

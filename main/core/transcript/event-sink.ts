@@ -10,6 +10,8 @@ export interface JobOptions {
   jobId?: string
   sink?: EventSink
   signal?: AbortSignal
+  /** Info lines from before the job, its transcript's first lines (e.g. the renewal of an OAuth2 sign-in; never a secret). */
+  preface?: readonly string[]
 }
 
 export class ArraySink implements EventSink {

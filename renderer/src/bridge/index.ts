@@ -36,3 +36,17 @@ export async function bootstrapApi(): Promise<MailprobeApi | null> {
   const { createWsApi } = await import('./ws-client')
   return createWsApi(window.location)
 }
+
+/**
+ * Opens an address in a new tab: what the browser build does with an OAuth2 sign-in page main
+ * could not open (it has no shell). noopener: the page opened gets no handle on this one. In
+ * Electron the window-open handler decides (https goes to the system browser).
+ */
+export function openInNewTab(url: string): boolean {
+  try {
+    window.open(url, '_blank', 'noopener,noreferrer')
+    return true
+  } catch {
+    return false
+  }
+}

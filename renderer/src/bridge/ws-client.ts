@@ -1,10 +1,10 @@
-import { events, operationFailure, operations, type Envelope, type JobEventBatch, type MailprobeApi, type OperationName, type OperationOutputs, type SandboxEvent } from '@contract'
+import { events, operationFailure, operations, type Envelope, type JobEventBatch, type MailprobeApi, type OperationName, type OperationOutputs, type SandboxEvent, type SignInEvent } from '@contract'
 
 /*
  * MailprobeApi over the WebSocket of the browser host (`npm run web`, main/web/server.ts). Like the
  * preload it is built from the contract's operation table, so no operation can be missing.
- * Protocol: {id, op, input} → {id, envelope}; the host pushes {event: 'job:events', batch} and
- * {event: 'sandbox:events', payload}.
+ * Protocol: {id, op, input} → {id, envelope}; the host pushes {event: 'job:events', batch},
+ * {event: 'sandbox:events', payload} and {event: 'oauth:events', payload}.
  *
  * bridge/index.ts's bootstrapApi() calls createWsApi(location): an API when the page was opened
  * from the host's printed URL (…/?token=…), or reloaded in the same tab since; null otherwise.
@@ -62,6 +62,7 @@ export function connectWsApi(url: string): WsApi {
   const pending = new Map<number, Pending>()
   const listeners = new Set<(batch: JobEventBatch) => void>()
   const sandboxListeners = new Set<(event: SandboxEvent) => void>()
+  const signInListeners = new Set<(event: SignInEvent) => void>()
   const queue: string[] = []
   let nextId = 1
   let opened = false
@@ -83,7 +84,7 @@ export function connectWsApi(url: string): WsApi {
   })
   socket.addEventListener('message', (ev: MessageEvent) => {
     if (typeof ev.data !== 'string') return
-    let msg: { id?: unknown; envelope?: Envelope<unknown>; event?: unknown; batch?: JobEventBatch; payload?: SandboxEvent }
+    let msg: { id?: unknown; envelope?: Envelope<unknown>; event?: unknown; batch?: JobEventBatch; payload?: unknown }
     try {
       msg = JSON.parse(ev.data) as typeof msg
     } catch {
@@ -99,12 +100,13 @@ export function connectWsApi(url: string): WsApi {
       }
       return
     }
-    if (msg.event === events.sandboxEvents && msg.payload && typeof msg.payload === 'object') {
-      for (const listener of sandboxListeners) {
+    if ((msg.event === events.sandboxEvents || msg.event === events.signInEvents) && msg.payload && typeof msg.payload === 'object') {
+      const sandbox = msg.event === events.sandboxEvents
+      for (const listener of sandbox ? sandboxListeners : signInListeners) {
         try {
-          listener(msg.payload)
+          ;(listener as (payload: unknown) => void)(msg.payload)
         } catch (err) {
-          console.error('Mailprobe: a sandbox event listener failed', err)
+          console.error(`Mailprobe: a ${sandbox ? 'sandbox' : 'sign-in'} event listener failed`, err)
         }
       }
       return
@@ -161,6 +163,12 @@ export function connectWsApi(url: string): WsApi {
       sandboxListeners.add(listener)
       return () => {
         sandboxListeners.delete(listener)
+      }
+    },
+    onSignInEvents(listener) {
+      signInListeners.add(listener)
+      return () => {
+        signInListeners.delete(listener)
       }
     },
     close() {

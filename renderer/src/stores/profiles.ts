@@ -60,6 +60,7 @@ export const useProfilesStore = defineStore('profiles', () => {
     if (answer.ok) presets.value = answer.value
   }
 
+  /** Puts main's answer for one profile in place (saved, duplicated, signed out). */
   function upsert(profile: Profile): void {
     const i = profiles.value.findIndex((p) => p.id === profile.id)
     profiles.value = i < 0 ? [...profiles.value, profile] : profiles.value.map((p) => (p.id === profile.id ? profile : p))
@@ -115,7 +116,28 @@ export const useProfilesStore = defineStore('profiles', () => {
     issues.value = issues.value.filter((_, i) => i !== index)
   }
 
-  return { profiles, keyring, issues, presets, loaded, loading, error, byId, smtp, apiProfiles, load, loadPresets, save, remove, duplicate, exportToFile, importContent, importPath, dismissIssue }
+  return {
+    profiles,
+    keyring,
+    issues,
+    presets,
+    loaded,
+    loading,
+    error,
+    byId,
+    smtp,
+    apiProfiles,
+    load,
+    loadPresets,
+    upsert,
+    save,
+    remove,
+    duplicate,
+    exportToFile,
+    importContent,
+    importPath,
+    dismissIssue,
+  }
 })
 
 if (import.meta.hot) import.meta.hot.accept(acceptHMRUpdate(useProfilesStore, import.meta.hot))

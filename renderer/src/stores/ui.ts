@@ -25,10 +25,12 @@ export const useUiStore = defineStore('ui', () => {
   const importOpen = ref(false)
   const switcherOpen = ref(false)
   const confirmRequest = shallowRef<ConfirmRequest | null>(null)
+  /** The OAuth2 sign-in dialog (stores/oauth.ts) is open. */
+  const signInOpen = ref(false)
   const focus = reactive<Record<TabName, string | null>>({ probe: null, compose: null, lab: null, history: null, inbox: null })
 
   const focusedJobId = computed(() => focus[tab.value])
-  const overlayOpen = computed(() => editor.open || importOpen.value || switcherOpen.value || confirmRequest.value !== null)
+  const overlayOpen = computed(() => editor.open || importOpen.value || switcherOpen.value || confirmRequest.value !== null || signInOpen.value)
 
   function selectProfile(id: string | null): void {
     selectedProfileId.value = id
@@ -63,7 +65,24 @@ export const useUiStore = defineStore('ui', () => {
     req?.resolve(ok)
   }
 
-  return { tab, selectedProfileId, editor, importOpen, switcherOpen, confirmRequest, focus, focusedJobId, overlayOpen, selectProfile, openEditor, closeEditor, focusJob, confirm, answerConfirm }
+  return {
+    tab,
+    selectedProfileId,
+    editor,
+    importOpen,
+    switcherOpen,
+    confirmRequest,
+    signInOpen,
+    focus,
+    focusedJobId,
+    overlayOpen,
+    selectProfile,
+    openEditor,
+    closeEditor,
+    focusJob,
+    confirm,
+    answerConfirm,
+  }
 })
 
 if (import.meta.hot) import.meta.hot.accept(acceptHMRUpdate(useUiStore, import.meta.hot))

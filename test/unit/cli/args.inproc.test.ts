@@ -334,7 +334,7 @@ describe('usage errors (exit status 2)', () => {
     [['send', ...BASIC, '--stop-after', 'data'], /--stop-after must be one of connect, banner, ehlo, tls, auth, mail, rcpt/],
     [['send', ...BASIC, '--timeout', '10s'], /--timeout takes milliseconds/],
     [['send', ...BASIC, '--timeout', '50'], /--timeout takes milliseconds from 100/],
-    [['send', ...BASIC, '--user', 'me'], /--user needs a password \(--password-env VAR or --password-stdin\) or an OAuth2 access token \(--token-env VAR\)/],
+    [['send', ...BASIC, '--user', 'me'], /--user needs a password \(--password-env VAR or --password-stdin\), an OAuth2 access token \(--token-env VAR\) or a saved sign-in \(--oauth NAME\)/],
     [['send', ...BASIC, '--user', '', '--password-stdin'], /--user is empty/],
     [['send', ...BASIC, '--password-env', 'PW'], /--password-env needs --user/],
     [['send', ...BASIC, '--password-stdin'], /--password-stdin needs --user/],

@@ -116,6 +116,19 @@ describe('bin/mailprobe.cjs', () => {
     expect(node([copy.bin, 'probe', '--help']).status).not.toBe(0)
   })
 
+  it('runs send and verify with a saved sign-in (--oauth) from the full bundle: the send/verify one leaves OAuth2 out', () => {
+    const script = `
+      const { usesSignIn } = require(${JSON.stringify(BIN)})
+      const cases = [['--host', 'h', '--oauth', 'w'], ['--oauth=w'], ['--host', 'h'], ['--host', 'h', '--oauth-token', 'x'], ['--host', 'h', '--', '--oauth', 'w']]
+      process.stdout.write(JSON.stringify(cases.map(usesSignIn)))`
+    expect(JSON.parse(node(['-e', script]).stdout)).toEqual([true, true, false, false, false])
+    // The send/verify bundle itself has no OAuth2: run there, --oauth says so instead of working.
+    const r = node([resolve(ROOT, 'out/cli/mailprobe-smtp.cjs'), 'verify', '--host', '127.0.0.1', '--oauth', 'work', '--json'], { MAILPROBE_DATA_DIR: resolve(ROOT, 'out/nonexistent') })
+    expect(r.status).toBe(1)
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, error: { code: 'INTERNAL', message: expect.stringContaining('oauth-run is not in the send/verify bundle') as unknown } })
+    expect(readFileSync(resolve(ROOT, 'out/cli/mailprobe-smtp.cjs'), 'latin1')).not.toMatch(/openid-client|oauth4webapi/)
+  })
+
   it('runs every command from the project as it is', async () => {
     const sent = await send(BIN, 'through the bin')
     expect(sent.status).toBe(0)

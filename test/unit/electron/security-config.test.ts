@@ -7,6 +7,7 @@ import {
   isAllowedSender,
   isAppUrl,
   isSafeExternalUrl,
+  isSignInPageUrl,
   mainWindowWebPreferences,
   PROJECT_DOCS_URL,
   resolveAppOrigin,
@@ -148,5 +149,30 @@ describe('navigation and new windows (checklist 13–15)', () => {
     expect(isSafeExternalUrl(' http://example.com')).toBe(false)
     expect(isSafeExternalUrl(null)).toBe(false)
     expect(isSafeExternalUrl(PROJECT_DOCS_URL)).toBe(true)
+  })
+
+  it('opens an OAuth2 sign-in page when it is https, or http on the loopback interface (the sandbox issuer), and nothing else', () => {
+    for (const url of [
+      'https://login.microsoftonline.com/organizations/oauth2/v2.0/authorize?client_id=x',
+      'http://127.0.0.1:40080/authorize?code_challenge=abc',
+      'http://localhost:8080/device',
+      'http://[::1]:9/x',
+    ]) {
+      expect(isSignInPageUrl(url), url).toBe(true)
+    }
+    for (const url of [
+      'http://example.com/authorize',
+      'http://10.0.0.1/authorize',
+      'https://user:pw@login.example.com/',
+      'javascript:alert(1)',
+      'file:///etc/passwd',
+      `https://login.example.com/${'a'.repeat(3000)}`,
+      '',
+      null,
+    ]) {
+      expect(isSignInPageUrl(url), String(url)).toBe(false)
+    }
+    // The window-open handler stays https-only: a loopback page goes out only through the sign-in operation.
+    expect(windowOpenDecision('http://127.0.0.1:40080/authorize')).toEqual({ action: 'deny', openExternally: false })
   })
 })

@@ -8,13 +8,22 @@
 //   - every file in the data folder (profiles.json, secrets.json — encrypted with a real AES-GCM
 //     cipher, so it is scanned like the rest —, settings.json, history/*, the sandbox's files) and
 //     every export (History .txt/.json, profiles, the Lab's CSV/JSON) written through saveFile;
-//   - the built CLI's stdout and stderr (text and --json) and its argv.
+//   - the built CLI's stdout and stderr (text and --json) and its argv; with OAuth2 sign-ins made
+//     through it against a local issuer (device, browser, client credentials, a renewal, a refused
+//     renewal, Ctrl-C), every token the issuer handed out, each device code, PKCE verifier and
+//     authorization code, and the client secret are needles too, in its output, argv and every file
+//     it wrote other than its sign-ins file (which holds them by design, owner-only).
 // A proxy password (a profile's Network section) is one of the canaries: profiles save it, runs
 // hand it to a local "proxy" that takes the login and then refuses (a TCP server that records what
 // it is sent), and it must show in none of the above either.
+// OAuth2 profiles add theirs: the access and refresh tokens a local issuer hands out (made canaries
+// by a hook), the client secret of an app-only sign-in, and — learned afterwards from what the
+// issuer received, since the core makes them — each PKCE verifier and device code, and the device
+// flow's tokens. The sign-in flow's answers and events are kept and scanned again for those.
 // Each flow must scan something (counts > 0), so the suite cannot pass by scanning nothing; a
 // positive control proves the scanner finds the canaries when they are there.
 import { randomBytes } from 'node:crypto'
+import { createLocalJWKSet, createRemoteJWKSet, jwtVerify } from 'jose'
 import { readFile, writeFile } from 'node:fs/promises'
 import net from 'node:net'
 import { join } from 'node:path'
@@ -22,6 +31,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   compareToCsv,
   compareToJson,
+  events,
+  type SignInEvent,
   type AnyJobResult,
   type ApiProvider,
   type ApiResult,
@@ -38,7 +49,8 @@ import type { AppServices, FilesAdapter } from '../../../main/core/services'
 import { BatchingSink } from '../../../main/core/transcript/batching-sink'
 import { TeeSink } from '../../../main/core/transcript/event-sink'
 import { removeCaFile, serverCert, writeCaFile } from '../../fixtures/certs'
-import { runCli, type CliRun } from '../../fixtures/cli'
+import { runCli, startCli, type CliRun, type RunningCli } from '../../fixtures/cli'
+import { followAuthorization, startOAuthIssuer, TEST_ACCOUNT, type OAuthIssuer } from '../../fixtures/oauth-issuer'
 import { MAILGUN_DOMAIN, startProviderServer, type ProviderServer } from '../../fixtures/provider-server'
 import { authPeer } from '../../fixtures/raw-peers'
 import { findSecretLeaks, type Secret } from '../../fixtures/secret-scan'
@@ -63,6 +75,13 @@ const C = {
   sessionToken: canary('session'),
   badKey: canary('badkey'),
   proxyPassword: canary('proxypw'),
+  clientSecret: canary('csecret'),
+  // The app's OAuth2 profiles: what the local issuer hands out (a hook makes them canaries).
+  oauthAccess: canary('oaccess', TAIL + WIDE),
+  oauthRenewed: canary('orenewed', TAIL + WIDE),
+  oauthAppToken: canary('oapptok', TAIL + WIDE),
+  refreshToken: canary('orefresh'),
+  refreshRenewed: canary('orefresh2'),
 }
 
 /** Not secrets (usernames, the public halves of key pairs are stored in profiles by design). */
@@ -82,6 +101,12 @@ const SECRETS: Secret[] = [
   { value: C.sessionToken },
   { value: C.badKey, user: 'api' },
   { value: C.proxyPassword, user: PROXY_USER },
+  { value: C.clientSecret },
+  { value: C.oauthAccess, user: TEST_ACCOUNT },
+  { value: C.oauthRenewed, user: TEST_ACCOUNT },
+  { value: C.oauthAppToken, user: OAUTH_USER },
+  { value: C.refreshToken },
+  { value: C.refreshRenewed },
   // The ASCII stem of each canary on its own: catches a secret that was cut short, escaped in a
   // way the scanner does not spell out (\u00e9, %E9) or mangled by a wrong decoding (é → �).
   ...Object.values(C).map((v) => ({ value: v.slice(0, v.indexOf(RUN) + RUN.length) })),
@@ -128,7 +153,11 @@ function fragmentsIn(text: string): string[] {
   return found
 }
 
+/** What the OAuth2 flow scanned, kept to be scanned again for the secrets learned at its end (PKCE verifiers, device codes). */
+const oauthScanned: { kind: Kind; what: string; text: string }[] = []
+
 function scan(kind: Kind, what: string, text: string, name = flow): void {
+  if (name === 'oauth') oauthScanned.push({ kind, what, text })
   const t = tallyOf(name)
   t[kind]++
   t.bytes += Buffer.byteLength(text)
@@ -209,6 +238,9 @@ let exportDir = ''
 let client: Client
 const cliPeers: SmtpPeer[] = []
 const waiting = new WaitingSink()
+/** OAuth2 sign-in events pushed to the caller (each also scanned), and who waits for one. */
+const signInEvents: SignInEvent[] = []
+const signInWaiters: (() => void)[] = []
 const recordErrors: unknown[] = []
 let importPath = ''
 const started = Date.now()
@@ -232,9 +264,127 @@ interface CliCase {
   input?: string
   status: number
 }
-let cliRuns: Promise<{ done: { run: CliCase; out: CliRun }[]; csvFile: string }>
+interface CliFlows {
+  done: { run: CliCase; out: CliRun }[]
+  csvFile: string
+  /** The CLI's own folder: its profiles files, the CSV, and its data folder (data/, where the sign-ins are kept). */
+  cliDir: string
+}
+let cliRuns: Promise<CliFlows>
+/** The local OAuth2 issuer the CLI signs in with, and a submission server that takes its tokens. */
+let issuer: OAuthIssuer
+let oauthPeer: SmtpPeer
+/** How many OAuth2 needles the CLI's output and files were scanned for (known once its flows ran). */
+let oauthNeedles = 0
 
-async function runCliFlows(cliStarttls: SmtpPeer, cliTls: SmtpPeer): Promise<{ done: { run: CliCase; out: CliRun }[]; csvFile: string }> {
+/** What the OAuth2 flows make secret, known once they ran: every token handed out, the device codes, PKCE verifiers and authorization codes. */
+function oauthSecrets(): Secret[] {
+  const values = [
+    ...issuer.issued,
+    ...issuer.grants.map((g) => g.deviceCode),
+    ...issuer.tokenRequests.flatMap((r) => [r.form.get('code_verifier'), r.form.get('code'), r.form.get('refresh_token'), r.form.get('device_code')]),
+  ].filter((v): v is string => typeof v === 'string' && v.length > 0)
+  // Access tokens travel in XOAUTH2 for the signed-in account, or for the mailbox --user names.
+  return [...new Set(values)].flatMap((value) => [
+    { value, user: TEST_ACCOUNT },
+    { value, user: OAUTH_USER },
+  ])
+}
+
+/** The next token answer for this grant lives `seconds` only (its sign-in is renewed by the next run). */
+function shortLived(grant: string, seconds: number): void {
+  const hook = (res: { body: Record<string, unknown> }, req: { body: Record<string, unknown> }) => {
+    if (req.body.grant_type !== grant) return
+    res.body.expires_in = seconds
+    issuer.mock.service.off('beforeResponse', hook)
+  }
+  issuer.mock.service.on('beforeResponse', hook)
+}
+
+/**
+ * `mailprobe oauth` and send/verify --oauth, one after the other: sign-ins with each flow (the code
+ * approved, the browser's address followed, as a person would), list, runs that renew a token, a
+ * renewal refused by an issuer that quotes the refresh token back, Ctrl-C during a device wait, logout.
+ */
+async function runOAuthCliFlows(env: NodeJS.ProcessEnv): Promise<{ run: CliCase; out: CliRun }[]> {
+  const done: { run: CliCase; out: CliRun }[] = []
+  const login = (name: string, flow: string, ...extra: string[]) => [
+    ...['oauth', 'login', '--name', name, '--provider', 'generic', '--issuer', issuer.url, '--client-id', 'mailprobe-canary', '--flow', flow],
+    ...['--scope', 'openid', '--scope', 'email', '--scope', 'offline_access', ...extra],
+  ]
+  const smtp = (command: 'send' | 'verify', name: string, ...extra: string[]) => [
+    command,
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(oauthPeer.port),
+    '--security',
+    'tls',
+    '--ca',
+    caFile,
+    '--oauth',
+    name,
+    ...extra,
+  ]
+  const interactive = async (args: string[], status: number, act: (cli: RunningCli) => Promise<unknown>) => {
+    const cli = startCli(args, { env, timeoutMs: 30_000 })
+    await act(cli)
+    done.push({ run: { args, status }, out: await cli.done })
+  }
+  const plain = async (args: string[], status: number) => done.push({ run: { args, status }, out: await runCli(args, { env, timeoutMs: 30_000 }) })
+  const device = (cli: RunningCli) => cli.waitFor('stderr', /enter the code {2}(\S+)/).then(([, code]) => issuer.approve(code))
+  const browser = (cli: RunningCli) => cli.waitFor('stderr', /\n {2}(http:\/\/127\.0\.0\.1:\d+\/authorize\?\S+)\n/).then(([, url]) => followAuthorization(url!))
+  /** The next refresh is refused, and the issuer's sentence quotes the refresh token back. */
+  const refuseRefresh = () =>
+    issuer.mock.service.once('beforeResponse', (res: { statusCode: number; body: unknown }, req: { body: Record<string, unknown> }) => {
+      res.statusCode = 400
+      res.body = { error: 'invalid_grant', error_description: `The refresh token ${String(req.body.refresh_token)} was revoked.` }
+    })
+
+  await interactive(login('dev', 'device'), 0, device)
+  await interactive(login('dev', 'device', '--json'), 0, device)
+  shortLived('authorization_code', 120)
+  await interactive(login('web', 'browser', '--json'), 0, browser)
+  await plain(
+    [
+      'oauth',
+      'login',
+      '--name',
+      'app',
+      '--provider',
+      'generic',
+      '--issuer',
+      issuer.url,
+      '--client-id',
+      'mailprobe-canary-app',
+      '--flow',
+      'client-credentials',
+      '--client-secret-env',
+      'MP_CLIENT_SECRET',
+      '--scope',
+      'mail.send',
+    ],
+    0,
+  )
+  await plain(['oauth', 'list'], 0)
+  await plain(['oauth', 'list', '--json'], 0)
+  await plain(smtp('verify', 'web', '-v'), 0) // renews the token first
+  await plain(smtp('send', 'dev', '--from', 'sender@example.test', '--to', 'rcpt@example.test', '--subject', 'cli oauth canary', '--json'), 0)
+  await plain(smtp('verify', 'app', '--user', OAUTH_USER, '--show-username', '--json'), 0)
+  shortLived('authorization_code', 60)
+  await interactive(login('gone', 'browser'), 0, browser)
+  refuseRefresh()
+  await plain(smtp('verify', 'gone', '-v'), 1)
+  refuseRefresh()
+  await plain(smtp('verify', 'gone', '--json'), 1)
+  issuer.device.interval = 600
+  await interactive(login('cancelled', 'device', '--json'), 130, (cli) => cli.waitFor('stderr', /enter the code/).then(() => cli.kill('SIGINT')))
+  issuer.device.interval = 0.05
+  await plain(['oauth', 'logout', 'dev'], 0)
+  return done
+}
+
+async function runCliFlows(cliStarttls: SmtpPeer, cliTls: SmtpPeer): Promise<CliFlows> {
   const cliDir = await tempDir('mailprobe-canary-cli-')
   // Everything exported, as a user would: the CLI must print none of it.
   const env = {
@@ -248,6 +398,8 @@ async function runCliFlows(cliStarttls: SmtpPeer, cliTls: SmtpPeer): Promise<{ d
     MP_AKID: SES_AKID,
     MP_MJ: MJ_PUBLIC,
     MP_PROXY: C.proxyPassword,
+    MP_CLIENT_SECRET: C.clientSecret,
+    MAILPROBE_DATA_DIR: join(cliDir, 'data'),
   }
   const smtp = (peer: SmtpPeer, security: string) => ['--host', '127.0.0.1', '--port', String(peer.port), '--security', security, '--ca', caFile]
   const api = (p: string) => ['api', '--provider', p, '--base-url', provider.origin, '--ca', caFile]
@@ -364,13 +516,15 @@ async function runCliFlows(cliStarttls: SmtpPeer, cliTls: SmtpPeer): Promise<{ d
   ]
   const done: { run: CliCase; out: CliRun }[] = []
   const queue = [...cases]
-  // Two at a time: the machine has two cores, and the flows in this process use one.
-  await Promise.all(
-    [0, 1].map(async () => {
+  // Two at a time: the machine has two cores, and the flows in this process use one. The OAuth2
+  // flows beside them mostly wait (for a code to be approved, a browser to come back).
+  await Promise.all([
+    ...[0, 1].map(async () => {
       for (let c = queue.shift(); c; c = queue.shift()) done.push({ run: c, out: await runCli(c.args, { env, input: c.input, timeoutMs: 30_000 }) })
     }),
-  )
-  return { done, csvFile }
+    runOAuthCliFlows(env).then((runs) => done.push(...runs)),
+  ])
+  return { done, csvFile, cliDir }
 }
 
 beforeAll(async () => {
@@ -379,6 +533,18 @@ beforeAll(async () => {
   const peer = (mode: 'starttls' | 'tls') => startSmtpPeer({ mode, authMethods: ['PLAIN', 'LOGIN', 'CRAM-MD5', 'XOAUTH2'], users: { [SMTP_USER]: C.password, [OAUTH_USER]: C.token } })
   let cliStarttls: SmtpPeer, cliTls: SmtpPeer
   proxyTrap = await startProxyTrap()
+  issuer = await startOAuthIssuer()
+  // Takes any token this issuer signed (a person's for their account, the app's for any mailbox).
+  const jwks = createLocalJWKSet({ keys: issuer.mock.issuer.keys.toJSON() })
+  oauthPeer = await startSmtpPeer({
+    mode: 'tls',
+    authMethods: ['XOAUTH2'],
+    verifyToken: (token) =>
+      jwtVerify(token, jwks, { issuer: issuer.url }).then(
+        () => true,
+        () => false,
+      ),
+  })
   ;[starttlsPeer, tlsPeer, cliStarttls, cliTls, provider] = await Promise.all([
     peer('starttls'),
     peer('tls'),
@@ -398,7 +564,7 @@ beforeAll(async () => {
       },
     }),
   ])
-  cliPeers.push(cliStarttls, cliTls)
+  cliPeers.push(cliStarttls, cliTls, oauthPeer)
   cliRuns = runCliFlows(cliStarttls, cliTls)
   // Awaited by the CLI test; a failure before then must not be an unhandled rejection.
   cliRuns.catch(() => {})
@@ -411,13 +577,18 @@ beforeAll(async () => {
   const toRenderer = new BatchingSink((batch) => {
     for (const event of batch) scan('events', `job event ${event.type}`, JSON.stringify(event))
   }, 50)
-  client = createClient(new TeeSink([toRenderer, waiting]), services, (channel, payload) => scan('events', `push ${channel}`, JSON.stringify(payload)))
+  client = createClient(new TeeSink([toRenderer, waiting]), services, (channel, payload) => {
+    scan('events', `push ${channel}`, JSON.stringify(payload))
+    if (channel !== events.signInEvents) return
+    signInEvents.push(payload as SignInEvent)
+    for (const w of signInWaiters.splice(0)) w()
+  })
 }, 60_000)
 
 afterAll(async () => {
   client?.dispose()
   await cliRuns?.catch(() => {})
-  await Promise.all([starttlsPeer?.close(), tlsPeer?.close(), ...cliPeers.map((p) => p.close()), provider?.close(), proxyTrap?.close()])
+  await Promise.all([starttlsPeer?.close(), tlsPeer?.close(), ...cliPeers.map((p) => p.close()), provider?.close(), proxyTrap?.close(), issuer?.close()])
   await removeTempDirs()
   removeCaFile(caFile)
   const total = { outputs: 0, events: 0, files: 0, bytes: 0, hits: 0 }
@@ -432,7 +603,7 @@ afterAll(async () => {
   const flows = [...tallies.keys()].filter((k) => k !== 'control' && k !== 'setup')
   console.log(
     `secrets canary: ${flows.length} flows (${flows.join(', ')}); scanned ${total.outputs} outputs, ${total.events} events, ${total.files} files, ` +
-      `${total.bytes} bytes for ${SECRETS.length} needles; ${total.hits} hits (positive control: ${tallyOf('control').hits.length} planted forms found); ` +
+      `${total.bytes} bytes for ${SECRETS.length} needles (and ${oauthNeedles} from OAuth2 sign-ins in the CLI's); ${total.hits} hits (positive control: ${tallyOf('control').hits.length} planted forms found); ` +
       `${((Date.now() - started) / 1000).toFixed(1)} s`,
   )
 })
@@ -462,8 +633,22 @@ async function job<R extends AnyJobResult>(name: JobOp, payload: unknown): Promi
 
 const transcript = (r: AnyJobResult): string => r.transcript.map((l) => `${l.dir} ${l.text}`).join('\n')
 
+/** Resolves with the first sign-in event (pushed to this caller) that `match` accepts. */
+function signInEvent<T extends SignInEvent>(match: (e: SignInEvent) => e is T): Promise<T> {
+  return new Promise((resolve) => {
+    const check = () => {
+      const found = signInEvents.find(match)
+      if (found) resolve(found)
+      else signInWaiters.push(check)
+    }
+    check()
+  })
+}
+const doneOf = (jobId: string) => signInEvent((e): e is Extract<SignInEvent, { type: 'done' }> => e.type === 'done' && e.jobId === jobId)
+
 function fieldsOf(p: Profile): Record<string, unknown> {
-  const { id: _i, createdAt: _c, updatedAt: _u, hasSecret: _h, hasProxySecret: _ph, ...fields } = p
+  const { id: _i, createdAt: _c, updatedAt: _u, hasSecret: _h, hasProxySecret: _ph, ...fields } = p as Profile & { signIn?: unknown }
+  delete fields.signIn
   return fields
 }
 
@@ -846,6 +1031,119 @@ describe('flows', () => {
     expectClean('sandbox', ['outputs', 'events'])
   })
 
+  it('OAuth2: profiles signed in through the browser, a device code (one cancelled) and client credentials; runs renew and use the tokens; sign out', async () => {
+    flow = 'oauth'
+    type TokenResponse = { statusCode: number; body: Record<string, unknown> }
+    type TokenRequest = { body: Record<string, unknown> }
+    const appIssuer = await startOAuthIssuer()
+    const keys = createRemoteJWKSet(new URL(`${appIssuer.url}/jwks`))
+    // The issuer hands out canaries: a short-lived first token (so the first run renews it), the renewed one, the app's.
+    appIssuer.mock.service.on('beforeResponse', (res: TokenResponse, req: TokenRequest) => {
+      if (res.statusCode !== 200 || typeof res.body.access_token !== 'string') return
+      const grant = req.body.grant_type
+      if (grant === 'authorization_code') Object.assign(res.body, { access_token: C.oauthAccess, refresh_token: C.refreshToken, expires_in: 60 })
+      else if (grant === 'refresh_token') Object.assign(res.body, { access_token: C.oauthRenewed, refresh_token: C.refreshRenewed })
+      else if (grant === 'client_credentials') res.body.access_token = C.oauthAppToken
+    })
+    // A server that takes the canary tokens (and the device flow's, which the issuer signs itself), and records what it was given.
+    const given: string[] = []
+    const appPeer = await startSmtpPeer({
+      mode: 'tls',
+      authMethods: ['XOAUTH2'],
+      verifyToken: async (token) => {
+        given.push(token)
+        if ([C.oauthAccess, C.oauthRenewed, C.oauthAppToken].includes(token)) return true
+        return jwtVerify(token, keys, { issuer: appIssuer.url }).then(
+          () => true,
+          () => false,
+        )
+      },
+    })
+    try {
+      const oauthProfile = (name: string, flowName: 'browser' | 'device' | 'client-credentials', more: Record<string, unknown> = {}) => ({
+        kind: 'smtp',
+        name,
+        host: '127.0.0.1',
+        port: appPeer.port,
+        security: 'tls',
+        authMethod: 'xoauth2',
+        tls: { caFile },
+        defaults: { from: TEST_ACCOUNT, to: ['rcpt@example.test'] },
+        oauth: { provider: 'generic', issuer: appIssuer.url, clientId: 'mailprobe-canary-app', flow: flowName, scopes: ['openid', 'email', 'offline_access'] },
+        ...more,
+      })
+      // Browser: this host has no shell, so the page is told the address; "the page" follows it.
+      const browserProfile = await call('saveProfile', { profile: oauthProfile('OAuth browser', 'browser') })
+      const b = await call('oauthSignIn', { profileId: browserProfile.id })
+      const page = await signInEvent((e): e is Extract<SignInEvent, { type: 'browser' }> => e.type === 'browser' && e.jobId === b.jobId)
+      expect(page.opened).toBe(false)
+      await followAuthorization(page.url)
+      expect(await doneOf(b.jobId)).toMatchObject({ ok: true, signIn: { account: TEST_ACCOUNT } })
+      // Runs: the first renews the token (it had a minute left), then verify, envelope and send use the new one.
+      for (const action of ['verify', 'envelope', 'send'] as const) {
+        const r = await job<SmtpResult>('runProfile', { profileId: browserProfile.id, action, ...(action === 'send' ? { message: { subject: 'oauth send', text: 'x' } } : {}) })
+        expect(r.ok, `${action}: ${r.error?.message}`).toBe(true)
+      }
+      expect(given.filter((t) => t === C.oauthRenewed)).toHaveLength(3)
+      expect(transcript(await job<SmtpResult>('runProfile', { profileId: browserProfile.id, action: 'verify' }))).not.toMatch(/OAuth2: the access token/)
+
+      // Device: one sign-in cancelled while it waits, one finished.
+      const deviceProfile = await call('saveProfile', { profile: oauthProfile('OAuth device', 'device') })
+      const cancelled = await call('oauthSignIn', { profileId: deviceProfile.id })
+      await signInEvent((e): e is Extract<SignInEvent, { type: 'device' }> => e.type === 'device' && e.jobId === cancelled.jobId)
+      await call('cancelJob', { jobId: cancelled.jobId })
+      expect(await doneOf(cancelled.jobId)).toMatchObject({ ok: false, error: { code: 'CANCELLED' } })
+      const d = await call('oauthSignIn', { profileId: deviceProfile.id })
+      const code = await signInEvent((e): e is Extract<SignInEvent, { type: 'device' }> => e.type === 'device' && e.jobId === d.jobId)
+      appIssuer.approve(code.code.userCode)
+      expect(await doneOf(d.jobId)).toMatchObject({ ok: true })
+      expect((await job<SmtpResult>('runProfile', { profileId: deviceProfile.id, action: 'verify' })).ok).toBe(true)
+      const deviceSignIn = (await services.secrets.getSignIn(deviceProfile.id))!
+
+      // Client credentials: the app's secret is the profile's write-only secret; its token renews with it.
+      const appProfile = await call('saveProfile', { profile: oauthProfile('OAuth app', 'client-credentials', { username: OAUTH_USER }), secret: { primary: C.clientSecret } })
+      expect(appProfile.hasSecret).toBe(true)
+      const a = await call('oauthSignIn', { profileId: appProfile.id })
+      expect(await doneOf(a.jobId)).toMatchObject({ ok: true, signIn: { account: null, renewable: true } })
+      expect((await job<SmtpResult>('runProfile', { profileId: appProfile.id, action: 'send', message: { subject: 'app send', text: 'x' } })).ok).toBe(true)
+      expect(given).toContain(C.oauthAppToken)
+      // A copy needs a sign-in of its own; renaming keeps one.
+      const copy = await call('duplicateProfile', { id: browserProfile.id })
+      expect(copy).toMatchObject({ signIn: null })
+      await call('saveProfile', { id: appProfile.id, profile: { ...fieldsOf(appProfile), name: 'OAuth app (renamed)' } })
+      expect((await call('listProfiles', {})).profiles.find((p) => p.id === appProfile.id)).toMatchObject({ signIn: { flow: 'client-credentials' } })
+      await call('oauthSignOut', { profileId: deviceProfile.id })
+      await call('exportProfiles', { ids: [browserProfile.id, deviceProfile.id, appProfile.id] })
+
+      // The secrets the core made went out to the issuer, and only there: learn them, and scan this flow again for them.
+      const verifiers = appIssuer.tokenRequests.map((r) => r.form.get('code_verifier')).filter((v): v is string => !!v)
+      const deviceCodes = appIssuer.grants.map((g) => g.deviceCode)
+      expect(verifiers.length).toBeGreaterThanOrEqual(1)
+      expect(deviceCodes).toHaveLength(2)
+      const basic = appIssuer.tokenRequests.find((r) => r.grantType === 'client_credentials')!.authorization!
+      expect(
+        Buffer.from(basic.replace(/^Basic /, ''), 'base64')
+          .toString('utf8')
+          .split(':')
+          .map((part) => new URLSearchParams(`x=${part}`).get('x')),
+      ).toEqual(['mailprobe-canary-app', C.clientSecret])
+      expect(appIssuer.tokenRequests.filter((r) => r.form.get('refresh_token') === C.refreshToken)).toHaveLength(1)
+      const learned: Secret[] = [
+        ...verifiers.map((value) => ({ value })),
+        ...deviceCodes.map((value) => ({ value })),
+        { value: deviceSignIn.secrets.accessToken, user: TEST_ACCOUNT },
+        { value: deviceSignIn.secrets.refreshToken! },
+      ]
+      // From here on every scan looks for them too (History, exports and every file, in the last flow).
+      SECRETS.push(...learned)
+      for (const { kind, what, text } of oauthScanned) for (const hit of findSecretLeaks(text, learned)) tallyOf('oauth').hits.push(`${kind} ${what}: ${hit}`)
+      expect(oauthScanned.filter((x) => x.what.startsWith(`push ${events.signInEvents}`)).length).toBeGreaterThan(10)
+      expectClean('oauth', ['outputs', 'events'])
+    } finally {
+      await Promise.all([appIssuer.close(), appPeer.close()])
+    }
+  })
+
   it('refused input: payloads carrying canaries are refused without echoing them', async () => {
     flow = 'refused'
     // (Canaries go only in secret fields, or in a document that holds secrets: a profile id or a host is not one.)
@@ -896,21 +1194,51 @@ describe('flows', () => {
 
   // ── The CLI: stdout, stderr and argv, text and --json ─────────────────────
 
-  it('CLI: send, verify, api, probe and compare, in text and --json, secrets from the environment and stdin', async () => {
+  it('CLI: send, verify, api, probe, compare and oauth, in text and --json, secrets from the environment and stdin', async () => {
     flow = 'cli'
-    const { done, csvFile } = await cliRuns
+    const { done, csvFile, cliDir } = await cliRuns
+    const oauth = oauthSecrets()
+    oauthNeedles = oauth.length
+    const t = tallyOf('cli')
+    const scanOAuth = (what: string, text: string) => {
+      for (const hit of findSecretLeaks(text, oauth)) t.hits.push(`${what}: ${hit}`)
+    }
     for (const { run, out } of done) {
       const what = `mailprobe ${run.args.slice(0, 3).join(' ')}${run.args.includes('--json') ? ' --json' : ''}`
-      scan('outputs', `${what} argv`, JSON.stringify(run.args))
-      scan('outputs', `${what} stdout`, out.stdout)
-      scan('outputs', `${what} stderr`, out.stderr)
+      for (const [part, text] of [
+        ['argv', JSON.stringify(run.args)],
+        ['stdout', out.stdout],
+        ['stderr', out.stderr],
+      ] as const) {
+        scan('outputs', `${what} ${part}`, text)
+        scanOAuth(`${what} ${part}`, text)
+      }
       expect(out.status, `${what}: ${out.stderr}${out.stdout.slice(-400)}`).toBe(run.status)
       if (run.args.includes('--json')) expect(() => JSON.parse(out.stdout) as unknown).not.toThrow()
     }
-    expect(done.length).toBeGreaterThanOrEqual(20)
+    expect(done.length).toBeGreaterThanOrEqual(35)
     // argv carries no canary in any form (scanned above), nor verbatim.
     for (const { run } of done) for (const a of run.args) for (const v of Object.values(C)) expect(a.includes(v)).toBe(false)
     scan('files', 'compare --csv', await readFile(csvFile, 'utf8'))
+
+    // The OAuth2 needles are real: the issuer handed out tokens (one renewed), the sign-ins file holds
+    // the live ones and the client secret, and the refused renewal's echo of a refresh token was redacted.
+    expect(issuer.issued.length).toBeGreaterThanOrEqual(10)
+    expect(issuer.grants.length).toBe(3)
+    expect(issuer.tokenRequests.filter((r) => r.grantType === 'refresh_token')).toHaveLength(3)
+    const signInsPath = join(cliDir, 'data', 'oauth-sign-ins.json')
+    const signIns = await readFile(signInsPath, 'utf8')
+    expect(signIns).toContain(JSON.stringify(C.clientSecret))
+    expect(oauth.filter((n) => signIns.includes(n.value)).length).toBeGreaterThanOrEqual(6)
+    const refused = done.find((d) => d.run.args.includes('gone') && d.run.args.includes('-v'))!.out.stdout
+    expect(refused).toMatch(/\*\* OAUTH_SIGN_IN_AGAIN: .*\(invalid_grant: The refresh token \[redacted\] was revoked\.\)\. Sign in again\./)
+    // Every other file the CLI wrote: no OAuth2 needle anywhere (its data folder holds no other copy), no canary in its data folder.
+    const files = (await readTree(cliDir)).filter((f) => f.path !== signInsPath)
+    for (const f of files) {
+      scanOAuth(f.path, f.text)
+      if (f.path.startsWith(join(cliDir, 'data'))) scan('files', f.path, f.text)
+    }
+    expect(files.length).toBeGreaterThanOrEqual(3)
     expectClean('cli', ['outputs', 'files'])
   }, 60_000)
 
@@ -969,7 +1297,7 @@ describe('flows', () => {
 
   it('every flow scanned something, and nothing leaked anywhere', () => {
     const flows = [...tallies.entries()].filter(([k]) => k !== 'control')
-    expect(flows.map(([k]) => k)).toEqual(expect.arrayContaining(['smtp', 'profiles', 'api', 'probe', 'lab', 'sandbox', 'refused', 'cli', 'history+files']))
+    expect(flows.map(([k]) => k)).toEqual(expect.arrayContaining(['smtp', 'profiles', 'api', 'probe', 'lab', 'sandbox', 'oauth', 'refused', 'cli', 'history+files']))
     for (const [name, t] of flows) {
       expect(t.hits, name).toEqual([])
       expect(t.outputs + t.events + t.files, name).toBeGreaterThan(0)

@@ -34,13 +34,15 @@ afterAll(async () => {
 afterEach(removeTempDirs)
 
 /** Minimal valid payloads, one per operation (ids filled in by the caller where they matter). */
-function validPayloads(ids: { profile: string; run: string; importPath: string; profile2?: string }): { [K in OperationName]: unknown } {
+function validPayloads(ids: { profile: string; run: string; importPath: string; profile2?: string; oauth?: string }): { [K in OperationName]: unknown } {
   return {
     runSmtp: { host: '127.0.0.1', port: peer.port, security: 'starttls', tls: { caFile }, stopAfter: 'auth', auth: { user: USER, secret: PASSWORD } },
     runApi: { provider: 'sendgrid', action: 'verify', credentials: { key: API_KEY }, baseUrl: 'https://127.0.0.1:9' },
     runProbe: { host: '127.0.0.1', ports: [peer.port], timeoutMs: 2000, tls: { caFile } },
     runProfile: { profileId: ids.profile, action: 'verify' },
     cancelJob: { jobId: 'no-such-job' },
+    oauthSignIn: { profileId: ids.oauth ?? ids.profile },
+    oauthSignOut: { profileId: ids.oauth ?? ids.profile },
     listProfiles: {},
     saveProfile: { profile: { kind: 'smtp', name: 'Saved', host: '127.0.0.1', port: peer.port, security: 'starttls', username: USER }, secret: { primary: PASSWORD } },
     deleteProfile: { id: 'no-such-profile' },
@@ -209,10 +211,12 @@ describe('operations: secrets go in, never out', () => {
       },
       secret: { primary: PASSWORD },
     })
-    const payloads = validPayloads({ profile: smtp.id, run, importPath, profile2: other.id })
+    // The sandbox's OAuth2 profile can sign in (the browser flow: nobody follows it here, so it is cancelled).
+    const payloads = validPayloads({ profile: smtp.id, run, importPath, profile2: other.id, oauth: services.sandbox.status().profiles.oauth! })
     for (const name of operationNames) {
       if (name === 'importProfiles') await call('pickFiles', { purpose: 'import' })
-      await call(name, payloads[name])
+      const out = await call(name, payloads[name])
+      if (name === 'oauthSignIn') expect(await call('cancelJob', { jobId: (out as OperationOutputs['oauthSignIn']).jobId })).toEqual({ cancelled: true })
     }
     await call('exportTranscript', { id: run, format: 'json' })
     await call('getHistoryEntry', { id: run })

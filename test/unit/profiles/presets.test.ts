@@ -76,6 +76,19 @@ describe('presets', () => {
     expect(ids.indexOf('m365-xoauth2')).toBeLessThan(ids.indexOf('m365-smtp'))
   })
 
+  it('the OAuth2 presets carry their provider (and Microsoft its tenant) but no client id: with the user’s, they make a profile that can sign in', () => {
+    expect(byId('m365-xoauth2').oauth).toEqual({ provider: 'microsoft', tenant: 'organizations', flow: 'browser' })
+    expect(byId('outlook-xoauth2').oauth).toEqual({ provider: 'microsoft', tenant: 'consumers', flow: 'browser' })
+    for (const id of ['gmail-xoauth2', 'gmail-465-xoauth2']) expect(byId(id).oauth).toEqual({ provider: 'google', flow: 'browser' })
+    // Only those: a password preset has no sign-in.
+    expect(PRESETS.filter((p) => p.oauth).map((p) => p.id)).toEqual(['gmail-xoauth2', 'gmail-465-xoauth2', 'm365-xoauth2', 'outlook-xoauth2'])
+    for (const p of PRESETS.filter((x) => x.oauth)) {
+      const profile = { ...p.profile, oauth: { ...p.oauth!, clientId: '00000000-1111-2222-3333-444444444444' } }
+      expect(saveProfileSchema.safeParse({ profile }).success, p.id).toBe(true)
+      expect(saveProfileSchema.safeParse({ profile: { ...profile, authMethod: 'plain' } }).success, `${p.id} with PLAIN`).toBe(false)
+    }
+  })
+
   it('API presets make valid engine jobs once a key (and a domain for Mailgun) is added', () => {
     for (const p of PRESETS) {
       if (p.profile.kind !== 'api') continue

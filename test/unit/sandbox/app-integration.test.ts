@@ -9,7 +9,17 @@ import { createServer, connect, type Server } from 'node:net'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { events, inboxIdOf, type CompareResult, type Envelope, type OperationName, type OperationOutputs, type SandboxEvent, type SmtpResult, type ApiResult } from '../../../preload/contract'
-import { SANDBOX_API_KEY, SANDBOX_APP_PROFILE_NAMES, SANDBOX_PASSWORD, SANDBOX_PRESET, SANDBOX_USER } from '../../../main/core/sandbox'
+import {
+  SANDBOX_API_KEY,
+  SANDBOX_APP_PROFILE_NAMES,
+  SANDBOX_OAUTH_ACCOUNT,
+  SANDBOX_OAUTH_CLIENT_ID,
+  SANDBOX_OAUTH_SCOPES,
+  SANDBOX_PASSWORD,
+  SANDBOX_PRESET,
+  SANDBOX_USER,
+} from '../../../main/core/sandbox'
+import { SANDBOX_OAUTH_PROFILE_NAME } from '../../../main/core/sandbox/profiles'
 import { sandboxRoleOf } from '../../../main/core/sandbox/app'
 import type { AppServices } from '../../../main/core/services'
 import { appSettingsSchema, SETTINGS_FILE, SETTINGS_FORMAT, SettingsStore } from '../../../main/core/settings'
@@ -19,7 +29,7 @@ import { removeTempDirs, tempDir, testServices, WaitingSink } from '../ipc/helpe
 
 afterEach(removeTempDirs)
 
-const NAMES = SANDBOX_APP_PROFILE_NAMES
+const NAMES = { ...SANDBOX_APP_PROFILE_NAMES, oauth: SANDBOX_OAUTH_PROFILE_NAME }
 const DEMO = [{ value: SANDBOX_PASSWORD, user: SANDBOX_USER }, { value: SANDBOX_API_KEY }]
 
 interface Harness {
@@ -100,29 +110,40 @@ describe('settings.json', () => {
 })
 
 describe('the sandbox profiles', () => {
-  it('a fresh data folder: the sandbox runs and its three profiles are there, with their secrets, trusting its CA', async () => {
+  it('a fresh data folder: the sandbox runs and its four profiles are there, with their secrets (the OAuth2 one signs in instead), trusting its CA', async () => {
     const { services, dataDir } = await harness()
     const status = services.sandbox.status()
     expect(status).toMatchObject({ available: true, enabled: true, running: true, problem: null })
     const info = services.sandbox.current!.info()
     expect(info.caFile).toBe(join(dataDir, 'sandbox-tls', 'ca.pem'))
     const profiles = sandboxProfiles(services)
-    expect(profiles.map((p) => p.name).sort()).toEqual([NAMES.api, NAMES.starttls, NAMES.tls].sort())
+    expect(profiles.map((p) => p.name).sort()).toEqual([NAMES.api, NAMES.starttls, NAMES.tls, NAMES.oauth].sort())
     for (const p of profiles) {
-      expect(p.hasSecret).toBe(true)
+      expect(p.hasSecret, p.name).toBe(p.name !== NAMES.oauth)
       expect(p.tls).toEqual({ caFile: info.caFile, insecure: false })
     }
     const byName = new Map(profiles.map((p) => [p.name, p]))
     expect(byName.get(NAMES.starttls)).toMatchObject({ kind: 'smtp', host: '127.0.0.1', port: info.smtp.starttls, security: 'starttls', username: SANDBOX_USER })
     expect(byName.get(NAMES.tls)).toMatchObject({ kind: 'smtp', port: info.smtp.tls, security: 'tls' })
     expect(byName.get(NAMES.api)).toMatchObject({ kind: 'api', provider: 'mailgun', baseUrl: info.api.url })
+    // The OAuth2 one: STARTTLS with XOAUTH2, a token from the sandbox's issuer for its one account; not signed in yet.
+    expect(byName.get(NAMES.oauth)).toMatchObject({
+      kind: 'smtp',
+      port: info.smtp.starttls,
+      security: 'starttls',
+      authMethod: 'xoauth2',
+      username: SANDBOX_OAUTH_ACCOUNT,
+      oauth: { provider: 'generic', issuer: info.oauth.issuer, clientId: SANDBOX_OAUTH_CLIENT_ID, flow: 'browser', scopes: [...SANDBOX_OAUTH_SCOPES] },
+      signIn: null,
+    })
+    expect(info.oauth.issuer).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
     // The demo credentials are stored like any secret: in the secret store, not in profiles.json.
     expect((await services.secrets.get(byName.get(NAMES.starttls)!.id))?.primary).toBe(SANDBOX_PASSWORD)
     expect((await services.secrets.get(byName.get(NAMES.api)!.id))?.primary).toBe(SANDBOX_API_KEY)
     await services.flush()
     expectNoLeaks(await readFile(join(dataDir, 'profiles.json'), 'utf8'), DEMO, 'profiles.json')
-    expect(status.profiles).toEqual({ starttls: byName.get(NAMES.starttls)!.id, tls: byName.get(NAMES.tls)!.id, api: byName.get(NAMES.api)!.id })
-    expect(services.settings.get().sandboxProfiles).toEqual({ seeded: true, ids: status.profiles })
+    expect(status.profiles).toEqual({ starttls: byName.get(NAMES.starttls)!.id, tls: byName.get(NAMES.tls)!.id, api: byName.get(NAMES.api)!.id, oauth: byName.get(NAMES.oauth)!.id })
+    expect(services.settings.get().sandboxProfiles).toEqual({ seeded: true, seededRoles: ['starttls', 'tls', 'api', 'oauth'], ids: status.profiles })
     // Nothing else trusts the sandbox CA: a profile of the user's keeps its own TLS settings.
     expect(sandboxProfiles(services).every((p) => sandboxRoleOf(p) !== null)).toBe(true)
   })
@@ -140,21 +161,44 @@ describe('the sandbox profiles', () => {
     const second = await harness({ dataDir: first.dataDir, cipher: first.cipher })
     const info = second.services.sandbox.current!.info()
     const profiles = sandboxProfiles(second.services)
-    expect(profiles.map((p) => p.name).sort()).toEqual([NAMES.api, NAMES.starttls, copy.name].sort())
+    expect(profiles.map((p) => p.name).sort()).toEqual([NAMES.api, NAMES.starttls, NAMES.oauth, copy.name].sort())
     expect(second.services.profiles.get(ids.starttls!)).toMatchObject({ port: info.smtp.starttls, tls: { caFile: info.caFile } })
     expect(second.services.profiles.get(ids.api!)).toMatchObject({ baseUrl: info.api.url })
     expect(second.services.profiles.get(copy.id)).toMatchObject({ port: info.smtp.starttls })
-    expect(second.services.sandbox.status().profiles).toEqual({ starttls: ids.starttls, tls: null, api: ids.api })
+    // The OAuth2 profile follows the issuer's new address too.
+    expect(second.services.profiles.get(ids.oauth!)).toMatchObject({ port: info.smtp.starttls, oauth: { issuer: info.oauth.issuer } })
+    expect(second.services.sandbox.status().profiles).toEqual({ starttls: ids.starttls, tls: null, api: ids.api, oauth: ids.oauth })
 
     // Restore brings back the deleted one only.
     const restored = await second.call('restoreSandboxProfiles', {})
     expect(restored.profiles.tls).toBeTruthy()
     expect(restored.profiles.starttls).toBe(ids.starttls)
-    expect(sandboxProfiles(second.services)).toHaveLength(4)
+    expect(sandboxProfiles(second.services)).toHaveLength(5)
     expect(second.services.profiles.get(restored.profiles.tls!)).toMatchObject({ name: NAMES.tls, port: info.smtp.tls, hasSecret: true })
     const again = await second.call('restoreSandboxProfiles', {})
     expect(again.profiles).toEqual(restored.profiles)
+    expect(sandboxProfiles(second.services)).toHaveLength(5)
+  })
+
+  it('a data folder from before "Sandbox — OAuth2" gets it once; deleted, it stays deleted until restored', async () => {
+    const first = await harness()
+    const ids = first.services.sandbox.status().profiles
+    await first.services.profiles.delete(ids.oauth!)
+    await first.services.close()
+    // The settings file as the three-profile app wrote it: seeded, no seededRoles, no oauth id.
+    const { oauth: _o, ...three } = ids
+    await writeFile(join(first.dataDir, SETTINGS_FILE), JSON.stringify({ format: SETTINGS_FORMAT, version: 1, data: { sandboxProfiles: { seeded: true, ids: three } } }))
+    const second = await harness({ dataDir: first.dataDir, cipher: first.cipher })
+    const made = second.services.sandbox.status().profiles.oauth
+    expect(made).toBeTruthy()
+    expect(second.services.profiles.get(made!)).toMatchObject({ name: NAMES.oauth })
     expect(sandboxProfiles(second.services)).toHaveLength(4)
+    await second.services.profiles.delete(made!)
+    await second.services.close()
+    const third = await harness({ dataDir: first.dataDir, cipher: first.cipher })
+    expect(third.services.sandbox.status().profiles.oauth).toBeNull()
+    expect(sandboxProfiles(third.services)).toHaveLength(3)
+    expect((await third.call('restoreSandboxProfiles', {})).profiles.oauth).toBeTruthy()
   })
 
   it('with settings.json lost, the existing sandbox profiles are adopted by name rather than made twice', async () => {
@@ -163,7 +207,7 @@ describe('the sandbox profiles', () => {
     await first.services.close()
     await writeFile(join(first.dataDir, SETTINGS_FILE), JSON.stringify({ format: SETTINGS_FORMAT, version: 1, data: {} }))
     const second = await harness({ dataDir: first.dataDir, cipher: first.cipher })
-    expect(sandboxProfiles(second.services)).toHaveLength(3)
+    expect(sandboxProfiles(second.services)).toHaveLength(4)
     expect(second.services.sandbox.status().profiles).toEqual(ids)
   })
 
@@ -178,7 +222,7 @@ describe('the sandbox profiles', () => {
     const second = await harness({ dataDir: first.dataDir, cipher: first.cipher })
     expect(second.services.profiles.get(id)).toMatchObject({ name: 'My sandbox', username: 'someone-else', port: second.services.sandbox.current!.smtp.starttls })
     expect((await second.services.secrets.get(id))?.primary).toBe('a-wrong-password')
-    expect(sandboxProfiles(second.services)).toHaveLength(3)
+    expect(sandboxProfiles(second.services)).toHaveLength(4)
   })
 })
 
@@ -194,7 +238,7 @@ describe('turning the sandbox off and on', () => {
 
     const second = await harness({ dataDir: first.dataDir, cipher: first.cipher })
     expect(second.services.sandbox.status()).toMatchObject({ enabled: false, running: false })
-    expect(sandboxProfiles(second.services)).toHaveLength(3)
+    expect(sandboxProfiles(second.services)).toHaveLength(4)
     const on = await second.call('setSandboxEnabled', { enabled: true })
     expect(on).toMatchObject({ enabled: true, running: true })
     const info = second.services.sandbox.current!.info()
@@ -250,6 +294,7 @@ describe('status, Inbox and a send that links to its message', () => {
       api: { url: info.api.url },
       user: SANDBOX_USER,
       domain: info.domain,
+      oauth: { issuer: info.oauth.issuer, clientId: SANDBOX_OAUTH_CLIENT_ID, account: SANDBOX_OAUTH_ACCOUNT, scopes: [...SANDBOX_OAUTH_SCOPES] },
       caFile: info.caFile,
       rttMs: 0,
       thinkMs: 0,

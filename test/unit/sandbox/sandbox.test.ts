@@ -99,7 +99,7 @@ describe('sandbox SMTP', () => {
     expect(r.error).toBeNull()
     expect(r.ok).toBe(true)
     expect(r.authMethodUsed).toBe(method.toUpperCase())
-    expect(r.capabilities.after?.find((c) => c.startsWith('AUTH'))).toBe('AUTH PLAIN LOGIN CRAM-MD5')
+    expect(r.capabilities.after?.find((c) => c.startsWith('AUTH'))).toBe('AUTH PLAIN LOGIN CRAM-MD5 XOAUTH2 OAUTHBEARER')
     expect(r.tls?.authorized).toBe(true)
     const id = inboxIdOf(r)
     expect(id).toMatch(/^[0-9A-F]{10}$/)

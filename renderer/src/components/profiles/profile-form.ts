@@ -1,6 +1,8 @@
 import {
   API_REGIONS,
   addressSchema,
+  defaultScopes,
+  oauthProfileProblem,
   apiProfileFieldsSchema,
   baseUrlSchema,
   profileNetworkSchema,
@@ -9,6 +11,10 @@ import {
   smtpProfileFieldsSchema,
   type AddressFamily,
   type ApiProvider,
+  type OAuthConfig,
+  type OAuthFlow,
+  type OAuthPreset,
+  type OAuthProvider,
   type Profile,
   type ProfileNetwork,
   type ProfileSecretInput,
@@ -19,6 +25,8 @@ import type { ProfilePrefill } from '@renderer/stores/ui'
 import { PROVIDERS } from './providers'
 
 export type AuthChoice = 'none' | 'auto' | 'plain' | 'login' | 'cram-md5' | 'xoauth2' | 'oauthbearer'
+/** The mechanisms that carry a signed-in profile's token. */
+export type OAuthMechanism = 'auto' | 'xoauth2' | 'oauthbearer'
 
 /** What the editor edits: every field as a string or number the inputs bind to. No secret here. */
 export interface ProfileForm {
@@ -35,6 +43,15 @@ export interface ProfileForm {
   servername: string
   insecure: boolean
   timeoutMs: number | null
+  // SMTP with OAuth2: the token comes from a sign-in (authMethod is then the mechanism that carries it)
+  oauth: boolean
+  oauthProvider: OAuthProvider
+  oauthTenant: string
+  oauthIssuer: string
+  oauthClientId: string
+  oauthFlow: OAuthFlow
+  /** Space-separated; empty: the provider's defaults. */
+  oauthScopes: string
   // API
   provider: ApiProvider
   region: string
@@ -82,6 +99,13 @@ export const blankForm = (kind: 'smtp' | 'api' = 'smtp'): ProfileForm => ({
   servername: '',
   insecure: false,
   timeoutMs: null,
+  oauth: false,
+  oauthProvider: 'microsoft',
+  oauthTenant: '',
+  oauthIssuer: '',
+  oauthClientId: '',
+  oauthFlow: 'browser',
+  oauthScopes: '',
   provider: 'sendgrid',
   region: '',
   baseUrl: '',
@@ -130,8 +154,45 @@ export function formFrom(source: Profile | ProfilePrefill | null | undefined): P
     f.authMethod = (s.authMethod as AuthChoice | undefined) ?? 'auto'
     f.username = (s.username as string | undefined) ?? ''
     f.ehloName = (s.ehloName as string | undefined) ?? ''
+    const oauth = s.oauth as OAuthConfig | undefined
+    if (oauth) applyOAuth(f, oauth)
   }
   return f
+}
+
+/** The OAuth2 settings of a profile, or a preset's (then without a client id: the user's own), into the form. */
+export function applyOAuth(f: ProfileForm, o: OAuthConfig | OAuthPreset): void {
+  f.oauth = true
+  f.oauthProvider = o.provider
+  f.oauthTenant = o.tenant ?? ''
+  f.oauthIssuer = 'issuer' in o ? (o.issuer ?? '') : ''
+  f.oauthClientId = 'clientId' in o ? o.clientId : ''
+  f.oauthFlow = o.flow
+  f.oauthScopes = (o.scopes?.length ? o.scopes : defaultScopes(o.provider, o.flow)).join(' ')
+  if (!(['auto', 'xoauth2', 'oauthbearer'] as string[]).includes(f.authMethod)) f.authMethod = 'auto'
+}
+
+/** The scopes typed (space- or comma-separated). */
+export function scopesOf(text: string): string[] {
+  return text
+    .split(/[\s,]+/)
+    .map((x) => x.trim())
+    .filter(Boolean)
+}
+
+/** The form's OAuth2 settings as the profile keeps them: the scopes only when they differ from the provider's defaults. */
+export function oauthFromForm(f: ProfileForm): OAuthConfig {
+  const scopes = scopesOf(f.oauthScopes)
+  const defaults = defaultScopes(f.oauthProvider, f.oauthFlow)
+  const same = scopes.length === defaults.length && scopes.every((x, i) => x === defaults[i])
+  return {
+    provider: f.oauthProvider,
+    clientId: f.oauthClientId.trim(),
+    flow: f.oauthFlow,
+    ...(f.oauthProvider === 'microsoft' && f.oauthTenant.trim() ? { tenant: f.oauthTenant.trim() } : {}),
+    ...(f.oauthProvider === 'generic' && f.oauthIssuer.trim() ? { issuer: f.oauthIssuer.trim() } : {}),
+    ...(scopes.length && !same ? { scopes } : {}),
+  }
 }
 
 const opt = (s: string) => (s.trim() ? s.trim() : undefined)
@@ -173,6 +234,7 @@ export function profileFromForm(f: ProfileForm): SaveProfileInput['profile'] {
       authMethod: f.authMethod,
       ...(f.authMethod !== 'none' && opt(f.username) ? { username: f.username.trim() } : {}),
       ...(opt(f.ehloName) ? { ehloName: f.ehloName.trim() } : {}),
+      ...(f.oauth ? { oauth: oauthFromForm(f) } : {}),
     }
   }
   return {
@@ -187,8 +249,19 @@ export function profileFromForm(f: ProfileForm): SaveProfileInput['profile'] {
   }
 }
 
+const OAUTH_FIELDS: Record<string, FormField> = {
+  provider: 'oauthProvider',
+  tenant: 'oauthTenant',
+  issuer: 'oauthIssuer',
+  endpoints: 'oauthIssuer',
+  clientId: 'oauthClientId',
+  flow: 'oauthFlow',
+  scopes: 'oauthScopes',
+}
+
 function fieldOf(path: readonly PropertyKey[]): FormField | null {
   const [a, b] = path
+  if (a === 'oauth') return OAUTH_FIELDS[String(b)] ?? 'oauthClientId'
   if (a === 'tls') return b === 'caFile' ? 'caFile' : b === 'servername' ? 'servername' : 'insecure'
   if (a === 'network') return networkFieldOf(path.slice(1))
   if (a === 'defaults') return b === 'from' ? 'from' : 'to'
@@ -291,7 +364,14 @@ export function validateForm(
     if (info.keyIdLabel && !f.keyId.trim()) errors.keyId = `${info.label} needs its ${info.keyIdLabel}`
     if (f.provider === 'generic') other.push('The generic endpoint (URL, method, body template) is set up from the command line for now; this profile keeps its key.')
   }
-  if (f.kind === 'smtp' && f.authMethod !== 'none' && !f.username.trim()) errors.username = 'a username is required for AUTH (or choose “none”)'
+  if (f.kind === 'smtp' && f.authMethod !== 'none' && !f.oauth && !f.username.trim()) errors.username = 'a username is required for AUTH (or choose “none”)'
+  if (f.kind === 'smtp' && f.oauth) {
+    const problem = oauthProfileProblem({ authMethod: f.authMethod, oauth: oauthFromForm(f) })
+    if (problem) errors.authMethod = problem
+    if (f.oauthProvider === 'generic' && !scopesOf(f.oauthScopes).length) errors.oauthScopes ??= 'give the scopes the mail server wants (a generic issuer has no defaults)'
+    if (f.oauthFlow === 'client-credentials' && !hasSecret && !(secret.mode === 'replace' && secret.primary)) errors.secret ??= 'client credentials need the app’s client secret'
+    if (f.oauthProvider === 'google' && f.oauthFlow !== 'browser') errors.oauthFlow ??= 'Google allows the https://mail.google.com/ scope in the browser flow only'
+  }
 
   if (secret.mode === 'replace' && !secret.primary && hasSecret) errors.secret = 'type the new secret, or keep the saved one'
   if (secret.mode === 'replace' && /[\r\n]/.test(secret.primary)) errors.secret = 'the secret contains a line break'
