@@ -4,11 +4,11 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { OAuthConfig } from '../../../preload/contract'
-import { EngineError } from '../../../main/core/errors'
 import { signIn, summarize, type SignIn } from '../../../main/core/oauth'
 import { Redactor } from '../../../main/core/transcript/redact'
 import { expectNoLeaks } from '../../fixtures/secret-scan'
 import { followAuthorization, httpGet, startOAuthIssuer, TEST_ACCOUNT, type OAuthIssuer } from '../../fixtures/oauth-issuer'
+import { failure } from './helpers'
 
 let issuer: OAuthIssuer
 beforeEach(async () => {
@@ -25,15 +25,6 @@ function browser(): { openBrowser: (url: string) => void; opened: Promise<string
   let resolve!: (url: string) => void
   const opened = new Promise<string>((r) => (resolve = r))
   return { openBrowser: (url) => resolve(url), opened }
-}
-
-async function failure(p: Promise<unknown>): Promise<EngineError> {
-  const err = await p.then(
-    () => null,
-    (e: unknown) => e,
-  )
-  expect(err).toBeInstanceOf(EngineError)
-  return err as EngineError
 }
 
 describe('browser sign-in (authorization code + PKCE)', () => {

@@ -5,11 +5,11 @@ import { createPublicKey } from 'node:crypto'
 import { importJWK, jwtVerify, exportJWK } from 'jose'
 import { generate } from 'selfsigned'
 import { afterEach, describe, expect, it } from 'vitest'
-import { EngineError } from '../../../main/core/errors'
 import { certificateThumbprints, signIn, summarize } from '../../../main/core/oauth'
 import { Redactor } from '../../../main/core/transcript/redact'
 import { expectNoLeaks } from '../../fixtures/secret-scan'
 import { startOAuthIssuer, type OAuthIssuer } from '../../fixtures/oauth-issuer'
+import { failure } from './helpers'
 
 const SECRET = 'cs-canary~9f2.Zq_client-secret'
 const issuers: OAuthIssuer[] = []
@@ -21,15 +21,6 @@ async function issuerWith(opts: Parameters<typeof startOAuthIssuer>[0] = {}): Pr
   const issuer = await startOAuthIssuer(opts)
   issuers.push(issuer)
   return issuer
-}
-
-async function failure(p: Promise<unknown>): Promise<EngineError> {
-  const err = await p.then(
-    () => null,
-    (e: unknown) => e,
-  )
-  expect(err).toBeInstanceOf(EngineError)
-  return err as EngineError
 }
 
 describe('client credentials', () => {

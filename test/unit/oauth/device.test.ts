@@ -3,11 +3,11 @@
 // by the server's clock), an expired code and a refusal are clear errors, and cancel is prompt.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { OAuthConfig } from '../../../preload/contract'
-import { EngineError } from '../../../main/core/errors'
 import { signIn, type DeviceCode } from '../../../main/core/oauth'
 import { Redactor } from '../../../main/core/transcript/redact'
 import { expectNoLeaks } from '../../fixtures/secret-scan'
 import { startOAuthIssuer, TEST_ACCOUNT, type OAuthIssuer } from '../../fixtures/oauth-issuer'
+import { failure } from './helpers'
 
 let issuer: OAuthIssuer
 beforeEach(async () => {
@@ -23,15 +23,6 @@ function codeShown(): { onCode: (c: DeviceCode) => void; shown: Promise<DeviceCo
   let resolve!: (c: DeviceCode) => void
   const shown = new Promise<DeviceCode>((r) => (resolve = r))
   return { onCode: (c) => resolve(c), shown }
-}
-
-async function failure(p: Promise<unknown>): Promise<EngineError> {
-  const err = await p.then(
-    () => null,
-    (e: unknown) => e,
-  )
-  expect(err).toBeInstanceOf(EngineError)
-  return err as EngineError
 }
 
 describe('device sign-in', () => {

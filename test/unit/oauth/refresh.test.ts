@@ -3,11 +3,11 @@
 // sign-in, and app-only sign-ins are renewed with the client's own credentials.
 import { afterEach, describe, expect, it } from 'vitest'
 import type { OAuthConfig } from '../../../preload/contract'
-import { EngineError } from '../../../main/core/errors'
 import { freshSignIn, MemorySignInStore, refreshIfNeeded, signIn, type SignIn } from '../../../main/core/oauth'
 import { Redactor } from '../../../main/core/transcript/redact'
 import { expectNoLeaks } from '../../fixtures/secret-scan'
 import { followAuthorization, startOAuthIssuer, TEST_ACCOUNT, type OAuthIssuer } from '../../fixtures/oauth-issuer'
+import { failure } from './helpers'
 
 const issuers: OAuthIssuer[] = []
 afterEach(async () => {
@@ -41,15 +41,6 @@ async function browserSignIn(issuer: OAuthIssuer, name = 'work'): Promise<SignIn
   const running = signIn(config, { name, openBrowser: (u) => open(u) })
   await followAuthorization(await opened)
   return running
-}
-
-async function failure(p: Promise<unknown>): Promise<EngineError> {
-  const err = await p.then(
-    () => null,
-    (e: unknown) => e,
-  )
-  expect(err).toBeInstanceOf(EngineError)
-  return err as EngineError
 }
 
 describe('refreshIfNeeded', () => {
