@@ -4,6 +4,7 @@
 // runOAuthCommand(request, io). A client secret comes only from an environment variable
 // (--client-secret-env VAR) and no token is ever printed. main/core/oauth is imported when a
 // subcommand runs, so `mailprobe oauth --help` loads neither zod nor openid-client.
+import { readFileSync } from 'node:fs'
 import type { ClassifiedError, OAuthConfig, OAuthFlow, OAuthProvider, SignInSummary } from '../../preload/contract'
 import type { DeviceCode } from '../core/oauth/flows'
 import { EngineError } from '../core/errors'
@@ -45,6 +46,10 @@ login:
                            browser for google and generic)
   --client-secret-env VAR  read the app's client secret from environment variable VAR: needed for
                            client-credentials, and by apps that come with one (Google's desktop clients)
+  --client-certificate FILE, --client-key-file FILE
+                           client-credentials with a certificate instead of a secret (Microsoft: the
+                           certificate uploaded to the app registration, and its PEM private key; the
+                           key file is read when the command runs and kept with the sign-in for renewals)
   --scope S                a scope to ask for instead of the provider's; repeat for more (generic:
                            required). Microsoft's: https://outlook.office.com/SMTP.Send offline_access
                            openid email (client-credentials: https://outlook.office365.com/.default);
@@ -103,6 +108,8 @@ export interface OAuthLoginRequest {
   config: OAuthConfig
   /** --client-secret-env VAR: read when the command runs. */
   clientSecretEnv: string | null
+  /** --client-certificate and --client-key-file: PEM files read when the command runs. */
+  clientCertificate: { certificate: string; key: string } | null
   json: boolean
 }
 
@@ -116,6 +123,8 @@ const LOGIN_OPTIONS = {
   issuer: { type: 'string' },
   flow: { type: 'string' },
   'client-secret-env': { type: 'string' },
+  'client-certificate': { type: 'string' },
+  'client-key-file': { type: 'string' },
   scope: { type: 'string', multiple: true },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -199,13 +208,20 @@ function parseLogin(rest: readonly string[]): OAuthCliRequest {
 
   const secretEnv = v['client-secret-env']
   if (secretEnv !== undefined && !ENV_NAME.test(secretEnv)) throw usage('--client-secret-env takes the NAME of an environment variable (letters, digits and _), never the secret itself')
-  if (flow === 'client-credentials' && secretEnv === undefined) throw usage('--flow client-credentials needs the app’s client secret: --client-secret-env VAR')
+  const certificate = v['client-certificate']
+  const key = v['client-key-file']
+  if ((certificate === undefined) !== (key === undefined)) throw usage('--client-certificate FILE and --client-key-file FILE go together: the certificate and its private key')
+  const withCertificate = certificate !== undefined && key !== undefined
+  if (withCertificate && flow !== 'client-credentials') throw usage('--client-certificate is for --flow client-credentials')
+  if (withCertificate && secretEnv !== undefined) throw usage('choose one of --client-secret-env and --client-certificate')
+  if (flow === 'client-credentials' && secretEnv === undefined && !withCertificate)
+    throw usage('--flow client-credentials needs the app’s client secret (--client-secret-env VAR) or certificate (--client-certificate FILE --client-key-file FILE)')
 
   const config: OAuthConfig = { provider, clientId, flow }
   if (v.tenant !== undefined) config.tenant = v.tenant
   if (v.issuer !== undefined) config.issuer = v.issuer
   if (v.scope?.length) config.scopes = v.scope
-  return { action: 'login', name, config, clientSecretEnv: secretEnv ?? null, json: v.json ?? false }
+  return { action: 'login', name, config, clientSecretEnv: secretEnv ?? null, clientCertificate: withCertificate ? { certificate, key } : null, json: v.json ?? false }
 }
 
 export interface OAuthIO extends InterruptIO {
@@ -260,6 +276,10 @@ async function login(req: OAuthLoginRequest, io: OAuthIO): Promise<number> {
   const style: Style = { color: useColor(io.stdout, io.env) }
   const errStyle: Style = { color: useColor(io.stderr, io.env) }
   const clientSecret = req.clientSecretEnv === null ? undefined : readEnvSecret('--client-secret-env', req.clientSecretEnv, io.env, COMMAND)
+  const clientCertificate = req.clientCertificate && {
+    certificatePem: readPem('--client-certificate', req.clientCertificate.certificate),
+    privateKeyPem: readPem('--client-key-file', req.clientCertificate.key),
+  }
   const [{ signIn }, { summarize }] = await Promise.all([import('../core/oauth/flows'), import('../core/oauth/sign-in')])
   const countdown = new Countdown(io.stderr, errStyle, io.tickMs)
   const say = (text: string) => {
@@ -281,8 +301,9 @@ async function login(req: OAuthLoginRequest, io: OAuthIO): Promise<number> {
         const fresh = await signIn(req.config, {
           name: req.name,
           signal: interrupt.signal,
-          redactor: new Redactor(clientSecret ? [clientSecret] : []),
+          redactor: new Redactor([clientSecret, clientCertificate?.privateKeyPem].filter((s): s is string => s !== undefined)),
           ...(clientSecret !== undefined && { clientSecret }),
+          ...(clientCertificate && { clientCertificate }),
           log: (line) => say(`${paint(`== ${sanitize(line)}`, SGR.dim, errStyle)}\n`),
           openBrowser: (url) => say(browserText(url, errStyle)),
           onCode: (code) => {
@@ -475,4 +496,13 @@ async function logout(name: string, io: OAuthIO): Promise<number> {
   }
   io.stdout.write(`There is no saved sign-in named “${name}” in ${path}${left.length ? ` (there are: ${left.map(sanitize).join(', ')})` : ' (there are none)'}; nothing was removed.\n`)
   return 1
+}
+
+/** A PEM file named on the command line; one Mailprobe cannot read is bad usage (exit 2). */
+function readPem(option: string, path: string): string {
+  try {
+    return readFileSync(path, 'utf8')
+  } catch (err) {
+    throw usage(`cannot read ${option} file ${quoteInput(path, 200)} (${(err as NodeJS.ErrnoException).code ?? 'error'})`)
+  }
 }

@@ -8,6 +8,7 @@ import { chmodSync, readdirSync, readFileSync, statSync, writeFileSync } from 'n
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { generate } from 'selfsigned'
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { OAUTH_FLOWS, OAUTH_PROVIDERS, SignInSummarySchema, signInNameSchema, smtpJobSchema } from '../../../preload/contract'
 import { CLIENT_SECRET_IN_ARGV, parseCli, SIGN_IN_NAME, UsageError, withSecret, type RunRequest } from '../../../main/cli/args'
@@ -61,6 +62,7 @@ describe('mailprobe oauth: arguments', () => {
       name: 'work',
       config: { provider: 'microsoft', clientId: 'app-id', flow: 'client-credentials', tenant: 'contoso.onmicrosoft.com', scopes: ['https://outlook.office365.com/.default'] },
       clientSecretEnv: 'APP_SECRET',
+      clientCertificate: null,
       json: true,
     })
     const flowOf = (argv: string[]) => (parseOAuthArgs(argv) as Extract<OAuthCliRequest, { action: 'login' }>).config.flow
@@ -70,6 +72,7 @@ describe('mailprobe oauth: arguments', () => {
     expect(parseOAuthArgs(['oauth', ...LOGIN, '--scope', 'email', '--flow', 'device'])).toMatchObject({
       config: { provider: 'generic', issuer: 'http://127.0.0.1:1', scopes: ['openid', 'email'], flow: 'device' },
       clientSecretEnv: null,
+      clientCertificate: null,
       json: false,
     })
   })
@@ -107,7 +110,7 @@ describe('mailprobe oauth: arguments', () => {
     [['login', '--name', 'w', '--provider', 'google', '--client-id', 'x', '--client-secret-env', 'not a name'], /--client-secret-env takes the NAME of an environment variable/],
     [
       ['login', '--name', 'w', '--provider', 'microsoft', '--tenant', 't', '--client-id', 'x', '--flow', 'client-credentials'],
-      /--flow client-credentials needs the app’s client secret: --client-secret-env VAR/,
+      /--flow client-credentials needs the app’s client secret \(--client-secret-env VAR\) or certificate/,
     ],
     [[...LOGIN, '--scopes', 'x'], /unknown option '--scopes' \(did you mean --scope\?\)/],
     [['list', 'all'], /unexpected argument \(one word not attached to an option\) after list/],
@@ -275,7 +278,7 @@ const genericLogin = (flow: string, ...extra: string[]) =>
   ])
 
 const signInsFile = () => join(dataDir, SIGN_INS_FILE)
-type FileData = { data: { signIns: Record<string, { secrets: { accessToken: string; refreshToken?: string; clientSecret?: string } }> } }
+type FileData = { data: { signIns: Record<string, { secrets: { accessToken: string; refreshToken?: string; clientSecret?: string; clientCertificate?: { certificatePem: string } } }> } }
 const saved = () => (JSON.parse(readFileSync(signInsFile(), 'utf8')) as FileData).data.signIns
 
 /** Every secret the file holds, and the device codes the issuer handed out. */
@@ -361,6 +364,35 @@ describe('mailprobe oauth login', () => {
     expect(stdout.text).toMatch(/\nOK — the app signed in as itself; send and verify use it with --oauth app\n$/)
     expect(saved().app!.secrets.clientSecret).toBe(SECRET)
     expectNoLeaks(stdout.text + stderr.text, secretsSoFar(), 'client-credentials output')
+  })
+
+  it('client credentials with a certificate: the key file is read at run time, signs the assertion, and never shows', async () => {
+    const pair = await generate([{ name: 'commonName', value: 'mailprobe-cli-app' }], { keyType: 'rsa', keySize: 2048, algorithm: 'sha256' })
+    const cert = join(dataDir, 'app-cert.pem')
+    const key = join(dataDir, 'app-key.pem')
+    writeFileSync(cert, pair.cert)
+    writeFileSync(key, pair.private, { mode: 0o600 })
+    const { io, stdout, stderr } = fakeIO()
+    const code = await runOAuthCommand(genericLogin('client-credentials', '--client-certificate', cert, '--client-key-file', key), io)
+    expect(code).toBe(0)
+    const grant = issuer.tokenRequests.find((r) => r.grantType === 'client_credentials')!
+    expect(grant.form.get('client_assertion_type')).toBe('urn:ietf:params:oauth:client-assertion-type:jwt-bearer')
+    expect(grant.form.get('client_secret')).toBeNull()
+    expect(saved().work!.secrets.clientCertificate?.certificatePem).toBe(pair.cert)
+    expectNoLeaks(stdout.text + stderr.text, [{ value: pair.private }], 'certificate sign-in output')
+  })
+
+  it('a certificate needs its key, is for client credentials only, and is not given with a secret', () => {
+    const bad =
+      (...extra: string[]) =>
+      () =>
+        parseOAuthArgs(['login', '--name', 'app', '--provider', 'generic', '--issuer', 'https://issuer.example.test', '--client-id', 'a', '--scope', 's', ...extra])
+    expect(bad('--flow', 'client-credentials', '--client-certificate', 'c.pem')).toThrow(/--client-certificate FILE and --client-key-file FILE go together/)
+    expect(bad('--flow', 'browser', '--client-certificate', 'c.pem', '--client-key-file', 'k.pem')).toThrow(/--client-certificate is for --flow client-credentials/)
+    expect(bad('--flow', 'client-credentials', '--client-certificate', 'c.pem', '--client-key-file', 'k.pem', '--client-secret-env', 'S')).toThrow(
+      /choose one of --client-secret-env and --client-certificate/,
+    )
+    expect(bad('--flow', 'client-credentials')).toThrow(/needs the app’s client secret \(--client-secret-env VAR\) or certificate/)
   })
 
   it('an unset --client-secret-env is bad usage, said before anything is asked of the issuer', async () => {
