@@ -77,6 +77,8 @@ export async function runCompare(input: unknown, opts: CompareOptions = {}): Pro
   }
   const req = parsed.data
   const rec = new JobRecorder(jobId, sink, new Redactor(secretsIn(input)))
+  // What happened before the comparison (an OAuth2 token renewed for one of its profiles).
+  for (const line of opts.preface ?? []) rec.line('info', line)
   try {
     return await compare(req, rec, opts.signal, (p) => (pendingProgress = p))
   } catch (err) {

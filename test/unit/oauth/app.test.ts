@@ -4,7 +4,7 @@
 // signature against that issuer's published keys.
 import { createRemoteJWKSet, jwtVerify } from 'jose'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { events, type OperationName, type OperationOutputs, type Profile, type SignInEvent, type SmtpResult } from '../../../preload/contract'
+import { events, type OperationName, type OperationOutputs, type Profile, type SignInEvent, type SmtpResult, type CompareResult } from '../../../preload/contract'
 import type { AppServices } from '../../../main/core/services'
 import { createClient, type Client } from '../../../main/ipc/handlers'
 import { removeCaFile, writeCaFile } from '../../fixtures/certs'
@@ -300,6 +300,17 @@ describe('runs of an OAuth2 profile', () => {
     const again = await h.sink.result<SmtpResult>((await h.call('runProfile', { profileId: p.id, action: 'verify' })).jobId)
     expect(again.ok).toBe(true)
     expect(again.transcript.some((l) => l.text.startsWith('OAuth2:'))).toBe(false)
+  })
+
+  it('a Lab comparison renews a profile’s token first, and its transcript says so', async () => {
+    const h = await harness()
+    shortLived('authorization_code', 120)
+    const p = await signedIn(h, 'Lab token')
+    const q = await signedIn(h, 'Lab other')
+    const { jobId } = await h.call('runCompare', { profileIds: [p.id, q.id], runs: 1, mode: 'cold', action: 'verify' })
+    const r = await h.sink.result<CompareResult>(jobId)
+    expect(r.ok, r.error?.message).toBe(true)
+    expect(r.transcript[0]).toMatchObject({ dir: 'info', text: expect.stringMatching(/^OAuth2: the access token of “Lab token” .* expires in 2 minutes/) })
   })
 
   it('a refresh token the server refuses ends the run with OAUTH_SIGN_IN_AGAIN, before connecting', async () => {
