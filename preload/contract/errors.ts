@@ -41,6 +41,12 @@ export const ERROR_CODES = [
   'OAUTH_EXPIRED',
   /** OAuth2: a saved sign-in can no longer be renewed (its refresh token was refused or is missing): sign in again. */
   'OAUTH_SIGN_IN_AGAIN',
+  /** Delivery proof: the message was not seen in the watched folders in time (what was seen is in the sentence and the result's delivery). */
+  'DELIVERY_TIMEOUT',
+  /** Delivery proof: the mailbox's IMAP server refused the login (password or token). */
+  'IMAP_AUTH_FAILED',
+  /** Delivery proof: the mailbox's IMAP server could not be reached or secured (DNS, TCP, TLS, certificate, STARTTLS); the detail names the step. */
+  'IMAP_CONNECT_FAILED',
   'CANCELLED',
   'INVALID_INPUT',
   'INTERNAL',

@@ -1,6 +1,7 @@
 import * as z from 'zod'
 import { messageSchema, headerSchema, hostSchema, timeoutSchema, tlsOptionsSchema, TlsInfoSchema } from './fields'
 import { networkSchema } from './network'
+import { deliveryRequestSchema, DeliveryResultSchema } from './delivery'
 import { API_PHASES, JobResultBaseSchema, phaseSchema } from './transcript'
 
 /** Providers with a documented HTTPS send API, plus a generic JSON/form endpoint. */
@@ -165,10 +166,15 @@ export const apiJobSchema = z
       .partial()
       .strict()
       .default({}),
+    /** After the provider accepts the message, watch this mailbox until it arrives (delivery proof). */
+    delivery: deliveryRequestSchema.optional(),
   })
   .strict()
   .superRefine((job, ctx) => {
     const p = job.provider
+    if (job.delivery && job.action !== 'send') ctx.addIssue({ code: 'custom', path: ['delivery'], message: 'watching a mailbox needs a send (verify sends nothing)' })
+    if (job.delivery && job.sandbox)
+      ctx.addIssue({ code: 'custom', path: ['delivery'], message: 'a sandbox send delivers nothing, so there is no message to watch for: turn sandbox off to prove delivery' })
     const allowed = API_REGIONS[p]
     if (job.region !== undefined) {
       if (allowed && !allowed.includes(job.region)) ctx.addIssue({ code: 'custom', path: ['region'], message: `${p} regions are ${allowed.join(' and ')}` })
@@ -216,5 +222,7 @@ export const ApiResultSchema = JobResultBaseSchema.extend({
     /** The response body as text (at most 64 KiB, redacted), null when there was none. */
     body: z.string().nullable(),
   }),
+  /** What the mailbox watch saw, when the job asked for one and the provider accepted the message. */
+  delivery: DeliveryResultSchema.optional(),
 })
 export type ApiResult = z.infer<typeof ApiResultSchema>

@@ -1,6 +1,7 @@
 import * as z from 'zod'
 import { messageSchema, hostSchema, portSchema, singleLineSchema, timeoutSchema, tlsOptionsSchema, TlsInfoSchema } from './fields'
 import { networkSchema } from './network'
+import { deliveryRequestSchema, dkimSigningSchema, DeliveryResultSchema, DkimSentSchema } from './delivery'
 import { SMTP_PHASES, JobResultBaseSchema, phaseSchema } from './transcript'
 
 export const SMTP_SECURITY = ['none', 'starttls', 'tls', 'auto'] as const
@@ -64,9 +65,16 @@ export const smtpJobSchema = z
     message: smtpMessageSchema.optional(),
     /** Show the AUTH username in the transcript (never the password or token). */
     showUsername: z.boolean().default(false),
+    /** Sign the message with DKIM (the key never leaves the engine). */
+    dkim: dkimSigningSchema.optional(),
+    /** After the server accepts the message, watch this mailbox until it arrives (delivery proof). */
+    delivery: deliveryRequestSchema.optional(),
   })
   .strict()
   .superRefine((job, ctx) => {
+    if (job.delivery && job.stopAfter !== 'send')
+      ctx.addIssue({ code: 'custom', path: ['delivery'], message: `watching a mailbox needs a message that is sent (not stopping after '${job.stopAfter}')` })
+    if (job.dkim && job.stopAfter !== 'send') ctx.addIssue({ code: 'custom', path: ['dkim'], message: `DKIM signs a message that is sent (not stopping after '${job.stopAfter}')` })
     const needs = stageIndex(job.stopAfter)
     if (needs >= stageIndex('mail') && !job.message) ctx.addIssue({ code: 'custom', path: ['message'], message: `stopping after '${job.stopAfter}' needs a sender (from)` })
     const m = job.message
@@ -99,5 +107,9 @@ export const SmtpResultSchema = JobResultBaseSchema.extend({
     rejected: z.array(z.string()),
     messageSize: z.number().nullable(),
   }),
+  /** The DKIM-Signature the message carried, when the job signed it. */
+  dkim: DkimSentSchema.optional(),
+  /** What the mailbox watch saw, when the job asked for one and the message was accepted. */
+  delivery: DeliveryResultSchema.optional(),
 })
 export type SmtpResult = z.infer<typeof SmtpResultSchema>

@@ -5,6 +5,10 @@ import { ClassifiedErrorSchema } from './errors'
 export const DirectionSchema = z.enum(['c', 's', 'tls', 'info', 'err'])
 export type Direction = z.infer<typeof DirectionSchema>
 
+/** A lane of a job's transcript beside its main exchange: `imap`, the delivery watch's mailbox connections. */
+export const TRANSCRIPT_LANES = ['imap'] as const
+export type TranscriptLane = (typeof TRANSCRIPT_LANES)[number]
+
 /** One transcript line as results and exports carry it; `t` is ms since the job started. */
 export const TranscriptLineSchema = z.object({
   t: z.number(),
@@ -13,6 +17,8 @@ export const TranscriptLineSchema = z.object({
   port: z.number().int().optional(),
   /** A detail (each address tried, the certificate's names and chain, a proxy's reply): shown with --verbose, dimmed in the app. */
   detail: z.literal(true).optional(),
+  /** The line belongs to a lane beside the main exchange (absent: the SMTP session or the HTTPS request itself). */
+  lane: z.enum(TRANSCRIPT_LANES).optional(),
 })
 export type TranscriptLine = z.infer<typeof TranscriptLineSchema>
 
@@ -21,11 +27,12 @@ export const NET_PHASES = ['dns', 'connect', 'proxy', 'tls'] as const
 /**
  * An SMTP session's phases: the dial step's; `silence` (auto: the first connection's wait for a greeting
  * that never came); the greeting; one per command, `ehlo2` after STARTTLS, `data` the body and `dataAck`
- * the server's verdict on it.
+ * the server's verdict on it; `delivery`, when a mailbox is watched, from the acceptance to the moment
+ * the message was seen there.
  */
-export const SMTP_PHASES = [...NET_PHASES, 'silence', 'banner', 'ehlo', 'starttls', 'ehlo2', 'auth', 'mail', 'rcpt', 'data', 'dataAck', 'rset', 'noop', 'quit', 'command'] as const
-/** An HTTPS request's phases: the dial step's, then the request written, the wait for the head (TTFB), the body. */
-export const API_PHASES = [...NET_PHASES, 'send', 'wait', 'download'] as const
+export const SMTP_PHASES = [...NET_PHASES, 'silence', 'banner', 'ehlo', 'starttls', 'ehlo2', 'auth', 'mail', 'rcpt', 'data', 'dataAck', 'rset', 'noop', 'quit', 'command', 'delivery'] as const
+/** An HTTPS request's phases: the dial step's, then the request written, the wait for the head (TTFB), the body; `delivery` as for SMTP. */
+export const API_PHASES = [...NET_PHASES, 'send', 'wait', 'download', 'delivery'] as const
 /** A probe's phases: the MX lookup, the dial step's, and the dialogue it holds on each port. */
 export const PROBE_PHASES = ['dns (MX)', ...NET_PHASES, 'banner', 'ehlo', 'helo', 'starttls', 'quit'] as const
 export const PHASE_NAMES = [...new Set([...SMTP_PHASES, ...API_PHASES, ...PROBE_PHASES])] as [PhaseName, ...PhaseName[]]

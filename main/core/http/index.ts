@@ -3,7 +3,8 @@ import { API_ACTIONS, API_PROVIDERS, apiJobSchema, type ApiJob, type ApiPhaseNam
 import { abortError, fail } from '../errors'
 import { nullSink, type JobOptions } from '../transcript/event-sink'
 import { JobRecorder } from '../transcript/recorder'
-import { Redactor, secretsOf } from '../transcript/redact'
+import { hiddenNamesOf, Redactor, secretsOf } from '../transcript/redact'
+import { tagMessage, withDelivery } from '../delivery/tag'
 import { plural } from '../../../preload/contract/wording'
 import { describeIssues } from '../validation'
 import { loadAttachments, MAX_API_ATTACHMENT_BYTES } from '../message/attachments'
@@ -39,15 +40,18 @@ export async function runApi(input: unknown, opts: ApiRunOptions = {}): Promise<
   const sink = opts.sink ?? nullSink
   const parsed = apiJobSchema.safeParse(input)
   if (!parsed.success) {
-    const rec = new JobRecorder<ApiPhaseName>(jobId, sink, new Redactor(secretsOf(input)))
+    const rec = new JobRecorder<ApiPhaseName>(jobId, sink, new Redactor(secretsOf(input), hiddenNamesOf(input)))
     const message = rec.redactor.redact(describeIssues(parsed.error.issues))
     rec.line('err', `INVALID_INPUT: ${message}`)
     return rec.finish(apiFailure({ code: 'INVALID_INPUT', message }, requestOf(input), rec))
   }
   const job = parsed.data
-  const rec = new JobRecorder<ApiPhaseName>(jobId, sink, new Redactor(secretsOf(job)))
+  const rec = new JobRecorder<ApiPhaseName>(jobId, sink, new Redactor(secretsOf(job), hiddenNamesOf(job)))
+  // A watched send carries its token in a header of its own (see the delivery watch).
+  const token = job.delivery && job.message ? tagMessage(job.message, job.delivery.token) : null
   try {
-    return rec.finish(await new ApiRun(job, rec, opts).run())
+    const result = await new ApiRun(job, rec, opts).run()
+    return rec.finish(job.delivery && token && result.ok ? await watchAfterSend(job, result, token, rec, opts.signal) : result)
   } catch (err) {
     // ApiRun handles its own failures; this is the promise "never throws" kept even for a bug.
     const thrown = classifyThrown(err)
@@ -55,6 +59,18 @@ export async function runApi(input: unknown, opts: ApiRunOptions = {}): Promise<
     rec.line('err', `${error.code}: ${error.message}`)
     return rec.finish(apiFailure(error, requestOf(job), rec))
   }
+}
+
+/**
+ * After the provider accepted the message: the mailbox watch (loaded only now), its lines in the IMAP
+ * lane, its wait the `delivery` phase from the end of the response, its result the `delivery` part.
+ * The provider's message id is not the Message-ID it writes, so the watch looks for the token.
+ */
+async function watchAfterSend(job: ApiJob, result: ApiResult, token: string, rec: JobRecorder<ApiPhaseName>, signal?: AbortSignal): Promise<ApiResult> {
+  const acceptedAt = result.phases.reduce((end, p) => Math.max(end, p.startMs + p.durationMs), 0) || result.totalMs
+  const { watchDelivery, deliveryLog } = await import('../delivery/index')
+  const outcome = await watchDelivery({ request: job.delivery!, sent: { token, messageId: null }, signer: null, network: job.network, sentAt: 0, acceptedAt, log: deliveryLog(rec), signal })
+  return { ...result, ...withDelivery(result, outcome, acceptedAt, rec) }
 }
 
 class ApiRun {

@@ -6,7 +6,8 @@ import { internalError } from '../errors'
 import { describeIssues } from '../validation'
 import { nullSink, type JobOptions } from '../transcript/event-sink'
 import { JobRecorder } from '../transcript/recorder'
-import { Redactor, secretsOf } from '../transcript/redact'
+import { hiddenNamesOf, Redactor, secretsOf } from '../transcript/redact'
+import { tagMessage, withDelivery } from '../delivery/tag'
 import { smtpFailure } from './result'
 import { SmtpSession } from './session'
 
@@ -29,9 +30,12 @@ export async function runSmtp(input: unknown, opts: JobOptions = {}): Promise<Sm
   const job = parsed.data
   const rec = new JobRecorder<SmtpPhaseName>(jobId, sink, jobRedactor(job))
   for (const line of opts.preface ?? []) rec.line('info', line)
+  // A watched send carries its token in a header of its own (see the delivery watch).
+  const token = job.delivery && job.message ? tagMessage(job.message, job.delivery.token) : null
   let result: SmtpResult
   try {
     result = await new SmtpSession(job, rec, opts.signal).run()
+    if (job.delivery && token && result.ok && result.result.messageId !== null) result = await watchAfterSend(job, result, token, rec, opts.signal)
   } catch (err) {
     // The session classifies its own failures; this is the promise that runSmtp never throws, kept even for a bug.
     const error = internalError(err)
@@ -42,15 +46,36 @@ export async function runSmtp(input: unknown, opts: JobOptions = {}): Promise<Sm
   return rec.finish(result)
 }
 
+/**
+ * After the server accepted the message: the mailbox watch (imapflow and mailauth load only now),
+ * its lines in the IMAP lane, its wait the `delivery` phase (from the acceptance to the moment the
+ * message was seen), its result the `delivery` part; the run fails when the message was not seen.
+ */
+async function watchAfterSend(job: SmtpJob, result: SmtpResult, token: string, rec: JobRecorder<SmtpPhaseName>, signal?: AbortSignal): Promise<SmtpResult> {
+  const ack = result.phases.find((p) => p.name === 'dataAck')
+  const acceptedAt = ack ? ack.startMs + ack.durationMs : result.totalMs
+  const { watchDelivery, deliveryLog } = await import('../delivery/index')
+  const outcome = await watchDelivery({
+    request: job.delivery!,
+    sent: { token, messageId: result.result.messageId },
+    signer: job.dkim ? { domain: job.dkim.domain, selector: job.dkim.selector } : null,
+    network: job.network,
+    sentAt: 0,
+    acceptedAt,
+    log: deliveryLog(rec),
+    signal,
+  })
+  return { ...result, ...withDelivery(result, outcome, acceptedAt, rec) }
+}
+
 /** A valid job's redactor: the secret always, the username too unless the job asks to show it. */
 export function jobRedactor(job: SmtpJob): Redactor {
-  return new Redactor(secretsOf(job), job.auth && !job.showUsername ? [job.auth.user] : [])
+  return new Redactor(secretsOf(job), hiddenNamesOf(job, job.showUsername))
 }
 
 /** Even rejected input may carry a secret: redact it from whatever we echo. */
 export function redactorFor(input: unknown): Redactor {
-  const user = (input as { auth?: { user?: unknown } } | null)?.auth?.user
-  return new Redactor(secretsOf(input), typeof user === 'string' ? [user] : [])
+  return new Redactor(secretsOf(input), hiddenNamesOf(input))
 }
 
 /** The result of a job that never started: its input did not validate (also used by warm sessions). */

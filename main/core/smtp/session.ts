@@ -3,11 +3,11 @@ import type tls from 'node:tls'
 import { createSecureContext } from 'node:tls'
 // nodemailer is loaded when a session first speaks SMTP (a run that stops after connect never needs it): types only here.
 import type SMTPConnection from 'nodemailer/lib/smtp-connection'
-import type { ClassifiedError, SmtpJob, SmtpMessage, SmtpPhaseName, SmtpResult, SmtpStage, TlsInfo } from '../../../preload/contract'
+import type { ClassifiedError, DkimSent, SmtpJob, SmtpMessage, SmtpPhaseName, SmtpResult, SmtpStage, TlsInfo } from '../../../preload/contract'
 import { authTakesToken, SMTP_STAGES } from '../../../preload/contract/smtp'
 import { abortError, EngineError, fail, parseReply } from '../errors'
 import { loadAttachments, MAX_SMTP_ATTACHMENT_BYTES, type LoadedAttachment } from '../message/attachments'
-import { buildMessage, envelopeOf, internationalAddresses, type BuiltMessage, type Envelope } from '../message/mime'
+import { buildMessage, checkDkimKey, envelopeOf, internationalAddresses, type BuiltMessage, type Envelope } from '../message/mime'
 import { dial, DialError, type Dialed, type DialTls } from '../net/dial'
 import { listenBeforeSpeaking } from '../net/first-word'
 import type { NetLog } from '../net/log'
@@ -60,6 +60,8 @@ class RunState {
   upgrading = false
   /** QUIT went out with the end of the message (PIPELINING). */
   quitSent = false
+  /** The DKIM-Signature the message carries, when the job signs it. */
+  dkim: DkimSent | null = null
   command: string | undefined
   /** Bounds the wait for each complete reply while a step runs (see armReplyTimer). */
   replyTimer: NodeJS.Timeout | null = null
@@ -110,6 +112,8 @@ export class SmtpSession {
       if (this.s.signal?.aborted) throw abortError()
       // Attachments are read before connecting: a missing file fails without touching the network.
       const attachments = job.message && reached(job.stopAfter, 'send') ? await loadAttachments(job.message.attachments, MAX_SMTP_ATTACHMENT_BYTES) : null
+      // A DKIM key that cannot sign fails before connecting too.
+      if (job.dkim) await checkDkimKey(job.dkim.privateKey)
       if (job.tls.insecure) this.warn('TLS certificate verification is OFF for this run: the server’s identity is not checked.')
       if (job.auth && authTakesToken(job.auth) && reached(job.stopAfter, 'auth')) await this.inspectToken(job.auth.secret)
       const tlsOptions = await buildTlsOptions(job.host, job.tls)
@@ -121,6 +125,7 @@ export class SmtpSession {
       // Built during the greeting's round trip (what is left of it is waited for here, before EHLO).
       const message = building && (await building)
       if (message) this.s.result.messageSize = message.raw.length
+      if (message?.dkimSignature && job.dkim) this.signed(message.dkimSignature, job.dkim)
       if (job.stopAfter === 'banner') {
         await this.greetingOnly()
         return this.finishOk()
@@ -159,7 +164,7 @@ export class SmtpSession {
     if (job.stopAfter !== 'banner') import('nodemailer/lib/smtp-connection').catch(() => {})
     if (!this.link.implicit && job.security !== 'none' && reached(job.stopAfter, 'tls')) setImmediate(warmTls)
     if (!attachments || !job.message) return null
-    const building = buildMessage(job.message, attachments)
+    const building = buildMessage(job.message, attachments, job.dkim)
     // Awaited once the greeting is in; should the greeting fail first, its failure must not count as unhandled.
     building.catch(() => {})
     return building
@@ -561,6 +566,13 @@ export class SmtpSession {
     return this.finishOk()
   }
 
+  /** The message carries a DKIM signature: said in the transcript (the header as a detail) and in the result. */
+  private signed(header: string, dkim: NonNullable<SmtpJob['dkim']>): void {
+    this.s.dkim = { domain: dkim.domain, selector: dkim.selector, header }
+    this.s.rec.line('info', `the message is signed with DKIM for ${dkim.domain} (selector ${dkim.selector}, so the key is looked up at ${dkim.selector}._domainkey.${dkim.domain})`)
+    this.s.rec.line('info', header.replace(/\r\n[ \t]+/g, ' '), { detail: true })
+  }
+
   private finishOk(): SmtpResult {
     if (this.job.stopAfter === 'connect') this.s.rec.line('info', 'stopping after connect: closing without a word')
     return this.build(null)
@@ -772,6 +784,7 @@ export class SmtpSession {
       bytes: { sent: (link.raw?.bytesWritten ?? 0) - s.bytesBase.sent, received: (link.raw?.bytesRead ?? 0) - s.bytesBase.received },
       transcript: rec.lines,
       result: s.result,
+      ...(s.dkim ? { dkim: s.dkim } : {}),
     }
   }
 

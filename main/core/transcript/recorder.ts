@@ -1,4 +1,4 @@
-import type { Direction, JobEvent, Phase, PhaseName, TranscriptLine } from '../../../preload/contract'
+import type { Direction, JobEvent, JobProgress, Phase, PhaseName, TranscriptLane, TranscriptLine } from '../../../preload/contract'
 import { JobClock } from './clock'
 import type { EventSink } from './event-sink'
 import { Redactor } from './redact'
@@ -35,16 +35,23 @@ export class JobRecorder<N extends PhaseName = PhaseName> {
     return this.clock.now()
   }
 
-  line(dir: Direction, text: string, opts: { t?: number; port?: number; detail?: boolean } = {}): void {
+  /**
+   * `lane` puts the line in a lane beside the main exchange (the delivery watch's IMAP); `progress`
+   * rides on its event. A `transient` line (a countdown's tick) is streamed but not kept in the result.
+   */
+  line(dir: Direction, text: string, opts: { t?: number; port?: number; detail?: boolean; lane?: TranscriptLane; progress?: JobProgress; transient?: boolean } = {}): void {
     let clean = this.redactor.redact(text)
     if (clean.length > MAX_LINE_CHARS) clean = `${clean.slice(0, MAX_LINE_CHARS)} … [${clean.length - MAX_LINE_CHARS} more characters]`
     const t = opts.t ?? this.now()
     const entry: TranscriptLine = { t, dir, text: clean }
     if (opts.port !== undefined) entry.port = opts.port
     if (opts.detail) entry.detail = true
-    if (this.lines.length < MAX_RESULT_LINES) this.lines.push(entry)
+    if (opts.lane) entry.lane = opts.lane
+    if (opts.transient) {
+      // streamed only
+    } else if (this.lines.length < MAX_RESULT_LINES) this.lines.push(entry)
     else this.dropped++
-    this.emit({ type: 'transcript', jobId: this.jobId, seq: 0, ...entry })
+    this.emit({ type: 'transcript', jobId: this.jobId, seq: 0, ...entry, ...(opts.progress && { progress: opts.progress }) })
   }
 
   phase(phase: Phase<N>): void {

@@ -115,9 +115,10 @@ function base64Variants(secret: string): string[] {
 
 /**
  * The secrets a job's input carries, valid or not (a rejected input may still hold one): the SMTP
- * password or token, an API's key, secret and session token, a proxy's password, and an OAuth2
+ * password or token, an API's key, secret and session token, a proxy's password, an OAuth2
  * sign-in's secrets (`oauth`: its tokens, client secret and certificate key, when a job is given
- * them). One list for every engine's redactor.
+ * them), a watched mailbox's password or token and its proxy's password (`delivery`), and a DKIM
+ * private key. One list for every engine's redactor.
  */
 export function secretsOf(input: unknown): string[] {
   const i = (input ?? {}) as {
@@ -125,6 +126,8 @@ export function secretsOf(input: unknown): string[] {
     credentials?: Record<string, unknown>
     network?: { proxy?: { password?: unknown } }
     oauth?: { accessToken?: unknown; refreshToken?: unknown; clientSecret?: unknown; clientCertificate?: { privateKeyPem?: unknown } }
+    delivery?: { secret?: unknown; network?: { proxy?: { password?: unknown } } }
+    dkim?: { privateKey?: unknown }
   }
   const values = [
     i.auth?.secret,
@@ -136,6 +139,15 @@ export function secretsOf(input: unknown): string[] {
     i.oauth?.refreshToken,
     i.oauth?.clientSecret,
     i.oauth?.clientCertificate?.privateKeyPem,
+    i.delivery?.secret,
+    i.delivery?.network?.proxy?.password,
+    i.dkim?.privateKey,
   ]
   return values.filter((s): s is string => typeof s === 'string' && s.length > 0)
+}
+
+/** The names a job hides by default (never shown, not even inside base64): its SMTP user unless it asks to show it, and a watched mailbox's user. */
+export function hiddenNamesOf(input: unknown, showUsername = false): string[] {
+  const i = (input ?? {}) as { auth?: { user?: unknown }; delivery?: { user?: unknown } }
+  return [showUsername ? undefined : i.auth?.user, i.delivery?.user].filter((s): s is string => typeof s === 'string' && s.length > 0)
 }

@@ -1,0 +1,51 @@
+// The two ends of a watched send that the engines load with themselves (small: the watch itself,
+// imapflow and mailauth load only once a message has been accepted): the token header a watched
+// message carries, and the watch's outcome folded into the engine's result.
+import type { ClassifiedError, Phase, PhaseName } from '../../../preload/contract'
+import { TOKEN_HEADER } from '../../../preload/contract/delivery'
+import type { JobRecorder } from '../transcript/recorder'
+import { newToken } from './headers'
+import type { DeliveryOutcome } from './index'
+
+/**
+ * Gives a message its token header (X-Mailprobe-Token) and returns the token: the one the message
+ * already carries in that header, else `token`, else a fresh one.
+ */
+export function tagMessage(message: { headers: { name: string; value: string }[] }, token: string | undefined): string {
+  const given = message.headers.find((h) => h.name.toLowerCase() === TOKEN_HEADER.toLowerCase())
+  if (given) return given.value.trim()
+  const value = token ?? newToken()
+  message.headers.push({ name: TOKEN_HEADER, value })
+  return value
+}
+
+interface Watched<N extends PhaseName> {
+  ok: boolean
+  error: ClassifiedError | null
+  warnings: string[]
+  phases: Phase<N>[]
+  totalMs: number
+  roundTrips: number
+}
+
+/**
+ * A result's fields once the watch is over: the `delivery` phase (from the acceptance to the moment
+ * the message was seen, or to the end of the wait; no round trips of the send's), the delivery part,
+ * the watch's warnings, and its failure as the run's (the send itself succeeded, so `ok` is the watch's).
+ */
+export function withDelivery<N extends PhaseName>(result: Watched<N>, outcome: DeliveryOutcome, acceptedAt: number, rec: JobRecorder<N>): Watched<N> & { delivery: DeliveryOutcome['delivery'] } {
+  const end = outcome.seenAt ?? rec.now()
+  rec.phase({ name: 'delivery' as N, startMs: round(acceptedAt), durationMs: round(Math.max(0, end - acceptedAt)), roundTrips: 0 })
+  const phases = rec.phases
+  return {
+    ok: outcome.error === null,
+    error: outcome.error,
+    warnings: [...result.warnings, ...outcome.warnings],
+    phases,
+    totalMs: round(Math.max(result.totalMs, end)),
+    roundTrips: phases.reduce((n, p) => n + p.roundTrips, 0),
+    delivery: outcome.delivery,
+  }
+}
+
+const round = (ms: number) => Math.round(ms * 1000) / 1000
