@@ -1,5 +1,6 @@
 import * as z from 'zod'
 import { hostSchema, portSchema, singleLineSchema, timeoutSchema, tlsOptionsSchema } from './fields'
+import { isLoopbackHost } from './imap-url'
 import { networkSchema } from './network'
 
 /** How the mailbox's IMAP server is reached: TLS from the first byte (993), STARTTLS required (143), or plaintext (loopback only). */
@@ -11,11 +12,8 @@ export const DEFAULT_DELIVERY_TIMEOUT_MS = 120_000
 /** The header every watched send carries, its value the send's token: what the watch looks for (with the Message-ID and the subject). */
 export const TOKEN_HEADER = 'X-Mailprobe-Token'
 
-/** A host name the plaintext mode accepts: this machine only (the password would cross nothing but loopback). */
-export function isLoopbackHost(host: string): boolean {
-  const h = host.toLowerCase().replace(/^\[|\]$/g, '')
-  return h === 'localhost' || h.endsWith('.localhost') || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) || h === '::1' || h === '0:0:0:0:0:0:0:1'
-}
+// In the zod-free module with the mailbox URL (the CLI checks --await-inbox without loading zod).
+export { isLoopbackHost }
 
 const folderSchema = singleLineSchema('folder name', 1000).pipe(z.string().min(1, 'a folder name is empty'))
 
@@ -73,6 +71,24 @@ export const deliveryRequestSchema = z
   })
 export type DeliveryRequestInput = z.input<typeof deliveryRequestSchema>
 export type DeliveryRequest = z.output<typeof deliveryRequestSchema>
+
+/**
+ * The embedded sandbox's inbox as the mailbox to watch (its own profiles' sends land there; the app
+ * works offline): no IMAP, the watch reads the inbox in the app's own process.
+ */
+export const sandboxDeliverySchema = z
+  .object({
+    inbox: z.literal('sandbox'),
+    timeoutMs: deliveryRequestSchema.shape.timeoutMs,
+    token: deliveryRequestSchema.shape.token,
+  })
+  .strict()
+export type SandboxDelivery = z.output<typeof sandboxDeliverySchema>
+
+/** What a job's `delivery` may name: an IMAP mailbox, or the sandbox's inbox. */
+export const jobDeliverySchema = z.union([sandboxDeliverySchema, deliveryRequestSchema])
+export type JobDelivery = z.output<typeof jobDeliverySchema>
+export const isSandboxDelivery = (d: JobDelivery): d is SandboxDelivery => 'inbox' in d
 
 /** DKIM signing of the test message (nodemailer's signer); the private key is a secret, never echoed. */
 export const dkimSigningSchema = z
@@ -158,6 +174,7 @@ export const DeliveryResultSchema = z.object({
   watched: z.array(WatchedFolderSchema),
   /** The test message was deleted after reading (deleteAfter). */
   deleted: z.boolean(),
-  mailbox: z.object({ host: z.string(), port: z.number(), security: z.enum(IMAP_SECURITY) }),
+  /** The mailbox watched: an IMAP server, or the sandbox's inbox. */
+  mailbox: z.discriminatedUnion('kind', [z.object({ kind: z.literal('imap'), host: z.string(), port: z.number(), security: z.enum(IMAP_SECURITY) }), z.object({ kind: z.literal('sandbox') })]),
 })
 export type DeliveryResult = z.infer<typeof DeliveryResultSchema>

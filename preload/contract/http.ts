@@ -1,7 +1,7 @@
 import * as z from 'zod'
 import { messageSchema, headerSchema, hostSchema, timeoutSchema, tlsOptionsSchema, TlsInfoSchema } from './fields'
 import { networkSchema } from './network'
-import { deliveryRequestSchema, DeliveryResultSchema } from './delivery'
+import { jobDeliverySchema, DeliveryResultSchema } from './delivery'
 import { API_PHASES, JobResultBaseSchema, phaseSchema } from './transcript'
 
 /** Providers with a documented HTTPS send API, plus a generic JSON/form endpoint. */
@@ -167,7 +167,7 @@ export const apiJobSchema = z
       .strict()
       .default({}),
     /** After the provider accepts the message, watch this mailbox until it arrives (delivery proof). */
-    delivery: deliveryRequestSchema.optional(),
+    delivery: jobDeliverySchema.optional(),
   })
   .strict()
   .superRefine((job, ctx) => {

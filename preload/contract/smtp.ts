@@ -1,7 +1,7 @@
 import * as z from 'zod'
 import { messageSchema, hostSchema, portSchema, singleLineSchema, timeoutSchema, tlsOptionsSchema, TlsInfoSchema } from './fields'
 import { networkSchema } from './network'
-import { deliveryRequestSchema, dkimSigningSchema, DeliveryResultSchema, DkimSentSchema } from './delivery'
+import { jobDeliverySchema, dkimSigningSchema, DeliveryResultSchema, DkimSentSchema } from './delivery'
 import { SMTP_PHASES, JobResultBaseSchema, phaseSchema } from './transcript'
 
 export const SMTP_SECURITY = ['none', 'starttls', 'tls', 'auto'] as const
@@ -68,7 +68,7 @@ export const smtpJobSchema = z
     /** Sign the message with DKIM (the key never leaves the engine). */
     dkim: dkimSigningSchema.optional(),
     /** After the server accepts the message, watch this mailbox until it arrives (delivery proof). */
-    delivery: deliveryRequestSchema.optional(),
+    delivery: jobDeliverySchema.optional(),
   })
   .strict()
   .superRefine((job, ctx) => {

@@ -2,16 +2,18 @@
 // runs out), then say where it landed (Inbox or Junk), how long it took, the hops it passed and how
 // its authentication was judged. Used by the SMTP and API engines after acceptance (their `delivery`
 // phase and result part); everything here is pure Node, and imapflow and mailauth load on first use.
-import type { ClassifiedError, DeliveryRequest, DeliveryResult, DkimSigning, Direction, JobProgress, NetworkOptions } from '../../../preload/contract'
-import { TOKEN_HEADER } from '../../../preload/contract/delivery'
+import type { ClassifiedError, DeliveryRequest, DeliveryResult, DkimSigning, Direction, JobDelivery, JobProgress, NetworkOptions, SandboxDelivery, WatchedFolder } from '../../../preload/contract'
+import { isSandboxDelivery, TOKEN_HEADER } from '../../../preload/contract/delivery'
 import { plural } from '../../../preload/contract/wording'
 import type { JobRecorder } from '../transcript/recorder'
 import { MAX_VERIFY_BYTES, ownVerdicts, receiverVerdicts, type AuthVerdicts } from './auth-results'
+import { internalError, isAbort } from '../errors'
 import { classifyImapError } from './classify'
 import { imapPort } from './connection'
 import type { Sighting } from './folder'
 import { fieldValues, splitHeaders, type SentMessage } from './headers'
 import { hopsFrom } from './received'
+import { SANDBOX_FOLDER, watchSandboxInbox, type SandboxInboxSource } from './sandbox-inbox'
 import { formatSeconds, MailboxWatch } from './watch'
 
 export { newToken, type SentMessage } from './headers'
@@ -28,7 +30,9 @@ export interface DeliveryLog {
 }
 
 export interface DeliveryRun {
-  request: DeliveryRequest
+  request: JobDelivery
+  /** The sandbox's inbox, when the request names it (the runner that hosts the sandbox gives it). */
+  sandboxInbox?: SandboxInboxSource
   sent: SentMessage
   /** The DKIM signature the job added (whether it verified on arrival is part of the result). */
   signer: Pick<DkimSigning, 'domain' | 'selector'> | null
@@ -52,27 +56,32 @@ export interface DeliveryOutcome {
 
 /** Watches the mailbox for the sent message. Never throws: every failure is in the outcome. */
 export async function watchDelivery(run: DeliveryRun): Promise<DeliveryOutcome> {
-  const { request: req, log } = run
   const warnings: string[] = []
   const warn = (text: string) => {
     warnings.push(text)
-    log.line('info', `warning: ${text}`)
+    run.log.line('info', `warning: ${text}`)
   }
-  const mailbox = { host: req.host, port: imapPort(req), security: req.security }
-  const start = log.now()
-  log.line(
-    'info',
-    `delivery: watching the mailbox at ${req.host}:${mailbox.port} (${SECURITY_WORDS[req.security]}) for the message (token ${run.sent.token}${run.sent.messageId ? `, Message-ID ${run.sent.messageId}` : ''})`,
-  )
-  const watch = new MailboxWatch({ request: req, network: req.network ?? run.network, log, signal: run.signal, warn }, run.sent)
-  const result: DeliveryResult = {
+  const req = run.request
+  const outcome = isSandboxDelivery(req) ? await watchSandbox(run, req, warn) : await watchImap(run, req, warn)
+  let { error } = outcome
+  if (error) {
+    error = { ...error, message: run.log.redact(error.message), ...(error.detail ? { detail: run.log.redact(error.detail) } : {}) }
+    run.log.line('err', `${error.code}: ${error.message}`)
+  }
+  return { ...outcome, error, warnings }
+}
+
+type Watched = Omit<DeliveryOutcome, 'warnings'>
+
+function emptyResult(mailbox: DeliveryResult['mailbox'], method: DeliveryResult['method']): DeliveryResult {
+  return {
     ok: false,
     folder: null,
     junk: false,
     acceptedToInboxMs: null,
     sendToInboxMs: null,
     alreadyThere: false,
-    method: req.method === 'poll' ? 'poll' : 'idle',
+    method,
     hops: [],
     authResults: null,
     dkimVerified: null,
@@ -81,6 +90,18 @@ export async function watchDelivery(run: DeliveryRun): Promise<DeliveryOutcome> 
     deleted: false,
     mailbox,
   }
+}
+
+async function watchImap(run: DeliveryRun, req: DeliveryRequest, warn: (t: string) => void): Promise<Watched> {
+  const { log } = run
+  const mailbox = { kind: 'imap' as const, host: req.host, port: imapPort(req), security: req.security }
+  const start = log.now()
+  log.line(
+    'info',
+    `delivery: watching the mailbox at ${req.host}:${mailbox.port} (${SECURITY_WORDS[req.security]}) for the message (token ${run.sent.token}${run.sent.messageId ? `, Message-ID ${run.sent.messageId}` : ''})`,
+  )
+  const watch = new MailboxWatch({ request: req, network: req.network ?? run.network, log, signal: run.signal, warn }, run.sent)
+  const result = emptyResult(mailbox, req.method === 'poll' ? 'poll' : 'idle')
   let error: ClassifiedError | null = null
   let seenAt: number | null = null
   try {
@@ -89,9 +110,9 @@ export async function watchDelivery(run: DeliveryRun): Promise<DeliveryOutcome> 
     result.watched = watch.watched
     if (seen) {
       seenAt = seen.seenAt
-      await describe(seen, run, result, warn)
+      await describe(imapArrival(seen), run, result, warn)
     } else {
-      error = timeoutError(req, watch, run.sent)
+      error = timeoutError(req.timeoutMs, watch.watched, run.sent)
     }
   } catch (err) {
     error = classifyImapError(err, { ...mailbox, secretKind: req.secretKind })
@@ -99,52 +120,120 @@ export async function watchDelivery(run: DeliveryRun): Promise<DeliveryOutcome> 
     result.watched = watch.watched
     await watch.close().catch(() => undefined)
   }
-  if (error) {
-    error = { ...error, message: log.redact(error.message), ...(error.detail ? { detail: log.redact(error.detail) } : {}) }
-    log.line('err', `${error.code}: ${error.message}`)
+  return { delivery: result, error, seenAt }
+}
+
+/** The sandbox's inbox, read in this process: what is there, then what arrives. */
+async function watchSandbox(run: DeliveryRun, req: SandboxDelivery, warn: (t: string) => void): Promise<Watched> {
+  const { log } = run
+  const result = emptyResult({ kind: 'sandbox' }, 'idle')
+  if (!run.sandboxInbox) {
+    return {
+      delivery: result,
+      error: { code: 'INVALID_INPUT', message: 'The sandbox’s inbox can be watched only where the sandbox runs (the app, or `mailprobe sandbox`): watch an IMAP mailbox instead.' },
+      seenAt: null,
+    }
   }
-  return { delivery: result, error, warnings, seenAt }
+  const folder: WatchedFolder = { folder: SANDBOX_FOLDER, junk: false, arrived: 0, method: 'idle' }
+  result.watched = [folder]
+  log.line('info', `delivery: watching the sandbox’s inbox for the message (token ${run.sent.token}${run.sent.messageId ? `, Message-ID ${run.sent.messageId}` : ''})`)
+  try {
+    const seen = await watchSandboxInbox(run.sandboxInbox, run.sent, { timeoutMs: req.timeoutMs, now: () => log.now(), signal: run.signal, watched: folder })
+    if (!seen) return { delivery: result, error: timeoutError(req.timeoutMs, result.watched, run.sent), seenAt: null }
+    await describe(
+      {
+        folder: SANDBOX_FOLDER,
+        junk: false,
+        method: 'idle',
+        seenAt: seen.seenAt,
+        alreadyThere: seen.alreadyThere,
+        headers: async () => ({ text: seen.raw.slice(0, Math.max(0, seen.raw.search(/\r?\n\r?\n/))), size: seen.size }),
+        // The sandbox answers no DNS: its messages get the receiver's view only (none), never a lookup that would hang offline.
+        source: null,
+        remove: null,
+      },
+      run,
+      result,
+      warn,
+    )
+    return { delivery: result, error: null, seenAt: seen.seenAt }
+  } catch (err) {
+    return { delivery: result, error: isAbort(err) ? { code: 'CANCELLED', message: 'You cancelled the test while it waited for the message.' } : internalError(err), seenAt: null }
+  }
 }
 
 const SECURITY_WORDS = { tls: 'TLS from the first byte', starttls: 'STARTTLS required', none: 'no TLS: this machine only' } as const
 
-/** Where it landed, how long it took, its hops and verdicts; deleted afterwards when asked. */
-async function describe(seen: Sighting, run: DeliveryRun, result: DeliveryResult, warn: (t: string) => void): Promise<void> {
-  const { log, request: req } = run
+/** A message the watch found, wherever it was: what describe() reads of it. */
+interface Arrival {
+  folder: string
+  junk: boolean
+  method: 'idle' | 'poll'
+  seenAt: number
+  alreadyThere: boolean
+  /** Its header block and size. */
+  headers(): Promise<{ text: string; size: number }>
+  /** Its whole source, for Mailprobe's own check; null when that check does not apply. */
+  source: (() => Promise<Buffer | null>) | null
+  /** Deletes it; null when the mailbox cannot. */
+  remove: (() => Promise<boolean>) | null
+}
+
+function imapArrival(seen: Sighting): Arrival {
   const { folder, uid } = seen
+  const client = folder.client
+  return {
+    folder: folder.info.path,
+    junk: folder.info.junk,
+    method: folder.method,
+    seenAt: seen.seenAt,
+    alreadyThere: seen.alreadyThere,
+    headers: async () => {
+      const msg = await client.fetchOne(String(uid), { headers: true, size: true }, { uid: true })
+      return { text: msg && msg.headers ? msg.headers.toString('utf8') : '', size: msg ? (msg.size ?? 0) : 0 }
+    },
+    source: async () => {
+      const full = await client.fetchOne(String(uid), { source: true }, { uid: true })
+      return full && full.source ? full.source : null
+    },
+    remove: () => client.messageDelete(String(uid), { uid: true }),
+  }
+}
+
+/** Where it landed, how long it took, its hops and verdicts; deleted afterwards when asked. */
+async function describe(seen: Arrival, run: DeliveryRun, result: DeliveryResult, warn: (t: string) => void): Promise<void> {
+  const { log } = run
   result.ok = true
-  result.folder = folder.info.path
-  result.junk = folder.info.junk
-  result.method = folder.method
+  result.folder = seen.folder
+  result.junk = seen.junk
+  result.method = seen.method
   result.alreadyThere = seen.alreadyThere
   result.acceptedToInboxMs = round(Math.max(0, seen.seenAt - run.acceptedAt))
   result.sendToInboxMs = round(Math.max(0, seen.seenAt - run.sentAt))
-  const how = seen.alreadyThere ? 'already there at the first look' : folder.method === 'idle' ? 'announced by IDLE' : 'found by polling'
-  log.line('info', `the message is in ${folder.info.path}${folder.info.junk ? ' (Junk)' : ''}: ${formatSeconds(result.acceptedToInboxMs)} after acceptance (${how})`)
-  if (folder.info.junk) warn(`The message arrived in ${folder.info.path}, the Junk folder: the receiving side judged it spam. See the authentication verdicts and the headers.`)
+  const how = seen.alreadyThere ? 'already there at the first look' : seen.method === 'idle' ? 'announced by IDLE' : 'found by polling'
+  log.line('info', `the message is in ${seen.folder}${seen.junk ? ' (Junk)' : ''}: ${formatSeconds(result.acceptedToInboxMs)} after acceptance (${how})`)
+  if (seen.junk) warn(`The message arrived in ${seen.folder}, the Junk folder: the receiving side judged it spam. See the authentication verdicts and the headers.`)
 
-  const client = folder.client
-  const msg = await client.fetchOne(String(uid), { headers: true, size: true }, { uid: true })
-  const headerText = msg && msg.headers ? msg.headers.toString('utf8') : ''
-  const fields = splitHeaders(headerText)
-  result.headers = log.redact(headerText.replace(/(\r?\n)+$/, ''))
+  const head = await seen.headers()
+  const fields = splitHeaders(head.text)
+  result.headers = log.redact(head.text.replace(/(\r?\n)+$/, ''))
   result.hops = hopsFrom(fieldValues(fields, 'received'))
   if (result.hops.some((h) => h.skewed)) log.line('info', 'a hop’s time is before the one before it (or over a day after): a server’s clock is off; that delay is marked as skewed')
 
   let verdicts: AuthVerdicts | null = receiverVerdicts(fields, run.signer)
-  if (!verdicts) {
-    const size = msg ? (msg.size ?? 0) : 0
-    if (size > MAX_VERIFY_BYTES) warn(`The receiver added no Authentication-Results, and the message (${size} bytes) is too large for Mailprobe to check it itself.`)
+  if (!verdicts && seen.source) {
+    const dnsServers = isSandboxDelivery(run.request) ? undefined : run.request.dnsServers
+    if (head.size > MAX_VERIFY_BYTES) warn(`The receiver added no Authentication-Results, and the message (${head.size} bytes) is too large for Mailprobe to check it itself.`)
     else {
       log.line('info', 'the receiver added no Authentication-Results: Mailprobe checks DKIM, SPF and DMARC itself (mailauth)')
       try {
-        const full = await client.fetchOne(String(uid), { source: true }, { uid: true })
-        if (full && full.source) verdicts = await ownVerdicts(full.source, { dnsServers: req.dnsServers, signer: run.signer })
+        const source = await seen.source()
+        if (source) verdicts = await ownVerdicts(source, { dnsServers, signer: run.signer })
       } catch (err) {
         warn(`Mailprobe could not check the message's authentication itself: ${err instanceof Error ? err.message : String(err)}.`)
       }
     }
-  }
+  } else if (!verdicts) log.line('info', 'the sandbox judges no authentication and answers no DNS: no SPF, DKIM or DMARC verdicts')
   if (verdicts) {
     result.authResults = { ...verdicts.results, header: verdicts.results.header === null ? null : log.redact(verdicts.results.header) }
     result.dkimVerified = verdicts.dkimVerified
@@ -159,21 +248,20 @@ async function describe(seen: Sighting, run: DeliveryRun, result: DeliveryResult
         `the DKIM signature Mailprobe added (${run.signer.domain}, selector ${run.signer.selector}) ${verdicts.dkimVerified === null ? 'is not named in the verdicts' : verdicts.dkimVerified ? 'verified on arrival' : 'did NOT verify on arrival'}`,
       )
   }
-  if (req.deleteAfter) {
-    result.deleted = await client.messageDelete(String(uid), { uid: true })
+  if (!isSandboxDelivery(run.request) && run.request.deleteAfter && seen.remove) {
+    result.deleted = await seen.remove()
     log.line('info', result.deleted ? 'the test message was deleted after reading' : 'the test message could not be deleted')
   }
 }
 
-function timeoutError(req: DeliveryRequest, watch: MailboxWatch, sent: SentMessage): ClassifiedError {
-  const watched = watch.watched
+function timeoutError(timeoutMs: number, watched: readonly WatchedFolder[], sent: SentMessage): ClassifiedError {
   const names = watched.map((w) => w.folder)
   const arrived = watched.reduce((n, w) => n + w.arrived, 0)
   const where = names.length ? names.join(' or ') : 'the mailbox'
   return {
     code: 'DELIVERY_TIMEOUT',
     message:
-      `The message was not seen in ${where} within ${formatSeconds(req.timeoutMs)} (${arrived ? `${plural(arrived, 'other message')} arrived meanwhile` : 'no other message arrived meanwhile'}; none carried its token ${sent.token}). ` +
+      `The message was not seen in ${where} within ${formatSeconds(timeoutMs)} (${arrived ? `${plural(arrived, 'other message')} arrived meanwhile` : 'no other message arrived meanwhile'}; none carried its token ${sent.token}). ` +
       'It may still be on its way (greylisting, a queue): allow more time; or check the recipient address, the folders watched, and the sending server for a bounce.',
     ...(watched.length ? { detail: watched.map((w) => `${w.folder}: ${w.arrived} arrived (${w.method})`).join('; ') } : {}),
   }

@@ -1,10 +1,11 @@
 // The two ends of a watched send that the engines load with themselves (small: the watch itself,
 // imapflow and mailauth load only once a message has been accepted): the token header a watched
 // message carries, and the watch's outcome folded into the engine's result.
-import type { ClassifiedError, Phase, PhaseName } from '../../../preload/contract'
+import type { ClassifiedError, DkimSigning, JobDelivery, NetworkOptions, Phase, PhaseName } from '../../../preload/contract'
 import { TOKEN_HEADER } from '../../../preload/contract/delivery'
 import type { JobRecorder } from '../transcript/recorder'
-import { newToken } from './headers'
+import type { JobOptions } from '../transcript/event-sink'
+import { newToken, type SentMessage } from './headers'
 import type { DeliveryOutcome } from './index'
 
 /**
@@ -29,11 +30,39 @@ interface Watched<N extends PhaseName> {
 }
 
 /**
+ * After the server or provider accepted the message: the mailbox watch (it, imapflow and mailauth
+ * load only now), its lines in the IMAP lane, its wait the `delivery` phase from `acceptedAt` to the
+ * moment the message was seen, its outcome folded into the result; the run fails when it was not seen.
+ */
+export async function watchAfterSend<N extends PhaseName, R extends Watched<N>>(
+  job: { delivery: JobDelivery; network: NetworkOptions; dkim?: Pick<DkimSigning, 'domain' | 'selector'> },
+  result: R,
+  sent: SentMessage,
+  acceptedAt: number,
+  rec: JobRecorder<N>,
+  opts: Pick<JobOptions, 'signal' | 'sandboxInbox'>,
+): Promise<R> {
+  const { watchDelivery, deliveryLog } = await import('./index')
+  const outcome = await watchDelivery({
+    request: job.delivery,
+    sandboxInbox: opts.sandboxInbox,
+    sent,
+    signer: job.dkim ? { domain: job.dkim.domain, selector: job.dkim.selector } : null,
+    network: job.network,
+    sentAt: 0,
+    acceptedAt,
+    log: deliveryLog(rec as JobRecorder),
+    signal: opts.signal,
+  })
+  return { ...result, ...withDelivery(result, outcome, acceptedAt, rec) }
+}
+
+/**
  * A result's fields once the watch is over: the `delivery` phase (from the acceptance to the moment
  * the message was seen, or to the end of the wait; no round trips of the send's), the delivery part,
  * the watch's warnings, and its failure as the run's (the send itself succeeded, so `ok` is the watch's).
  */
-export function withDelivery<N extends PhaseName>(result: Watched<N>, outcome: DeliveryOutcome, acceptedAt: number, rec: JobRecorder<N>): Watched<N> & { delivery: DeliveryOutcome['delivery'] } {
+function withDelivery<N extends PhaseName>(result: Watched<N>, outcome: DeliveryOutcome, acceptedAt: number, rec: JobRecorder<N>): Watched<N> & { delivery: DeliveryOutcome['delivery'] } {
   const end = outcome.seenAt ?? rec.now()
   rec.phase({ name: 'delivery' as N, startMs: round(acceptedAt), durationMs: round(Math.max(0, end - acceptedAt)), roundTrips: 0 })
   const phases = rec.phases

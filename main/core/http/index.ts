@@ -4,7 +4,7 @@ import { abortError, fail } from '../errors'
 import { nullSink, type JobOptions } from '../transcript/event-sink'
 import { JobRecorder } from '../transcript/recorder'
 import { hiddenNamesOf, Redactor, secretsOf } from '../transcript/redact'
-import { tagMessage, withDelivery } from '../delivery/tag'
+import { tagMessage, watchAfterSend } from '../delivery/tag'
 import { plural } from '../../../preload/contract/wording'
 import { describeIssues } from '../validation'
 import { loadAttachments, MAX_API_ATTACHMENT_BYTES } from '../message/attachments'
@@ -51,7 +51,10 @@ export async function runApi(input: unknown, opts: ApiRunOptions = {}): Promise<
   const token = job.delivery && job.message ? tagMessage(job.message, job.delivery.token) : null
   try {
     const result = await new ApiRun(job, rec, opts).run()
-    return rec.finish(job.delivery && token && result.ok ? await watchAfterSend(job, result, token, rec, opts.signal) : result)
+    if (!job.delivery || !token || !result.ok) return rec.finish(result)
+    // The provider's message id is not the Message-ID it writes: the watch looks for the token.
+    const acceptedAt = result.phases.reduce((end, p) => Math.max(end, p.startMs + p.durationMs), 0) || result.totalMs
+    return rec.finish(await watchAfterSend({ ...job, delivery: job.delivery }, result, { token, messageId: null }, acceptedAt, rec, opts))
   } catch (err) {
     // ApiRun handles its own failures; this is the promise "never throws" kept even for a bug.
     const thrown = classifyThrown(err)
@@ -59,18 +62,6 @@ export async function runApi(input: unknown, opts: ApiRunOptions = {}): Promise<
     rec.line('err', `${error.code}: ${error.message}`)
     return rec.finish(apiFailure(error, requestOf(job), rec))
   }
-}
-
-/**
- * After the provider accepted the message: the mailbox watch (loaded only now), its lines in the IMAP
- * lane, its wait the `delivery` phase from the end of the response, its result the `delivery` part.
- * The provider's message id is not the Message-ID it writes, so the watch looks for the token.
- */
-async function watchAfterSend(job: ApiJob, result: ApiResult, token: string, rec: JobRecorder<ApiPhaseName>, signal?: AbortSignal): Promise<ApiResult> {
-  const acceptedAt = result.phases.reduce((end, p) => Math.max(end, p.startMs + p.durationMs), 0) || result.totalMs
-  const { watchDelivery, deliveryLog } = await import('../delivery/index')
-  const outcome = await watchDelivery({ request: job.delivery!, sent: { token, messageId: null }, signer: null, network: job.network, sentAt: 0, acceptedAt, log: deliveryLog(rec), signal })
-  return { ...result, ...withDelivery(result, outcome, acceptedAt, rec) }
 }
 
 class ApiRun {

@@ -7,7 +7,7 @@ import { describeIssues } from '../validation'
 import { nullSink, type JobOptions } from '../transcript/event-sink'
 import { JobRecorder } from '../transcript/recorder'
 import { hiddenNamesOf, Redactor, secretsOf } from '../transcript/redact'
-import { tagMessage, withDelivery } from '../delivery/tag'
+import { tagMessage, watchAfterSend } from '../delivery/tag'
 import { smtpFailure } from './result'
 import { SmtpSession } from './session'
 
@@ -35,7 +35,11 @@ export async function runSmtp(input: unknown, opts: JobOptions = {}): Promise<Sm
   let result: SmtpResult
   try {
     result = await new SmtpSession(job, rec, opts.signal).run()
-    if (job.delivery && token && result.ok && result.result.messageId !== null) result = await watchAfterSend(job, result, token, rec, opts.signal)
+    if (job.delivery && token && result.ok && result.result.messageId !== null) {
+      const ack = result.phases.find((p) => p.name === 'dataAck')
+      const acceptedAt = ack ? ack.startMs + ack.durationMs : result.totalMs
+      result = await watchAfterSend({ ...job, delivery: job.delivery }, result, { token, messageId: result.result.messageId }, acceptedAt, rec, opts)
+    }
   } catch (err) {
     // The session classifies its own failures; this is the promise that runSmtp never throws, kept even for a bug.
     const error = internalError(err)
@@ -44,28 +48,6 @@ export async function runSmtp(input: unknown, opts: JobOptions = {}): Promise<Sm
     result = smtpFailure(error, { host: job.host, port: job.port, security: job.security }, rec)
   }
   return rec.finish(result)
-}
-
-/**
- * After the server accepted the message: the mailbox watch (imapflow and mailauth load only now),
- * its lines in the IMAP lane, its wait the `delivery` phase (from the acceptance to the moment the
- * message was seen), its result the `delivery` part; the run fails when the message was not seen.
- */
-async function watchAfterSend(job: SmtpJob, result: SmtpResult, token: string, rec: JobRecorder<SmtpPhaseName>, signal?: AbortSignal): Promise<SmtpResult> {
-  const ack = result.phases.find((p) => p.name === 'dataAck')
-  const acceptedAt = ack ? ack.startMs + ack.durationMs : result.totalMs
-  const { watchDelivery, deliveryLog } = await import('../delivery/index')
-  const outcome = await watchDelivery({
-    request: job.delivery!,
-    sent: { token, messageId: result.result.messageId },
-    signer: job.dkim ? { domain: job.dkim.domain, selector: job.dkim.selector } : null,
-    network: job.network,
-    sentAt: 0,
-    acceptedAt,
-    log: deliveryLog(rec),
-    signal,
-  })
-  return { ...result, ...withDelivery(result, outcome, acceptedAt, rec) }
 }
 
 /** A valid job's redactor: the secret always, the username too unless the job asks to show it. */

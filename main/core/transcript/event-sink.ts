@@ -1,3 +1,4 @@
+import type { SandboxInboxSource } from '../delivery/sandbox-inbox'
 import type { JobEvent } from '../../../preload/contract'
 
 /** Where a job's events go: IPC batches, the CLI printer, the WebSocket bridge or an array in tests. */
@@ -12,6 +13,8 @@ export interface JobOptions {
   signal?: AbortSignal
   /** Info lines from before the job, its transcript's first lines (e.g. the renewal of an OAuth2 sign-in; never a secret). */
   preface?: readonly string[]
+  /** The sandbox's inbox, for a job whose delivery watch names it (given by the runner that hosts the sandbox). */
+  sandboxInbox?: SandboxInboxSource
 }
 
 export class ArraySink implements EventSink {
