@@ -99,7 +99,7 @@ export async function startSmtpListeners(o: SmtpListenersOptions): Promise<SmtpL
               mailFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
               rcptTo: session.envelope.rcptTo.map((r) => r.address),
             },
-            raw: Buffer.concat(chunks),
+            raw: Buffer.concat([Buffer.from(receivedHeader(session, id, channel)), ...chunks]),
             secure: session.secure,
             user: typeof session.user === 'string' ? session.user : null,
             testMode: false,
@@ -199,4 +199,17 @@ export async function startSmtpListeners(o: SmtpListenersOptions): Promise<SmtpL
     throw err
   }
   return { ports, connections, close }
+}
+
+/**
+ * The trace header a receiving MTA prepends (RFC 5321 §4.4), so that the sandbox's messages show a
+ * hop as real ones do: who connected, as what, with which protocol (RFC 3848: ESMTPS with TLS, ESMTPSA
+ * after AUTH), the id the client was told, and when.
+ */
+function receivedHeader(session: SMTPServerSession, id: string, channel: InboxChannel): string {
+  const helo = session.hostNameAppearsAs || 'unknown'
+  const address = session.remoteAddress.replace(/^::ffff:/, '')
+  const protocol = `ESMTP${session.secure || channel === 'tls' ? 'S' : ''}${session.user ? 'A' : ''}`
+  const rcpt = session.envelope.rcptTo.length === 1 ? `\r\n\tfor <${session.envelope.rcptTo[0]!.address}>` : ''
+  return `Received: from ${helo} ([${address}])\r\n\tby ${SANDBOX_SMTP_NAME} (Mailprobe sandbox) with ${protocol} id ${id}${rcpt};\r\n\t${new Date().toUTCString().replace('GMT', '+0000')}\r\n`
 }

@@ -35,6 +35,8 @@ describe('delivery proof in the sandbox’s inbox', () => {
     expect(r.delivery).toMatchObject({ ok: true, folder: 'Sandbox inbox', junk: false, mailbox: { kind: 'sandbox' }, authResults: null })
     expect(r.delivery!.headers).toMatch(/X-Mailprobe-Token: [0-9a-f]{12}/)
     expect(r.delivery!.acceptedToInboxMs).toBeGreaterThanOrEqual(0)
+    // The sandbox writes the trace header a receiving MTA would: one hop, after STARTTLS and AUTH.
+    expect(r.delivery!.hops).toEqual([expect.objectContaining({ from: expect.stringContaining('[127.0.0.1]'), by: 'sandbox.mailprobe.test', with: 'ESMTPSA', delayMs: null })])
     expect(r.phases.at(-1)).toMatchObject({ name: 'delivery', roundTrips: 0 })
     expect(r.transcript.some((l) => l.lane === 'imap' && /watching the sandbox’s inbox/.test(l.text))).toBe(true)
   })
