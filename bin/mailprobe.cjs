@@ -2,8 +2,9 @@
 'use strict'
 // The `mailprobe` command. It runs a bundle that `npm run build:cli` makes (npm install runs it):
 // out/cli/mailprobe-smtp.cjs for send and verify (those two alone: less to read and compile), else
-// out/cli/mailprobe.cjs (every command, and send and verify with a saved sign-in, --oauth NAME: the
-// send/verify bundle leaves OAuth2 and openid-client out). Each bundle is compiled with the V8 code cache the build
+// out/cli/mailprobe.cjs (every command, and send and verify with a saved sign-in, --oauth NAME, or
+// with delivery proof or DKIM, --await-inbox / --inbox-* / --dkim-*: the send/verify bundle leaves
+// OAuth2 and openid-client, the mailbox watch with imapflow and mailauth, and the DKIM signer out). Each bundle is compiled with the V8 code cache the build
 // leaves beside it, so V8 neither parses the bundle nor compiles the functions a run uses. A cache
 // that is missing, made for another build of the bundle, or refused by this Node's V8 is passed over
 // without a word: the bundle is then compiled from its source, as a plain require would.
@@ -106,12 +107,39 @@ function usesSignIn(args) {
   return false
 }
 
+/** True when the arguments (before any `--`) ask for what the send/verify bundle leaves out: a saved sign-in, a mailbox to watch, DKIM signing. */
+function needsFullBundle(args) {
+  if (usesSignIn(args)) return true
+  for (const a of args) {
+    if (a === '--') return false
+    if (/^--(await-inbox|inbox-[a-z-]+|dkim-[a-z-]+)(=|$)/.test(a)) return true
+  }
+  return false
+}
+
 function start() {
   const args = process.argv.slice(2)
-  const smtp = SMTP_COMMANDS.includes(args[0]) && !usesSignIn(args.slice(1)) && fs.existsSync(SMTP_BUNDLE)
+  const smtp = SMTP_COMMANDS.includes(args[0]) && !needsFullBundle(args.slice(1)) && fs.existsSync(SMTP_BUNDLE)
   load(smtp ? SMTP_BUNDLE : BUNDLE)
 }
 
-module.exports = { BUNDLE, SMTP_BUNDLE, NODEMAILER_BUNDLE, SMTP_COMMANDS, CACHE_MAGIC, BUILD_LINE, cacheFileOf, bundleSource, buildIdOf, readCache, compile, execute, load, compiled, usesSignIn }
+module.exports = {
+  BUNDLE,
+  SMTP_BUNDLE,
+  NODEMAILER_BUNDLE,
+  SMTP_COMMANDS,
+  CACHE_MAGIC,
+  BUILD_LINE,
+  cacheFileOf,
+  bundleSource,
+  buildIdOf,
+  readCache,
+  compile,
+  execute,
+  load,
+  compiled,
+  usesSignIn,
+  needsFullBundle,
+}
 
 if (require.main === module) start()

@@ -4,7 +4,8 @@
 //    starting reads one file instead of having the CommonJS loader find and read ~140. This is every
 //    command; the tests run it as `node out/cli/mailprobe.cjs`.
 //  - mailprobe-smtp.cjs: the same for send and verify only (the commands with a module of their own
-//    are left out, and so is --oauth: the bin runs a send with a saved sign-in from mailprobe.cjs;
+//    are left out, and so are --oauth, --await-inbox and --dkim-*: the bin runs a send with a saved
+//    sign-in, a mailbox to watch or a DKIM signature from mailprobe.cjs;
 //    nodemailer is in a bundle of its own, nodemailer.cjs, which it loads through the
 //    bin when a session first needs it: after the connection is open, while the greeting is on its
 //    way): 0.35 MB instead of 1.5 to read and compile before the first packet. bin/mailprobe.cjs runs
@@ -22,7 +23,7 @@
 import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { build, type Plugin } from 'esbuild'
 import { startSandbox } from '../main/core/sandbox'
 
@@ -32,18 +33,26 @@ const MAKE_CACHE = join(ROOT, 'build/cli-code-cache.cjs')
 const TRAINING_PASSWORD_ENV = 'MAILPROBE_TRAINING_PASSWORD'
 
 /**
- * In the SMTP bundle, main/cli.ts's commands with a module of their own, and the saved sign-ins
- * run.ts loads for --oauth (main/core/oauth and openid-client): bin/mailprobe.cjs never runs them
- * from it, so that a send without --oauth reads and compiles none of them.
+ * In the SMTP bundle, main/cli.ts's commands with a module of their own; the saved sign-ins run.ts
+ * loads for --oauth (main/core/oauth and openid-client); what it loads for --await-inbox and --dkim-*
+ * (inbox-run.ts), the mailbox watch the engine loads after acceptance (main/core/delivery with
+ * imapflow and mailauth) and nodemailer's DKIM signer: bin/mailprobe.cjs never runs them from it, so
+ * that a plain send reads and compiles none of them.
  */
+const LEFT_OUT = new Set([
+  ...['api', 'sandbox', 'compare', 'probe', 'oauth', 'oauth-run', 'inbox-run'].map((m) => join(ROOT, 'main/cli', m)),
+  join(ROOT, 'main/core/delivery/index'),
+  'nodemailer/lib/dkim',
+])
 const smtpOnly: Plugin = {
   name: 'smtp-only',
   setup(b) {
-    const leftOut = (path: string, importer: string) =>
-      (/^\.\/cli\/(api|sandbox|compare|probe|oauth)$/.test(path) && importer.endsWith(join('main', 'cli.ts'))) || (path === './oauth-run' && importer.endsWith(join('main', 'cli', 'run.ts')))
-    b.onResolve({ filter: /^\.\/(cli\/)?[a-z-]+$/ }, (args) => (leftOut(args.path, args.importer) ? { path: args.path, namespace: 'smtp-only' } : undefined))
+    b.onResolve({ filter: /^(\.\.?\/[a-z/.-]+|nodemailer\/lib\/dkim)$/ }, (args) => {
+      const target = args.path.startsWith('.') ? resolve(dirname(args.importer), args.path) : args.path
+      return LEFT_OUT.has(target) ? { path: args.path, namespace: 'smtp-only' } : undefined
+    })
     b.onLoad({ filter: /.*/, namespace: 'smtp-only' }, (args) => ({
-      contents: `throw new Error(${JSON.stringify(`${args.path.replace(/^\.\/(cli\/)?/, '')} is not in the send/verify bundle: run it through bin/mailprobe.cjs or out/cli/mailprobe.cjs`)})`,
+      contents: `throw new Error(${JSON.stringify(`${args.path.replace(/^(\.\.?\/)+(cli\/)?/, '')} is not in the send/verify bundle: run it through bin/mailprobe.cjs or out/cli/mailprobe.cjs`)})`,
       loader: 'js',
     }))
   },

@@ -13,11 +13,14 @@ import {
   parseNetworkFlags,
   parseTimeout,
   parseVerbosity,
+  messageToken,
+  refuseSecretFlags,
   testMessage,
   UsageError,
   type ParseOptions,
   type Verbosity,
 } from './args'
+import { INBOX_OPTIONS, INBOX_SECRET_FLAG, INBOX_SECRET_IN_ARGV, inboxFlagsGiven, parseInboxFlags, type InboxRequest } from './inbox-args'
 import { requireReadable, runJob, writeNotes } from './job'
 import { internalError } from '../core/errors'
 import { apiFailure } from '../core/http/result'
@@ -25,7 +28,7 @@ import { formatApiSummary, formatApiVerdict } from '../core/report/api'
 import { Redactor } from '../core/transcript/redact'
 import { quoteInput } from './print'
 import { readEnvSecret, withProxyPassword } from './secrets'
-import { helpHint, INTERRUPT_HELP, networkHelp, VERBOSITY_HELP } from './usage'
+import { helpHint, INBOX_HELP, INTERRUPT_HELP, networkHelp, VERBOSITY_HELP } from './usage'
 export { formatApiSummary, formatApiVerdict } from '../core/report/api'
 
 // Copies of the contract's lists (importing them would load zod at start-up); a unit test keeps them equal.
@@ -78,6 +81,7 @@ Generic endpoint (--provider generic):
   --body-template FILE     the body with {{from}} {{to}} {{cc}} {{bcc}} {{subject}} {{text}} {{html}}
                            (lists comma-joined; "{{to[]}}" alone becomes an array)
   --body-format F          json | form (default json)
+${INBOX_HELP.replace('once the message is accepted', 'once the provider accepts the message')}
 TLS (verified by default):
   --ca FILE                trust the CA certificate(s) in this PEM file
   --servername NAME        the name the certificate must match (default: the URL's host)
@@ -95,7 +99,8 @@ name the variable, e.g.  MG_KEY=… mailprobe api --provider mailgun --key-env M
   --domain mg.example.com --from me@mg.example.com --to you@example.net --sandbox
 
 ${INTERRUPT_HELP}
-Exit status: 0 the test succeeded, 1 it ran and failed (the error code says why), 2 bad usage,
+Exit status: 0 the test succeeded (with --await-inbox: the message was seen, in Inbox or Junk),
+1 it ran and failed (the error code says why; or the message was not seen in time), 2 bad usage,
 130 interrupted (Ctrl-C).
 `
 
@@ -132,6 +137,7 @@ const OPTIONS = {
   'body-template': { type: 'string' },
   'body-format': { type: 'string' },
   timeout: { type: 'string' },
+  ...INBOX_OPTIONS,
   ...NETWORK_OPTIONS,
   ...OUTPUT_OPTIONS,
 } as const
@@ -156,6 +162,8 @@ export interface ApiRunRequest {
   proxyPasswordEnv: string | null
   /** --body-template FILE, read when the command runs. */
   bodyTemplateFile: string | null
+  /** --await-inbox URL …: the mailbox to watch for the message once the provider accepted it (its secret read when the run starts). */
+  inbox: InboxRequest | null
   /** Files the run must be able to read, checked before anything is sent. */
   files: { option: string; path: string }[]
   /** Said on stderr before the run (e.g. options --verify ignores). */
@@ -169,7 +177,9 @@ export type ApiCliRequest = { action: 'help' } | ApiRunRequest
  * secrets. Throws UsageError (exit status 2) for bad usage, before anything else for a key in argv.
  */
 export function parseApiArgs(argv: readonly string[], opts: ParseOptions = {}): ApiCliRequest {
-  const parsed = parseCommand(argv[0] === 'api' ? argv.slice(1) : argv, OPTIONS, { command: 'api', refuseSecrets: { flag: SECRET_FLAG, message: KEY_IN_ARGV } })
+  const args = argv[0] === 'api' ? argv.slice(1) : argv
+  refuseSecretFlags(args, { flag: INBOX_SECRET_FLAG, message: INBOX_SECRET_IN_ARGV, stdinValue: false }, 'api')
+  const parsed = parseCommand(args, OPTIONS, { command: 'api', refuseSecrets: { flag: SECRET_FLAG, message: KEY_IN_ARGV } })
   if (parsed === 'help') return { action: 'help' }
   const { values: v, positionals } = parsed
   const fail = (message: string): never => {
@@ -252,16 +262,24 @@ export function parseApiArgs(argv: readonly string[], opts: ParseOptions = {}): 
   } else if (genericGiven.length) fail(`${genericGiven.map((f) => `--${f}`).join(', ')} ${genericGiven.length === 1 ? 'is' : 'are'} for --provider generic only`)
 
   const messageGiven = MESSAGE_FLAGS.filter((f) => v[f] !== undefined)
+  const inboxGiven = inboxFlagsGiven(v)
+  let inbox: InboxRequest | null = null
   if (action === 'verify') {
+    if (inboxGiven.length) fail(`${inboxGiven[0]} needs a message that is sent: --verify sends none`)
     if (messageGiven.length) notes.push(`--verify sends nothing: ignoring ${messageGiven.map((f) => `--${f}`).join(', ')}`)
   } else {
+    // The provider's no-delivery mode delivers nothing to wait for.
+    if (inboxGiven.length && v.sandbox) fail('--sandbox delivers nothing, so there is no message to watch for: leave --sandbox out to prove delivery with --await-inbox')
     const from = v.from ?? fail('--from ADDR is required')
     const recipients = (v.to?.length ?? 0) + (v.cc?.length ?? 0) + (v.bcc?.length ?? 0)
     if (!recipients) fail('at least one recipient is required: --to ADDR (or --cc / --bcc)')
-    job.message = testMessage(from, v, opts)
+    const token = messageToken(opts)
+    job.message = testMessage(from, v, { ...opts, token })
     for (const path of v.attach ?? []) files.push({ option: '--attach', path })
+    inbox = parseInboxFlags(v, token, fail)
+    if (inbox?.delivery.tls?.caFile !== undefined) files.push({ option: '--inbox-ca', path: inbox.delivery.tls.caFile })
   }
-  return { action: 'run', json: v.json ?? false, verbosity, job, keyEnv, secretEnv, sessionTokenEnv, proxyPasswordEnv, bodyTemplateFile, files, notes }
+  return { action: 'run', json: v.json ?? false, verbosity, job, keyEnv, secretEnv, sessionTokenEnv, proxyPasswordEnv, bodyTemplateFile, inbox, files, notes }
 }
 
 export interface ApiIO {
@@ -302,8 +320,12 @@ async function run(req: ApiRunRequest, io: ApiIO): Promise<number> {
   const secret = read('--secret-env', req.secretEnv)
   const sessionToken = read('--session-token-env', req.sessionTokenEnv)
   const network = withProxyPassword(req.job.network, req.proxyPasswordEnv, io.env, 'api')
+  // Only for --await-inbox: its password (or saved sign-in) and the watch's own modules.
+  const inboxRun = req.inbox ? await import('./inbox-run') : null
+  const inboxPassword = req.inbox && inboxRun ? inboxRun.readInboxPassword(req.inbox, io.env, 'api') : null
   const job: ApiJobInput = { ...req.job, ...(network && { network }), credentials: { key, ...(secret && { secret }), ...(sessionToken && { sessionToken }) } }
   if (req.bodyTemplateFile && job.generic) job.generic = { ...job.generic, bodyTemplate: readFileSync(req.bodyTemplateFile, 'utf8') }
+  const action = req.job.action ?? 'send'
 
   return runJob(io, {
     command: 'api',
@@ -312,15 +334,26 @@ async function run(req: ApiRunRequest, io: ApiIO): Promise<number> {
     start: async (opts) => {
       try {
         const { runApi } = await import('../core/http/index')
+        if (req.inbox && inboxRun) {
+          const { withInbox, failApiJob } = inboxRun
+          return await withInbox(
+            req.inbox,
+            inboxPassword,
+            io,
+            opts,
+            (delivery, preface) => runApi({ ...job, delivery }, { ...opts, preface }),
+            (error, _preface, jobId, sink) => failApiJob(jobId, sink, error, req.job.provider, action),
+          )
+        }
         return await runApi(job, opts)
       } catch (err) {
         // The engine promises never to throw; if it does anyway, the result is still a whole one, from the engine's own failure builder.
         const error = internalError(err)
-        error.message = new Redactor([key, secret, sessionToken, network?.proxy?.password].filter((s): s is string => Boolean(s))).redact(error.message)
-        return apiFailure(error, { provider: req.job.provider, action: req.job.action ?? 'send' })
+        error.message = new Redactor([key, secret, sessionToken, network?.proxy?.password, inboxPassword].filter((s): s is string => Boolean(s))).redact(error.message)
+        return apiFailure(error, { provider: req.job.provider, action })
       }
     },
-    summary: formatApiSummary,
+    summary: (result, style) => formatApiSummary(result, style, { details: req.verbosity === 'verbose' }),
     verdict: formatApiVerdict,
   })
 }

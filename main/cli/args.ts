@@ -7,6 +7,8 @@ import { isIP } from 'node:net'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import type { NetworkOptionsInput, SmtpAuthMethod, SmtpJobInput, SmtpSecurity, SmtpStage } from '../../preload/contract'
 import { parseProxyUrl } from '../../preload/contract/proxy-url'
+import { DKIM_OPTIONS, INBOX_OPTIONS, INBOX_SECRET_FLAG, INBOX_SECRET_IN_ARGV, inboxFlagsGiven, parseDkimFlags, parseInboxFlags, type DkimRequest, type InboxRequest } from './inbox-args'
+import { ENV_NAME, SIGN_IN_NAME } from './names'
 import { quoteInput, sanitize } from './print'
 
 // Copies of the contract's lists (importing them would load zod at start-up); a unit test keeps them equal.
@@ -88,7 +90,11 @@ export interface RunRequest {
   oauth: { name: string; method: SmtpAuthMethod; user: string | null } | null
   /** --proxy-password-env VAR: the proxy password is read from it when the run starts. */
   proxyPasswordEnv: string | null
-  /** Files the run must be able to read (--attach, --ca), checked before connecting. */
+  /** --await-inbox URL …: the mailbox to watch for the message once the server accepted it (its secret read when the run starts). */
+  inbox: InboxRequest | null
+  /** --dkim-*: sign the message with DKIM (the key read when the run starts). */
+  dkim: DkimRequest | null
+  /** Files the run must be able to read (--attach, --ca, --inbox-ca, --dkim-key-file), checked before connecting. */
   files: { option: string; path: string }[]
   /** Things to tell the user on stderr before the run (e.g. options verify ignores). */
   notes: string[]
@@ -157,7 +163,7 @@ const MESSAGE_OPTIONS = {
   header: { type: 'string', multiple: true },
 } as const
 
-const OPTIONS = { ...CONNECTION_OPTIONS, ...MESSAGE_OPTIONS }
+const OPTIONS = { ...CONNECTION_OPTIONS, ...MESSAGE_OPTIONS, ...INBOX_OPTIONS, ...DKIM_OPTIONS }
 
 /** Option names under which people try to pass an OAuth2 access token to send or verify (told about --token-env). */
 const TOKEN_FLAG = /^--?(token|access-token|oauth-token|oauth2-token|bearer|bearer-token)$/i
@@ -169,11 +175,7 @@ export const CLIENT_SECRET_FLAG =
 /** Option names under which people try to pass a proxy password; refused by every command. */
 const PROXY_SECRET_FLAG = /^--?proxy-(pass|password|passwd|pwd|pw|secret|auth|credentials?|user-password|password-stdin)$/i
 
-/** What a variable named by --password-env, --key-env … must look like. */
-export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
-
-/** A sign-in's name (--oauth NAME, mailprobe oauth … --name NAME): a copy of the contract's signInNameSchema, which a unit test keeps equal. */
-export const SIGN_IN_NAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/
+export { ENV_NAME, SIGN_IN_NAME }
 
 export function parseCli(argv: readonly string[], opts: ParseOptions = {}): CliRequest {
   const [first, ...rest] = argv
@@ -181,6 +183,7 @@ export function parseCli(argv: readonly string[], opts: ParseOptions = {}): CliR
   const command = first === 'send' || first === 'verify' ? first : undefined
   const moduleCommand = MODULE_COMMANDS.find((c) => c === first)
   if (command) refuseSecretFlags(argv, { flag: TOKEN_FLAG, message: TOKEN_IN_ARGV, stdinValue: false }, command)
+  if (command) refuseSecretFlags(argv, { flag: INBOX_SECRET_FLAG, message: INBOX_SECRET_IN_ARGV, stdinValue: false }, command)
   if (moduleCommand === 'oauth') refuseSecretFlags(argv, { flag: CLIENT_SECRET_FLAG, message: CLIENT_SECRET_IN_ARGV, stdinValue: false }, moduleCommand)
   refuseSecretFlags(argv, { flag: SECRET_FLAG, message: PASSWORD_IN_ARGV }, command ?? moduleCommand)
   if (command) return parseSmtpCommand(command, rest, opts)
@@ -339,20 +342,41 @@ function parseSmtpCommand(command: SmtpCommand, args: readonly string[], opts: P
   const messageFlags = Object.keys(MESSAGE_OPTIONS).filter((k) => v[k as keyof typeof MESSAGE_OPTIONS] !== undefined)
   const recipients = (v.to?.length ?? 0) + (v.cc?.length ?? 0) + (v.bcc?.length ?? 0)
   const stage = STAGE_ORDER.indexOf(stopAfter)
+  // A watched or signed message must be sent: verify and --stop-after send none.
+  const sendOnly = [
+    ...inboxFlagsGiven(v),
+    ...Object.keys(DKIM_OPTIONS)
+      .filter((k) => v[k as keyof typeof DKIM_OPTIONS] !== undefined)
+      .map((k) => `--${k}`),
+  ]
+  if (sendOnly.length && stopAfter !== 'send')
+    fail(`${sendOnly[0]} needs a message that is sent: ${command === 'verify' ? 'verify sends none (use mailprobe send)' : `--stop-after ${stopAfter} sends none (leave --stop-after out)`}`)
+  const token = messageToken(opts)
+  let inbox: InboxRequest | null = null
+  let dkim: DkimRequest | null = null
   if (command === 'verify') {
     if (messageFlags.length) notes.push(`verify sends nothing: ignoring ${messageFlags.map((f) => `--${f}`).join(', ')}`)
   } else {
     if (stage >= STAGE_ORDER.indexOf('mail') && v.from === undefined) fail('--from ADDR is required (the envelope sender)')
     if (stage >= STAGE_ORDER.indexOf('rcpt') && recipients === 0) fail('at least one recipient is required: --to ADDR (or --cc / --bcc)')
     if (v.from !== undefined) {
-      job.message = { ...testMessage(v.from, v, opts), headers: (v.header ?? []).map((h) => parseHeader(h, fail)) }
+      job.message = { ...testMessage(v.from, v, { ...opts, token }), headers: (v.header ?? []).map((h) => parseHeader(h, fail)) }
       for (const path of v.attach ?? []) files.push({ option: '--attach', path })
     } else if (messageFlags.length) {
       notes.push(`stopping after ${stopAfter} without --from: ignoring ${messageFlags.map((f) => `--${f}`).join(', ')}`)
     }
+    inbox = parseInboxFlags(v, token, fail)
+    if (inbox?.delivery.tls?.caFile !== undefined) files.push({ option: '--inbox-ca', path: inbox.delivery.tls.caFile })
+    dkim = parseDkimFlags(v, fail)
+    if (dkim?.key.kind === 'file') files.push({ option: '--dkim-key-file', path: dkim.key.path })
   }
 
-  return { action: 'run', command, json: v.json ?? false, verbosity: parseVerbosity(v, command), job, auth, secretSource, oauth, proxyPasswordEnv, files, notes }
+  return { action: 'run', command, json: v.json ?? false, verbosity: parseVerbosity(v, command), job, auth, secretSource, oauth, proxyPasswordEnv, inbox, dkim, files, notes }
+}
+
+/** The token a test message names (its default subject and text; the delivery watch looks for it): 8 hex characters. */
+export function messageToken(opts: ParseOptions): string {
+  return opts.token ?? globalThis.crypto.randomUUID().slice(0, 8)
 }
 
 const STAGE_ORDER: readonly SmtpStage[] = [...STOP_STAGES, 'send']
@@ -439,7 +463,7 @@ export function testMessage(
   v: { to?: string[]; cc?: string[]; bcc?: string[]; subject?: string; text?: string; html?: string; attach?: string[] },
   opts: ParseOptions,
 ): NonNullable<SmtpJobInput['message']> {
-  const token = opts.token ?? globalThis.crypto.randomUUID().slice(0, 8)
+  const token = messageToken(opts)
   const when = (opts.now ?? new Date()).toISOString()
   const noBody = v.text === undefined && v.html === undefined
   return {

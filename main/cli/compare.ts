@@ -238,21 +238,22 @@ export async function loadCompareProfiles(req: CompareRunRequest, env: NodeJS.Pr
     let secret: { primary: string; secondary?: string } | null = null
     // A proxy password is only ever named (proxyPasswordEnv), never written in the file.
     const proxyPassword = entry.network.proxy ? (fromEnv('proxyPasswordEnv', entry.proxyPasswordEnv) ?? null) : null
-    const flags = { hasProxySecret: proxyPassword !== null }
+    // Mailbox passwords and DKIM keys are not read here: a comparison measures to acceptance (awaitInbox: false below).
+    const flags = { hasProxySecret: proxyPassword !== null, hasMailboxSecret: false, hasDkimKey: false }
     if (entry.kind === 'smtp') {
-      const { password, passwordEnv, proxyPasswordEnv: _p, ...fields } = entry
+      const { password, passwordEnv, proxyPasswordEnv: _p, mailboxPasswordEnv: _m, dkimKeyEnv: _d, ...fields } = entry
       const pw = password ?? fromEnv('passwordEnv', passwordEnv)
       if (pw) secret = { primary: pw }
       profile = { ...fields, ...meta, ...flags, hasSecret: secret !== null }
     } else {
-      const { key, keyEnv, secretEnv, proxyPasswordEnv: _p, ...fields } = entry
+      const { key, keyEnv, secretEnv, proxyPasswordEnv: _p, mailboxPasswordEnv: _m, ...fields } = entry
       const k = key ?? fromEnv('keyEnv', keyEnv)
       const s = fromEnv('secretEnv', secretEnv)
       if (k || s) secret = { primary: (k ?? s)!, ...(k && s ? { secondary: s } : {}) }
       profile = { ...fields, ...meta, ...flags, hasSecret: secret !== null }
     }
     const action = profile.kind === 'smtp' ? req.labAction : req.labAction === 'verify' ? 'api-verify' : 'api-send'
-    const built = buildProfileJob(profile, action, req.labAction === 'send' ? message : undefined, secret, proxyPassword)
+    const built = buildProfileJob(profile, action, { message: req.labAction === 'send' ? message : undefined, secret, proxyPassword, awaitInbox: false })
     if ('problem' in built) {
       const hint =
         profile.kind === 'smtp'

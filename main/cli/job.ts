@@ -1,17 +1,18 @@
 // One engine job from the command line, the way send, verify, probe and api all run theirs: the
 // files it needs checked first, then the transcript live (or, with --json, nothing until the one
-// JSON object; with -q, nothing until the verdict line), Ctrl-C to cancel, the summary, and the exit
-// status the result calls for (130 when Ctrl-C cancelled it, as shells expect).
+// JSON object; with -q, nothing until the verdict line), a countdown on a terminal's stderr while a
+// delivery watch waits, Ctrl-C to cancel, the summary, and the exit status the result calls for
+// (130 when Ctrl-C cancelled it, as shells expect).
 import { accessSync, constants } from 'node:fs'
-import type { ClassifiedError } from '../../preload/contract'
+import type { ClassifiedError, JobEvent } from '../../preload/contract'
 import type { EventSink } from '../core/transcript/event-sink'
 import { UsageError, type Command, type Verbosity } from './args'
 import { cancelOnInterrupt, INTERRUPTED, type InterruptIO } from './interrupt'
-import { firstLine, formatJson, PrintingSink, quoteInput, useColor, type Style } from './print'
+import { firstLine, formatJson, paint, PrintingSink, quoteInput, sanitize, SGR, useColor, type Style } from './print'
 
 export interface JobIO extends InterruptIO {
   stdout: { write(text: string): unknown; isTTY?: boolean }
-  stderr: { write(text: string): unknown }
+  stderr: { write(text: string): unknown; isTTY?: boolean }
   env: NodeJS.ProcessEnv
 }
 
@@ -49,13 +50,29 @@ export interface Job<R> {
 export async function runJob<R extends { ok: boolean; error: ClassifiedError | null }>(io: JobIO, job: Job<R>): Promise<number> {
   const color = useColor(io.stdout, io.env)
   const live = !job.json && job.verbosity !== 'quiet'
-  const sink = live ? new PrintingSink((text) => io.stdout.write(text), { color }, { details: job.verbosity === 'verbose' }) : undefined
-  const interrupt = cancelOnInterrupt(io, () => io.stderr.write('\nmailprobe: cancelling (press Ctrl-C again to quit at once)\n'))
+  // The countdown of a delivery watch: on a terminal only (with --json too), never with -q.
+  const countdown = job.verbosity !== 'quiet' && io.stderr.isTTY ? new Countdown(io.stderr, { color: useColor(io.stderr, io.env) }) : null
+  const printer = live
+    ? new PrintingSink(
+        (text) => {
+          countdown?.clear()
+          io.stdout.write(text)
+        },
+        { color },
+        { details: job.verbosity === 'verbose' },
+      )
+    : undefined
+  const sink: EventSink | undefined = countdown ? { emit: (event: JobEvent) => (event.type === 'transcript' && event.progress ? countdown.show(event.text) : printer?.emit(event)) } : printer
+  const interrupt = cancelOnInterrupt(io, () => {
+    countdown?.clear()
+    io.stderr.write('\nmailprobe: cancelling (press Ctrl-C again to quit at once)\n')
+  })
   let result: R
   try {
     result = await job.start({ sink, signal: interrupt.signal })
   } finally {
     interrupt.dispose()
+    countdown?.clear()
   }
   if (job.json) io.stdout.write(formatJson(result, Boolean(io.stdout.isTTY)))
   // Input the engine refused is bad usage too (exit 2); with --json the result above still went out.
@@ -63,4 +80,25 @@ export async function runJob<R extends { ok: boolean; error: ClassifiedError | n
   if (!job.json) io.stdout.write(job.verbosity === 'quiet' ? `${firstLine(job.verdict(result, { color }))}\n` : job.summary(result, { color }))
   if (interrupt.signal.aborted) return INTERRUPTED
   return result.ok ? 0 : 1
+}
+
+/** One line on a terminal's stderr that each tick rewrites ("waiting for the message: 97 s left"), cleared before anything else is printed. */
+class Countdown {
+  private drawn = false
+
+  constructor(
+    private readonly out: { write(text: string): unknown },
+    private readonly style: Style,
+  ) {}
+
+  show(text: string): void {
+    this.out.write(`\r\x1b[K${paint(`imap == ${sanitize(text)} (Ctrl-C cancels)`, SGR.dim, this.style)}`)
+    this.drawn = true
+  }
+
+  clear(): void {
+    if (!this.drawn) return
+    this.out.write('\r\x1b[K')
+    this.drawn = false
+  }
 }

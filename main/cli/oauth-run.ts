@@ -1,8 +1,9 @@
 // send and verify with a saved sign-in (--oauth NAME): the sign-in's access token, renewed first when
 // under five minutes are left, goes in XOAUTH2 or OAUTHBEARER for its account (or the mailbox --user
 // names). What the renewal said opens the session's transcript as info lines (never a token); a
-// sign-in that cannot be used is the run's failure, with those lines. Loaded only for --oauth:
-// bin/mailprobe.cjs runs those sends from the full bundle, and the send/verify bundle leaves this out.
+// sign-in that cannot be used is the run's failure, with those lines. Loaded only for --oauth (and
+// --inbox-oauth, through inbox-run.ts): bin/mailprobe.cjs runs those sends from the full bundle, and
+// the send/verify bundle leaves this out.
 import { randomUUID } from 'node:crypto'
 import type { SmtpJobInput, SmtpResult } from '../../preload/contract'
 import { EngineError, internalError } from '../core/errors'
@@ -29,7 +30,7 @@ interface RunSignInOptions {
  * minutes left (and saved renewed). Throws EngineError: INVALID_INPUT (no such sign-in, or a file it
  * will not use), OAUTH_SIGN_IN_AGAIN, CANCELLED, or what reaching the issuer failed with.
  */
-function signInForRun(name: string, io: SignInsIO, opts: RunSignInOptions = {}): Promise<SignIn> {
+export function signInForRun(name: string, io: SignInsIO, opts: RunSignInOptions = {}): Promise<SignIn> {
   return withSignIns(
     io,
     async (store) => {
@@ -48,7 +49,7 @@ function signInForRun(name: string, io: SignInsIO, opts: RunSignInOptions = {}):
  */
 export async function runWithSignIn(oauth: NonNullable<RunRequest['oauth']>, input: SmtpJobInput, target: SmtpFailureTarget, io: SignInsIO, opts: JobOptions): Promise<SmtpResult> {
   const redactor = new Redactor([])
-  const preface: string[] = []
+  const preface = [...(opts.preface ?? [])]
   let auth: NonNullable<SmtpJobInput['auth']>
   try {
     const signIn = await signInForRun(oauth.name, io, { signal: opts.signal, log: (line) => preface.push(line), redactor })

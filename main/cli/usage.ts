@@ -26,6 +26,28 @@ export const VERBOSITY_HELP = `  -v, --verbose            also show the details:
                            certificate, a proxy's replies, and every info line
   -q, --quiet              print only the verdict line (OK … or FAILED …)`
 
+/** --await-inbox and its options (send and api). */
+export const INBOX_HELP = `Delivery proof (once the message is accepted, watch the mailbox until it arrives):
+  --await-inbox URL        the mailbox to watch: imaps://USER@HOST[:PORT] (TLS from the first byte,
+                           port 993 by default) or imap://USER@HOST[:PORT] (STARTTLS required, 143;
+                           imap://USER@localhost?tls=none for plaintext, on this machine only). Write
+                           an @ inside USER as %40: imaps://me%40example.com@imap.example.com.
+                           A password in the URL is refused
+  --inbox-password-env VAR read the mailbox password from environment variable VAR; or
+  --inbox-oauth NAME       use the sign-in saved by "mailprobe oauth login --name NAME" (its access
+                           token, renewed first when needed; its account when the URL names no USER)
+  --inbox-timeout S        how long to wait for the message, in seconds (default 120)
+  --inbox-folder NAME      watch this folder; repeat for more (default: INBOX and the folder the
+                           server marks as Junk)
+  --inbox-delete           delete the test message once it has been read
+  --inbox-ca FILE          trust the CA certificate(s) in this PEM file for the mailbox's server
+  --inbox-dns ADDR[:PORT]  the DNS server for Mailprobe's own DKIM/SPF/DMARC check (made when the
+                           receiver adds no Authentication-Results); repeat for more (default: the
+                           system's)
+                           The summary says where the message landed (Inbox or Junk), how long it
+                           took, its hops, and how SPF, DKIM and DMARC were judged; exit status 1
+                           when it was not seen in time (DELIVERY_TIMEOUT)`
+
 /** What Ctrl-C does during a run. */
 export const INTERRUPT_HELP = 'Ctrl-C cancels the run (what happened so far is still printed) and exits 130; a second Ctrl-C quits at once.'
 
@@ -45,11 +67,15 @@ Usage:
 
 Every command that connects takes --proxy URL, --ipv4 | --ipv6 and --local-address ADDR, and
 -v (--verbose: the details too), -q (--quiet: only the verdict line) or --json (one JSON object).
+send and api prove delivery with --await-inbox imaps://USER@HOST --inbox-password-env VAR: they
+watch the mailbox until the message arrives (Inbox or Junk, hops, SPF/DKIM/DMARC); send signs
+with DKIM with --dkim-domain D --dkim-selector S --dkim-key-file FILE.
 
 Exit status: 0 the test succeeded, 1 it ran and failed (the error code says why), 2 bad usage,
 130 interrupted (Ctrl-C cancels a run and still prints what happened; a second Ctrl-C quits at once).
 Passwords and access tokens are never taken from the command line: use --password-env VAR or
---password-stdin, and --token-env VAR for an OAuth2 access token (or --oauth NAME for a saved sign-in).
+--password-stdin, and --token-env VAR for an OAuth2 access token (or --oauth NAME for a saved sign-in);
+the mailbox's with --inbox-password-env VAR (or --inbox-oauth NAME), a DKIM key with --dkim-key-file.
 `
 
 const CONNECTION = `Connection:
@@ -96,6 +122,14 @@ const MESSAGE = `Message:
   --stop-after STAGE       connect | banner | ehlo | tls | auth | mail | rcpt: stop there, then RSET and
                            QUIT; nothing is delivered (rcpt tests the envelope)`
 
+const DKIM = `DKIM signing:
+  --dkim-domain D          sign the message with DKIM for domain D, with
+  --dkim-selector S        selector S (the public key is published at S._domainkey.D) and
+  --dkim-key-file FILE     the private key's PEM file (RSA or Ed25519), read when the run starts; or
+  --dkim-key-env VAR       the private key's PEM text from environment variable VAR. The summary
+                           shows the signature (the header itself with -v) and, with --await-inbox,
+                           whether it verified on arrival`
+
 const SEND = `Usage: mailprobe send --host H --from ADDR --to ADDR [options]
 
 Runs an SMTP session and sends a test message, printing every exchange as it happens
@@ -103,6 +137,8 @@ Runs an SMTP session and sends a test message, printing every exchange as it hap
 
 ${CONNECTION}
 ${MESSAGE}
+${DKIM}
+${INBOX_HELP}
 
 Examples:
   SMTP_PASSWORD=… mailprobe send --host smtp.example.com --user me@example.com --password-env SMTP_PASSWORD \\
@@ -112,9 +148,14 @@ Examples:
       --header "X-Test: 1" --json | jq .totalMs
   mailprobe send --host smtp.example.com --proxy socks5://me@127.0.0.1:1080 \\
       --proxy-password-env PROXY_PASSWORD --from me@example.com --to you@example.net -q
+  IMAP_PASSWORD=… mailprobe send --host smtp.example.com --user me@example.com --password-env SMTP_PASSWORD \\
+      --from me@example.com --to test@example.net --dkim-domain example.com --dkim-selector s1 \\
+      --dkim-key-file dkim.pem --await-inbox imaps://test%40example.net@imap.example.net \\
+      --inbox-password-env IMAP_PASSWORD
 
 ${INTERRUPT_HELP}
-Exit status: 0 the test succeeded, 1 it ran and failed, 2 bad usage, 130 interrupted (Ctrl-C).
+Exit status: 0 the test succeeded (with --await-inbox: the message was seen, in Inbox or Junk),
+1 it ran and failed (or was not seen in time), 2 bad usage, 130 interrupted (Ctrl-C).
 `
 
 const VERIFY = `Usage: mailprobe verify --host H [--user U (--password-env VAR | --password-stdin | --token-env VAR) | --oauth NAME] [options]

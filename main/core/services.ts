@@ -89,10 +89,12 @@ export async function openAppServices(opts: OpenServicesOptions): Promise<AppSer
   // Secrets of profiles that are gone (deleted while a write failed, or a profiles file set aside) are forgotten —
   // unless the profiles file itself was damaged: then they may belong to profiles the user will restore.
   if (!profiles.issues.length) await secrets.retain(new Set(profiles.list().map((p) => p.id))).catch(() => {})
-  const runner = new Runner({ profiles, secrets, history, engines: opts.engines, now, onRecordError: opts.onRecordError })
+  // The runner asks for the sandbox's inbox when a job's delivery watch names it (the sandbox opens just below).
+  let sandbox: AppSandbox | null = null
+  const runner = new Runner({ profiles, secrets, history, engines: opts.engines, now, onRecordError: opts.onRecordError, sandboxInbox: () => sandbox?.inboxSource ?? null })
   const settings = await SettingsStore.open({ dir: opts.dataDir, now })
   // Before any window can list profiles: a fresh machine opens with the sandbox's profiles in place.
-  const sandbox = await AppSandbox.open({
+  sandbox = await AppSandbox.open({
     dataDir: opts.dataDir,
     profiles,
     settings,

@@ -28,6 +28,8 @@ export const appSettingsSchema = z
         seeded: z.boolean().default(false),
         /** Which of them were made (absent in files from before "Sandbox — OAuth2": the first three), so a newer one is still made once. */
         seededRoles: z.array(z.enum(SANDBOX_PROFILE_ROLES)).optional(),
+        /** The sandbox profiles were given the sandbox's inbox as their mailbox (absent in files from before delivery proof: given once, so one the user removes stays removed). */
+        inboxMailbox: z.boolean().optional(),
         ids: sandboxProfileIdsSchema,
       })
       .strict()

@@ -161,6 +161,8 @@ export const DeliveryResultSchema = z.object({
   acceptedToInboxMs: z.number().nullable(),
   /** From the start of the send to the moment the watch saw it. */
   sendToInboxMs: z.number().nullable(),
+  /** How long the watch was allowed to wait. */
+  timeoutMs: z.number(),
   /** The message was already there at the watch's first look: the times are upper bounds. */
   alreadyThere: z.boolean(),
   /** How the watch learnt of it: IMAP IDLE, or polling (the figure then carries up to a polling interval). */

@@ -18,6 +18,8 @@ export const runProfileSchema = z
     profileId: z.string().min(1).max(64),
     action: z.enum(['verify', 'envelope', 'send', 'api-send', 'api-sandbox', 'api-verify']),
     message: composedMessageSchema.optional(),
+    /** A send from a profile with a mailbox waits for delivery unless this is false (the composer's "Wait for delivery", for one run). Absent: true. */
+    awaitInbox: z.boolean().optional(),
   })
   .strict()
 export type RunProfileInput = z.input<typeof runProfileSchema>

@@ -13,6 +13,10 @@ import { JobResultBaseSchema } from './transcript'
  * ratio to the fastest and the raw samples. The core is main/core/lab (runCompare).
  *
  * Progress travels on the job's transcript events (`progress` on an info line; see JobProgress).
+ *
+ * With `toInbox` a send run lasts until its message is seen in the profile's mailbox (the job's
+ * `delivery`: an IMAP mailbox, or the sandbox's inbox): beside the time to acceptance, each profile
+ * then has the median and p95 of accepted → inbox and send → inbox.
  */
 
 export const LAB_MODES = ['cold', 'warm'] as const
@@ -21,10 +25,18 @@ export type LabMode = (typeof LAB_MODES)[number]
 export const LAB_ACTIONS = ['verify', 'send'] as const
 export type LabAction = (typeof LAB_ACTIONS)[number]
 export const LAB_LIMITS = { profilesMin: 2, profilesMax: 4, runsDefault: 10, runsMax: 200, concurrencyMax: 8 } as const
+/**
+ * Runs in flight at most when measuring to the inbox: each run's watch holds two IMAP connections
+ * (INBOX and Junk), and IMAP servers cap a user's connections from one address (Dovecot's
+ * mail_max_userip_connections is 10 by default); profiles often share one mailbox.
+ */
+export const LAB_TO_INBOX_CONCURRENCY_MAX = 4
 
 const labName = singleLineSchema('profile name', 80).pipe(z.string().trim().min(1, 'each profile needs a name'))
 const runsSchema = z.number().int('runs must be a whole number').min(1, 'at least 1 run').max(LAB_LIMITS.runsMax, `at most ${LAB_LIMITS.runsMax} runs`)
 const concurrencySchema = z.number().int().min(1, 'concurrency is at least 1').max(LAB_LIMITS.concurrencyMax, `concurrency is at most ${LAB_LIMITS.concurrencyMax}`)
+
+const TO_INBOX_NEEDS_SEND = 'measuring to the inbox needs a full send (verify sends no message to watch for)'
 
 /**
  * One profile of a comparison as the core takes it: a name and the engine input (secrets
@@ -47,6 +59,12 @@ export const compareJobSchema = z
     mode: z.enum(LAB_MODES).default('cold'),
     concurrency: concurrencySchema.default(1),
     action: z.enum(LAB_ACTIONS).default('send'),
+    /**
+     * Measure to delivery: every run's send is followed by its profile's delivery watch (each job
+     * carries `delivery`), and runs not seen fail (DELIVERY_TIMEOUT …). Without it a job's
+     * `delivery` is left out: the comparison measures to acceptance.
+     */
+    toInbox: z.boolean().default(false),
   })
   .strict()
   .superRefine((job, ctx) => {
@@ -55,6 +73,17 @@ export const compareJobSchema = z
       if (seen.has(p.name)) ctx.addIssue({ code: 'custom', path: ['profiles', i, 'name'], message: `two profiles are named "${p.name}"` })
       seen.add(p.name)
     })
+    if (!job.toInbox) return
+    if (job.action !== 'send') ctx.addIssue({ code: 'custom', path: ['toInbox'], message: TO_INBOX_NEEDS_SEND })
+    else
+      job.profiles.forEach((p, i) => {
+        if (p.job.delivery === undefined || p.job.delivery === null)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['profiles', i, 'job', 'delivery'],
+            message: `profile "${p.name}" has no mailbox to watch: measuring to the inbox needs a mailbox on every profile compared`,
+          })
+      })
   })
 export type CompareJobInput = Omit<z.input<typeof compareJobSchema>, 'profiles'> & { profiles: CompareProfileSpec[] }
 
@@ -71,9 +100,16 @@ export const labRequestSchema = z
     action: z.enum(LAB_ACTIONS).default('send'),
     /** With action 'send': API profiles use their provider's no-delivery mode (Mailgun o:testmode, SendGrid sandbox_mode…); SMTP profiles are unaffected. */
     apiSandbox: z.boolean().default(false),
+    /** Measure to delivery: each run waits until its message is seen in the profile's mailbox (every profile needs one; the sandbox profiles use the sandbox's inbox). */
+    toInbox: z.boolean().default(false),
     message: composedMessageSchema.optional(),
   })
   .strict()
+  .superRefine((req, ctx) => {
+    if (!req.toInbox) return
+    if (req.action !== 'send') ctx.addIssue({ code: 'custom', path: ['toInbox'], message: TO_INBOX_NEEDS_SEND })
+    else if (req.apiSandbox) ctx.addIssue({ code: 'custom', path: ['toInbox'], message: 'measuring to the inbox needs real sends: the API sandbox mode delivers nothing to watch for' })
+  })
 export type LabRequest = z.input<typeof labRequestSchema>
 
 /** Operations for the Lab tab (to merge into `operations`); the job streams events like any other. */
@@ -82,6 +118,39 @@ export const labOperations = {
 } as const
 
 const stat = z.number().nullable()
+
+/** What a run's delivery watch found (the figures of the result's `delivery`). */
+export const CompareSampleDeliverySchema = z.object({
+  seen: z.boolean(),
+  /** Where it was seen (INBOX, Junk, the sandbox's inbox), null when not seen. */
+  folder: z.string().nullable(),
+  junk: z.boolean(),
+  /** From the server's acceptance (250 after DATA, the API's response) to the moment it was seen. */
+  acceptedToInboxMs: z.number().nullable(),
+  /** From the start of the run's send (warm: of its transaction) to the moment it was seen. */
+  sendToInboxMs: z.number().nullable(),
+  /** It was already there at the watch's first look: the times are upper bounds. */
+  alreadyThere: z.boolean(),
+  method: z.enum(['idle', 'poll']),
+})
+export type CompareSampleDelivery = z.infer<typeof CompareSampleDeliverySchema>
+
+const spreadSchema = z.object({ min: stat, median: stat, p95: stat, max: stat })
+
+/** A profile's time to the inbox, over the runs whose message was seen. */
+export const CompareDeliveryStatsSchema = z.object({
+  /** Runs whose send was accepted, so their mailbox was watched. */
+  watched: z.number().int(),
+  /** Of those, the runs whose message was seen (in any folder watched). */
+  seen: z.number().int(),
+  /** Of those, seen in Junk. */
+  junk: z.number().int(),
+  /** Of those, already there at the watch's first look (their times are upper bounds). */
+  alreadyThere: z.number().int(),
+  acceptedToInboxMs: spreadSchema,
+  sendToInboxMs: spreadSchema,
+})
+export type CompareDeliveryStats = z.infer<typeof CompareDeliveryStatsSchema>
 
 /** One run of one profile. */
 export const CompareSampleSchema = z.object({
@@ -98,7 +167,8 @@ export const CompareSampleSchema = z.object({
   errorCode: ErrorCodeSchema.nullable(),
   /**
    * Time to acceptance in ms: SMTP to the reply that ends the action (250 after DATA, 235 after
-   * AUTH, 250 to NOOP), without the polite QUIT after it; API to the end of the response.
+   * AUTH, 250 to NOOP), without the polite QUIT after it; API to the end of the response. A
+   * delivery watch after it is not included (see `delivery`).
    */
   totalMs: z.number(),
   roundTrips: z.number().int(),
@@ -109,6 +179,11 @@ export const CompareSampleSchema = z.object({
   reused: z.boolean(),
   /** The sandbox Inbox id / provider message id / queue id the run produced, if any. */
   messageRef: z.string().nullable(),
+  /**
+   * The run's delivery watch (toInbox, once the message was accepted); null otherwise. Absent in
+   * comparisons recorded before the lab measured to the inbox.
+   */
+  delivery: CompareSampleDeliverySchema.nullable().optional(),
 })
 export type CompareSample = z.infer<typeof CompareSampleSchema>
 
@@ -123,8 +198,8 @@ export const CompareProfileStatsSchema = z.object({
   runsOk: z.number().int(),
   /** Failed runs by error code. */
   errors: z.partialRecord(ErrorCodeSchema, z.number().int()),
-  /** Of the successful runs' totals. */
-  totalMs: z.object({ min: stat, median: stat, p95: stat, max: stat }),
+  /** Of the successful runs' times to acceptance. */
+  totalMs: spreadSchema,
   /** Median of each phase over the successful runs (0 where a run lacked it), in waterfall order. */
   phasesMedianMs: z.record(z.string(), z.number()),
   phaseOrder: z.array(z.string()),
@@ -134,6 +209,8 @@ export const CompareProfileStatsSchema = z.object({
   ratio: stat,
   /** Warm mode: connections opened (and their setup: connect, TLS, AUTH / a key check), not counted in the samples. */
   setup: z.object({ connections: z.number().int(), medianMs: stat, roundTrips: stat }).nullable(),
+  /** Time to the inbox (toInbox), null when the comparison measured to acceptance only; absent in older comparisons. */
+  delivery: CompareDeliveryStatsSchema.nullable().optional(),
 })
 export type CompareProfileStats = z.infer<typeof CompareProfileStatsSchema>
 
@@ -149,6 +226,10 @@ export const CompareResultSchema = JobResultBaseSchema.extend({
   profiles: z.array(CompareProfileStatsSchema),
   /** The profile with the lowest median total among those with a successful run. */
   winner: z.string().nullable(),
+  /** The comparison measured to the inbox (absent in older comparisons: they did not). */
+  toInbox: z.boolean().optional(),
+  /** toInbox: the profile with the lowest median send → inbox among those with a message seen. */
+  winnerToInbox: z.string().nullable().optional(),
   samples: z.array(CompareSampleSchema),
 })
 export type CompareResult = z.infer<typeof CompareResultSchema>

@@ -1,4 +1,5 @@
 import * as z from 'zod'
+import { deliveryRequestSchema, dkimSigningSchema, isLoopbackHost } from './delivery'
 import { addressSchema, hostSchema, portSchema, singleLineSchema, timeoutSchema, tlsOptionsSchema } from './fields'
 import { API_PROVIDERS } from './http'
 import { networkSchema, proxySchema } from './network'
@@ -34,6 +35,58 @@ export const profileNetworkSchema = networkSchema.safeExtend({ proxy: proxySchem
 export type ProfileNetwork = z.output<typeof profileNetworkSchema>
 const defaultNetwork = () => ({ family: 'auto' as const })
 
+const delivery = deliveryRequestSchema.shape
+/** A profile's mailbox timeout: absent, the watch's default (DEFAULT_DELIVERY_TIMEOUT_MS). */
+const mailboxTimeoutSchema = delivery.timeoutMs.unwrap().optional()
+
+/** How a profile's IMAP mailbox logs in: its own saved password, or the access token of the profile's OAuth2 sign-in. */
+export const MAILBOX_LOGINS = ['password', 'sign-in'] as const
+export type MailboxLogin = (typeof MAILBOX_LOGINS)[number]
+
+/** The embedded sandbox's inbox (for the sandbox's profiles: delivery proof offline). */
+export const profileSandboxMailboxSchema = z.object({ kind: z.literal('sandbox'), timeoutMs: mailboxTimeoutSchema }).strict()
+
+/**
+ * An IMAP mailbox to watch after a send: the job's deliveryRequest without its secret (a saved
+ * password, kept in the secret store like the proxy password, or with login 'sign-in' the
+ * profile's own OAuth2 token: Gmail and Microsoft 365 take the same token for SMTP and IMAP when
+ * its scopes allow it) and without its network (the profile's own).
+ */
+export const profileImapMailboxSchema = z
+  .object({
+    kind: z.literal('imap'),
+    host: delivery.host,
+    port: delivery.port,
+    security: delivery.security,
+    user: delivery.user,
+    login: z.enum(MAILBOX_LOGINS).default('password'),
+    folders: delivery.folders,
+    timeoutMs: mailboxTimeoutSchema,
+    method: delivery.method,
+    deleteAfter: delivery.deleteAfter,
+    tls: profileTlsSchema.default({ insecure: false }),
+  })
+  .strict()
+  .superRefine((m, ctx) => {
+    if (m.security === 'none' && !isLoopbackHost(m.host))
+      ctx.addIssue({ code: 'custom', path: ['security'], message: 'a mailbox is read without TLS only on this machine (localhost, 127.0.0.1, ::1): use tls or starttls' })
+  })
+
+/** The mailbox a profile's sends are watched in (delivery proof): the sandbox's inbox, or an IMAP mailbox. */
+export const profileMailboxSchema = z.discriminatedUnion('kind', [profileSandboxMailboxSchema, profileImapMailboxSchema])
+export type ProfileMailbox = z.output<typeof profileMailboxSchema>
+export type ProfileImapMailbox = z.output<typeof profileImapMailboxSchema>
+
+/** DKIM signing of an SMTP profile's test messages: the private key comes from `keyFile` (read when a run starts) or, without one, from the secret store. */
+export const profileDkimSchema = z
+  .object({
+    domain: dkimSigningSchema.shape.domain,
+    selector: dkimSigningSchema.shape.selector,
+    keyFile: singleLineSchema('DKIM key file path', 4096).pipe(z.string().min(1, 'the DKIM key file path is empty')).optional(),
+  })
+  .strict()
+export type ProfileDkim = z.output<typeof profileDkimSchema>
+
 export const smtpProfileFieldsSchema = z
   .object({
     kind: z.literal('smtp'),
@@ -56,6 +109,10 @@ export const smtpProfileFieldsSchema = z
     timeoutMs: timeoutSchema.optional(),
     defaults: profileDefaultsSchema.default({ to: [], cc: [], bcc: [] }),
     network: profileNetworkSchema.default(defaultNetwork),
+    /** Watch this mailbox after a send (delivery proof); the composer may turn the wait off for one run. */
+    mailbox: profileMailboxSchema.optional(),
+    /** Sign the test messages with DKIM. */
+    dkim: profileDkimSchema.optional(),
     /** Preset this profile was made from (for its glyph and notes). */
     preset: singleLineSchema('preset', 64).optional(),
   })
@@ -76,6 +133,8 @@ export const apiProfileFieldsSchema = z
     timeoutMs: timeoutSchema.optional(),
     defaults: profileDefaultsSchema.default({ to: [], cc: [], bcc: [] }),
     network: profileNetworkSchema.default(defaultNetwork),
+    /** Watch this mailbox after a send (delivery proof); a sandbox-mode send delivers nothing, so it is not watched. */
+    mailbox: profileMailboxSchema.optional(),
     preset: singleLineSchema('preset', 64).optional(),
   })
   .strict()
@@ -96,8 +155,25 @@ export type ProfileSecretInput = z.infer<typeof profileSecretInputSchema>
 /** The proxy user's password as the renderer may send it: write-only, like the profile's other secrets. */
 export const proxyPasswordInputSchema = proxySchema.shape.password.unwrap()
 
-/** `hasSecret`: a login secret (password, token, key) is saved; `hasProxySecret`: a proxy password is saved. Neither is ever sent out. */
-const meta = { id: idSchema, createdAt: z.string(), updatedAt: z.string(), hasSecret: z.boolean(), hasProxySecret: z.boolean() }
+/** The IMAP mailbox's password as the renderer may send it: write-only, like the profile's other secrets. */
+export const mailboxPasswordInputSchema = delivery.secret
+/** A pasted DKIM private key (PEM) as the renderer may send it: write-only. */
+export const dkimKeyInputSchema = dkimSigningSchema.shape.privateKey
+
+/**
+ * What is saved in the secret store, as flags (never the secrets): `hasSecret` a login secret
+ * (password, token, key); `hasProxySecret` a proxy password; `hasMailboxSecret` the IMAP
+ * mailbox's password; `hasDkimKey` a pasted DKIM private key.
+ */
+const meta = {
+  id: idSchema,
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  hasSecret: z.boolean(),
+  hasProxySecret: z.boolean(),
+  hasMailboxSecret: z.boolean(),
+  hasDkimKey: z.boolean(),
+}
 
 /**
  * An OAuth2 profile (one with `oauth`) also says what may be shown of its sign-in: who signed in,
@@ -114,7 +190,7 @@ export type ProfileFields = z.output<typeof smtpProfileFieldsSchema> | z.output<
 
 /** The settings of a profile without its id, times and secret flags (to save it again, or to export it). */
 export function profileFieldsOf(p: Profile): ProfileFields {
-  const { id: _i, createdAt: _c, updatedAt: _u, hasSecret: _s, hasProxySecret: _p, ...fields } = p
+  const { id: _i, createdAt: _c, updatedAt: _u, hasSecret: _s, hasProxySecret: _p, hasMailboxSecret: _m, hasDkimKey: _d, ...fields } = p
   if (fields.kind === 'smtp') delete (fields as { signIn?: unknown }).signIn
   return fields
 }
@@ -141,6 +217,20 @@ export function proxyPasswordProblem(network: { proxy?: { url: string } } | unde
   return null
 }
 
+type MailboxSettings = { kind: 'smtp' | 'api'; oauth?: unknown; mailbox?: { kind: 'sandbox' } | { kind: 'imap'; login?: MailboxLogin } }
+
+/** Why these settings' mailbox cannot log in as it says, or null ('sign-in' takes the token of the profile's own OAuth2 sign-in). */
+export function mailboxLoginProblem(p: MailboxSettings): string | null {
+  if (p.mailbox?.kind !== 'imap' || p.mailbox.login !== 'sign-in' || (p.kind === 'smtp' && p.oauth)) return null
+  return "the mailbox can log in with the profile's sign-in only when the profile signs in with OAuth2: use a password"
+}
+
+/** Whether these settings keep a mailbox password: an IMAP mailbox that logs in with one. */
+export const mailboxTakesPassword = (p: MailboxSettings): boolean => p.mailbox?.kind === 'imap' && (p.mailbox.login ?? 'password') === 'password'
+
+/** Whether these settings keep a pasted DKIM key: DKIM signing without a key file. */
+export const dkimTakesKey = (p: { kind: 'smtp' | 'api'; dkim?: { keyFile?: string } }): boolean => p.kind === 'smtp' && p.dkim !== undefined && !p.dkim.keyFile
+
 /** Create (no id) or update (id) a profile; the secret travels only this way, and only inward. */
 export const saveProfileSchema = z
   .object({
@@ -149,15 +239,31 @@ export const saveProfileSchema = z
     secret: profileSecretInputSchema.nullable().optional(),
     /** The proxy user's password: `null` clears it, absent leaves it as it is. Saving a profile without a proxy clears it too. */
     proxyPassword: proxyPasswordInputSchema.nullable().optional(),
+    /** The IMAP mailbox's password: `null` clears it, absent leaves it. Saving a profile whose mailbox takes no password (none, the sandbox's, sign-in) clears it too. */
+    mailboxPassword: mailboxPasswordInputSchema.nullable().optional(),
+    /** The DKIM private key (PEM): `null` clears it, absent leaves it. Saving a profile without DKIM, or whose key comes from a file, clears it too. */
+    dkimKey: dkimKeyInputSchema.nullable().optional(),
   })
   .strict()
   .superRefine((input, ctx) => {
-    if (input.profile.kind === 'smtp') {
-      const problem = oauthProfileProblem(input.profile)
+    const profile = input.profile
+    if (profile.kind === 'smtp') {
+      const problem = oauthProfileProblem(profile)
       if (problem) ctx.addIssue({ code: 'custom', path: ['profile', 'authMethod'], message: problem })
     }
+    const loginProblem = mailboxLoginProblem(profile)
+    if (loginProblem) ctx.addIssue({ code: 'custom', path: ['profile', 'mailbox', 'login'], message: loginProblem })
+    if (typeof input.mailboxPassword === 'string' && !mailboxTakesPassword(profile))
+      ctx.addIssue({ code: 'custom', path: ['mailboxPassword'], message: 'a mailbox password goes with an IMAP mailbox that logs in with a password' })
+    if (typeof input.dkimKey === 'string' && !dkimTakesKey(profile)) {
+      const message =
+        profile.kind === 'smtp' && profile.dkim
+          ? 'the DKIM key comes from the key file: clear the file path to save a pasted key'
+          : 'a DKIM key goes with DKIM signing (domain and selector) of an SMTP profile'
+      ctx.addIssue({ code: 'custom', path: ['dkimKey'], message })
+    }
     if (typeof input.proxyPassword !== 'string') return
-    const problem = proxyPasswordProblem(input.profile.network)
+    const problem = proxyPasswordProblem(profile.network)
     if (problem) ctx.addIssue({ code: 'custom', path: ['proxyPassword'], message: problem })
   })
 export type SaveProfileInput = z.input<typeof saveProfileSchema>
@@ -167,7 +273,8 @@ const envNameSchema = singleLineSchema('env var', 128).optional()
 /**
  * The export file: profiles without secrets (the sandbox CLI may add inline demo credentials).
  * For the CLI's compare, `*Env` name the environment variables that hold the secrets; a proxy
- * password is only ever named that way (`proxyPasswordEnv`), never written inline.
+ * password, a mailbox password and a DKIM key are only ever named that way (`proxyPasswordEnv`,
+ * `mailboxPasswordEnv`, `dkimKeyEnv`), never written inline.
  */
 export const profilesExportSchema = z
   .object({
@@ -176,8 +283,14 @@ export const profilesExportSchema = z
     exportedAt: z.string(),
     profiles: z.array(
       z.discriminatedUnion('kind', [
-        smtpProfileFieldsSchema.extend({ passwordEnv: envNameSchema, password: z.string().optional(), proxyPasswordEnv: envNameSchema }),
-        apiProfileFieldsSchema.extend({ keyEnv: envNameSchema, secretEnv: envNameSchema, key: z.string().optional(), proxyPasswordEnv: envNameSchema }),
+        smtpProfileFieldsSchema.extend({
+          passwordEnv: envNameSchema,
+          password: z.string().optional(),
+          proxyPasswordEnv: envNameSchema,
+          mailboxPasswordEnv: envNameSchema,
+          dkimKeyEnv: envNameSchema,
+        }),
+        apiProfileFieldsSchema.extend({ keyEnv: envNameSchema, secretEnv: envNameSchema, key: z.string().optional(), proxyPasswordEnv: envNameSchema, mailboxPasswordEnv: envNameSchema }),
       ]),
     ),
   })

@@ -86,7 +86,8 @@ export const JobProgressSchema = z.object({
 })
 export type JobProgress = z.infer<typeof JobProgressSchema>
 
-export type TranscriptEvent = TranscriptLine & { type: 'transcript'; jobId: string; seq: number; progress?: JobProgress }
+/** `transient`: streamed only, never kept in the result's transcript (a countdown's tick, carrying its `progress`). */
+export type TranscriptEvent = TranscriptLine & { type: 'transcript'; jobId: string; seq: number; progress?: JobProgress; transient?: true }
 export type PhaseEvent = { type: 'phase'; jobId: string; seq: number; phase: Phase }
 export type ResultEvent<R = unknown> = { type: 'result'; jobId: string; seq: number; result: R }
 /** Everything a job streams, in `seq` order; the result event is always last. */

@@ -1,9 +1,12 @@
 // How Mailprobe words what a run did, in one place for the CLI's text report, History's summary
 // and the app's verdict line. Type-only imports: loading this module loads nothing else (no zod), so
 // main's report code imports it directly (preload/contract/wording); the renderer takes it from @contract.
+import type { DeliveryResult } from './delivery'
+import type { ClassifiedError } from './errors'
 import type { RunAction } from './history'
 import type { ApiResult } from './http'
 import type { SmtpResult, SmtpSecurity, SmtpStage } from './smtp'
+import type { JobProgress } from './transcript'
 
 /** A count with its word: "1 round trip", "3 round trips", "1,204 lines"; `many` for a word that does not just take an s ("profiles were"). */
 export function plural(n: number, word: string, many = `${word}s`): string {
@@ -75,4 +78,54 @@ export function apiSuccess(r: Pick<ApiResult, 'action' | 'result'>, label: strin
 /** A security mode as a sentence names it: "implicit TLS", "STARTTLS", "no TLS". */
 export function securityWords(security: Exclude<SmtpSecurity, 'auto'>): string {
   return security === 'tls' ? 'implicit TLS' : security === 'starttls' ? 'STARTTLS' : 'no TLS'
+}
+
+/** A wait in words: "208 ms" under a second, "2.4 s" under ten, "87 s" from then on. */
+export function waitWords(ms: number): string {
+  if (ms < 999.5) return `${Math.round(ms)} ms`
+  if (ms < 9_950) return `${(ms / 1000).toFixed(1)} s`
+  return `${digits(Math.round(ms / 1000))} s`
+}
+
+/** Where a delivered message was seen: "Inbox", "Junk", "[Gmail]/Spam (Junk)", "Archive", "the sandbox’s inbox". */
+export function deliveryFolderWords(d: Pick<DeliveryResult, 'folder' | 'junk' | 'mailbox'>): string {
+  if (d.mailbox.kind === 'sandbox') return 'the sandbox’s inbox'
+  const folder = d.folder ?? 'the mailbox'
+  if (folder.toUpperCase() === 'INBOX') return 'Inbox'
+  return d.junk && !/junk|spam/i.test(folder) ? `${folder} (Junk)` : folder
+}
+
+/** What a watched run's result carries of its delivery proof. */
+export type DeliveryFacts = { delivery?: DeliveryResult; error: Pick<ClassifiedError, 'code'> | null }
+
+/**
+ * The delivery step of a run, in a few words (the app's verdict line, History's summary): "in Inbox
+ * after 2.4 s", "in Junk after 3.1 s", "in Inbox within 2.4 s" (already there at the first look: an
+ * upper bound), "not seen in 120 s", "mailbox login refused"; null when no mailbox was watched.
+ */
+export function deliveryStep(r: DeliveryFacts): string | null {
+  const d = r.delivery
+  if (!d) return null
+  if (d.ok) {
+    const ms = d.acceptedToInboxMs
+    return `in ${deliveryFolderWords(d)}${ms === null ? '' : ` ${d.alreadyThere ? 'within' : 'after'} ${waitWords(ms)}`}`
+  }
+  switch (r.error?.code) {
+    case 'DELIVERY_TIMEOUT':
+      return `not seen in ${d.timeoutMs >= 1000 ? `${digits(Math.round(d.timeoutMs / 1000))} s` : waitWords(d.timeoutMs)}`
+    case 'IMAP_AUTH_FAILED':
+      return 'mailbox login refused'
+    case 'IMAP_CONNECT_FAILED':
+      return 'mailbox unreachable'
+    case 'CANCELLED':
+      return 'watch cancelled'
+    default:
+      return 'delivery not proven'
+  }
+}
+
+/** The delivery step while the watch waits: "waiting for delivery… 87 s left" (from its countdown), "waiting for delivery…" before the first tick. */
+export function deliveryWaiting(progress: Pick<JobProgress, 'etaMs'> | null): string {
+  const eta = progress?.etaMs
+  return `waiting for delivery…${eta === null || eta === undefined ? '' : ` ${digits(Math.ceil(eta / 1000))} s left`}`
 }

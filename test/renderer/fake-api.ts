@@ -1,5 +1,5 @@
 import { vi } from 'vitest'
-import { operationFailure } from '@contract'
+import { dkimTakesKey, mailboxTakesPassword, operationFailure, profileFieldsOf } from '@contract'
 import type {
   AppSandboxStatus,
   Envelope,
@@ -43,6 +43,8 @@ export function smtpProfile(over: Partial<Extract<Profile, { kind: 'smtp' }>> = 
     updatedAt: '2025-01-01T00:00:00.000Z',
     hasSecret: true,
     hasProxySecret: false,
+    hasMailboxSecret: false,
+    hasDkimKey: false,
     ...over,
   }
 }
@@ -61,6 +63,8 @@ export function apiProfile(over: Partial<Extract<Profile, { kind: 'api' }>> = {}
     updatedAt: '2025-01-01T00:00:00.000Z',
     hasSecret: false,
     hasProxySecret: false,
+    hasMailboxSecret: false,
+    hasDkimKey: false,
     ...over,
   }
 }
@@ -192,6 +196,9 @@ export function createFakeApi(
   const secrets = new Map<string, unknown>(profiles.filter((p) => p.hasSecret).map((p) => [p.id, { primary: '(seeded)' }]))
   /** Proxy passwords, kept apart like main's secret store keeps them (a profile without a proxy keeps none). */
   const proxySecrets = new Map<string, string>(profiles.filter((p) => p.hasProxySecret).map((p) => [p.id, '(seeded)']))
+  /** Mailbox passwords and DKIM keys, kept apart too (dropped when the saved profile no longer takes them). */
+  const mailboxSecrets = new Map<string, string>(profiles.filter((p) => p.hasMailboxSecret).map((p) => [p.id, '(seeded)']))
+  const dkimKeys = new Map<string, string>(profiles.filter((p) => p.hasDkimKey).map((p) => [p.id, '(seeded)']))
   const keyring = seed.keyring ?? PROTECTED
   const issues = seed.issues ?? []
   const presets = seed.presets ?? []
@@ -229,6 +236,10 @@ export function createFakeApi(
     else if (input.secret) secrets.set(id, input.secret)
     if (typeof input.proxyPassword === 'string') proxySecrets.set(id, input.proxyPassword)
     else if (input.proxyPassword === null || !input.profile.network?.proxy) proxySecrets.delete(id)
+    if (typeof input.mailboxPassword === 'string') mailboxSecrets.set(id, input.mailboxPassword)
+    else if (input.mailboxPassword === null || !mailboxTakesPassword(input.profile)) mailboxSecrets.delete(id)
+    if (typeof input.dkimKey === 'string') dkimKeys.set(id, input.dkimKey)
+    else if (input.dkimKey === null || !dkimTakesKey(input.profile)) dkimKeys.delete(id)
     const saved = {
       tls: { insecure: false },
       defaults: { to: [], cc: [], bcc: [] },
@@ -240,6 +251,8 @@ export function createFakeApi(
       updatedAt: now(),
       hasSecret: secrets.has(id),
       hasProxySecret: proxySecrets.has(id),
+      hasMailboxSecret: mailboxSecrets.has(id),
+      hasDkimKey: dkimKeys.has(id),
     } as Profile
     profiles = existing ? profiles.map((p) => (p.id === id ? saved : p)) : [...profiles, saved]
     return ok(structuredClone(saved))
@@ -249,12 +262,24 @@ export function createFakeApi(
     profiles = profiles.filter((p) => p.id !== id)
     secrets.delete(id)
     proxySecrets.delete(id)
+    mailboxSecrets.delete(id)
+    dkimKeys.delete(id)
     return ok({ deleted: profiles.length < before })
   })
   const duplicateProfile = vi.fn(async ({ id }: In<'duplicateProfile'>): Out<'duplicateProfile'> => {
     const src = profiles.find((p) => p.id === id)
     if (!src) return operationFailure('NOT_FOUND', 'no such profile')
-    const copy = { ...structuredClone(src), id: `p-${next++}`, name: `${src.name} (copy)`, hasSecret: false, hasProxySecret: false, createdAt: now(), updatedAt: now() }
+    const copy = {
+      ...structuredClone(src),
+      id: `p-${next++}`,
+      name: `${src.name} (copy)`,
+      hasSecret: false,
+      hasProxySecret: false,
+      hasMailboxSecret: false,
+      hasDkimKey: false,
+      createdAt: now(),
+      updatedAt: now(),
+    }
     profiles = [...profiles, copy]
     return ok(structuredClone(copy))
   })
@@ -266,7 +291,7 @@ export function createFakeApi(
         format: 'mailprobe-profiles',
         version: 1,
         exportedAt: now(),
-        profiles: profiles.map(({ id: _id, createdAt: _c, updatedAt: _u, hasSecret: _h, hasProxySecret: _p, ...fields }) => fields),
+        profiles: profiles.map((p) => profileFieldsOf(p)),
       }),
     }),
   )
@@ -277,7 +302,9 @@ export function createFakeApi(
     } catch {
       return operationFailure('INVALID_INPUT', 'The file is not JSON.')
     }
-    const imported = (parsed.profiles ?? []).map((p) => ({ ...p, id: `p-${next++}`, createdAt: now(), updatedAt: now(), hasSecret: false, hasProxySecret: false }) as Profile)
+    const imported = (parsed.profiles ?? []).map(
+      (p) => ({ ...p, id: `p-${next++}`, createdAt: now(), updatedAt: now(), hasSecret: false, hasProxySecret: false, hasMailboxSecret: false, hasDkimKey: false }) as Profile,
+    )
     profiles = [...profiles, ...imported]
     return ok({ imported, skipped: [] })
   })

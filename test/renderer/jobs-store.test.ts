@@ -5,7 +5,9 @@ import { provideApi } from '@renderer/bridge'
 import { useJobsStore } from '@renderer/stores/jobs'
 import { createFakeApi, type FakeApi } from './fake-api'
 import { line, phase, result, smtpResult } from './events'
-import type { Phase, SmtpPhaseName } from '@contract'
+import { timeoutEvents, timeoutRun } from './delivery-data'
+import { describeVerdict, describeWaiting } from '@renderer/components/result/verdict'
+import type { Phase, SmtpPhaseName, TranscriptEvent } from '@contract'
 
 let fake: FakeApi
 
@@ -115,6 +117,40 @@ describe('jobs store', () => {
     const kept = JSON.stringify({ jobs: [...store.jobs.values()], state: store.$state })
     expect(kept).not.toContain(secret)
     expect(kept).not.toContain('alice')
+  })
+
+  it('folds a delivery watch’s countdown into the job, not into its lines (a real run’s events, in ~50 ms batches)', async () => {
+    const store = setup()
+    const { jobId } = (await store.runSmtp({ host: '127.0.0.1', port: 25 })) as { ok: true; jobId: string }
+    const events = timeoutEvents.map((e) => ({ ...e, jobId }))
+    const ticks = events.filter((e): e is TranscriptEvent => e.type === 'transcript' && e.progress !== undefined)
+    expect(ticks.length).toBeGreaterThanOrEqual(2)
+    const job = store.jobs.get(jobId)!
+
+    // Up to the first tick: the watch has begun (its IMAP lines arrived), no countdown yet.
+    const firstTick = events.indexOf(ticks[0]!)
+    fake.push(events.slice(0, firstTick))
+    expect(job.watch).toEqual({ progress: null })
+    expect(describeWaiting(job)?.text).toBe('waiting for delivery…')
+    const before = job.lineCount
+
+    // Each tick moves the countdown and adds no line.
+    for (const tick of ticks) {
+      fake.push([tick])
+      expect(job.watch!.progress).toEqual(tick.progress)
+      expect(describeWaiting(job)?.text).toBe(`waiting for delivery… ${Math.ceil(tick.progress!.etaMs! / 1000)} s left`)
+    }
+    expect(job.lineCount).toBe(before)
+    expect(job.progress).toBeNull() // the lab's progress is another thing
+
+    // The rest arrives; the job ends with exactly the lines the result keeps (no tick among them), its IMAP lines in their lane.
+    fake.push(events.slice(firstTick).filter((e) => !ticks.includes(e as TranscriptEvent)))
+    expect(job.status).toBe('done')
+    expect(job.lines.map(({ t, dir, text, lane }) => ({ t, dir, text, lane }))).toEqual(timeoutRun.transcript.map(({ t, dir, text, lane }) => ({ t, dir, text, lane })))
+    expect(job.lines.some((l) => l.lane === 'imap')).toBe(true)
+    expect(job.lines.some((l) => l.progress)).toBe(false)
+    expect(describeWaiting(job)).toBeNull()
+    expect(describeVerdict(job)?.delivery).toEqual({ state: 'failed', text: 'not seen in 3 s' })
   })
 
   it('unsubscribes when the store is disposed', () => {

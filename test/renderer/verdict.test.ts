@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest'
 import { mount } from '@vue/test-utils'
-import type { ApiResult, ProbeResult } from '@contract'
+import type { ApiResult, Phase, ProbeResult } from '@contract'
 import VerdictLine from '@renderer/components/result/VerdictLine.vue'
+import PhaseLegend from '@renderer/components/result/PhaseLegend.vue'
 import PhaseWaterfall from '@renderer/components/result/PhaseWaterfall.vue'
+import { describeVerdict } from '@renderer/components/result/verdict'
 import { newJob, type Job } from '@renderer/stores/jobs'
+import { authFailedRun, inboxRun, junkRun, sandboxRun, timeoutRun, withDelivery } from './delivery-data'
 import { smtpResult } from './events'
 import { probeResult } from './probe-data'
 
@@ -128,5 +131,129 @@ describe('PhaseWaterfall', () => {
       },
     })
     expect(w.findAll('.lane-label').map((l) => l.text())).toEqual(['dns', ':465', ':587'])
+  })
+})
+
+describe('the delivery step', () => {
+  const send = { kind: 'profile' as const, profileId: 'p', profileName: 'Postfix', profileKind: 'smtp' as const, action: 'send' as const, label: '127.0.0.1:25' }
+  const step = (w: ReturnType<typeof mount>) => w.find('[data-testid="verdict-delivery"]')
+
+  it('says where the message landed and how long after acceptance, beside the send', () => {
+    const r = withDelivery(inboxRun, { alreadyThere: false, acceptedToInboxMs: 2412 })
+    const w = mount(VerdictLine, { props: { job: job({ target: send, result: r }) } })
+    expect(w.find('[data-testid="verdict-message"]').text()).toBe('Sent')
+    expect(w.find('[data-testid="verdict-reply"]').text()).toBe(inboxRun.result.response)
+    expect(step(w).text()).toBe('in Inbox after 2.4 s')
+    expect(step(w).attributes('data-state')).toBe('inbox')
+    // The real run: the message was there at the first look, so the figure is an upper bound.
+    expect(describeVerdict(job({ target: send, result: inboxRun }))!.delivery).toEqual({ state: 'inbox', text: expect.stringMatching(/^in Inbox within \d+ ms$/) })
+  })
+
+  it('words Junk as a warning, with the engine’s warning line', () => {
+    const r = withDelivery(junkRun, { alreadyThere: false, acceptedToInboxMs: 3100 })
+    const w = mount(VerdictLine, { props: { job: job({ target: send, result: r }) } })
+    expect(step(w).text()).toBe('in Junk after 3.1 s')
+    expect(step(w).attributes('data-state')).toBe('junk')
+    expect(w.find('[data-testid="verdict"]').attributes('data-ok')).toBe('true')
+    expect(w.text()).toContain('The message arrived in Junk, the Junk folder')
+  })
+
+  it('names the sandbox’s inbox', () => {
+    const w = mount(VerdictLine, { props: { job: job({ target: send, result: sandboxRun }) } })
+    expect(step(w).text()).toMatch(/^in the sandbox’s inbox within \d+ ms$/)
+  })
+
+  it('a message not seen: the code, what the send did, "not seen in N s", then the sentence that says what to do', () => {
+    const w = mount(VerdictLine, { props: { job: job({ target: send, result: timeoutRun }) } })
+    expect(w.find('[data-testid="verdict"]').attributes('data-ok')).toBe('false')
+    expect(w.find('[data-testid="verdict-code"]').text()).toBe('DELIVERY_TIMEOUT')
+    expect(w.find('[data-testid="verdict-message"]').text()).toBe('Sent')
+    expect(w.find('[data-testid="verdict-reply"]').text()).toBe(timeoutRun.result.response)
+    // The run waited 3 s (its timeout): the result says so.
+    expect(step(w).text()).toBe('not seen in 3 s')
+    expect(step(w).attributes('data-state')).toBe('failed')
+    expect(w.find('[data-testid="verdict-explanation"]').text()).toBe(timeoutRun.error!.message)
+    const twoMinutes = withDelivery(timeoutRun, { timeoutMs: 120_000 }, 120_041)
+    expect(describeVerdict(job({ target: send, result: twoMinutes }))!.delivery!.text).toBe('not seen in 120 s')
+  })
+
+  it('a refused mailbox login', () => {
+    const w = mount(VerdictLine, { props: { job: job({ target: send, result: authFailedRun }) } })
+    expect(w.find('[data-testid="verdict-code"]').text()).toBe('IMAP_AUTH_FAILED')
+    expect(step(w).text()).toBe('mailbox login refused')
+    expect(w.find('[data-testid="verdict-explanation"]').text()).toContain('refused the login')
+  })
+
+  it('opens the Delivery view when the step is clicked', async () => {
+    const w = mount(VerdictLine, { props: { job: job({ target: send, result: inboxRun }) } })
+    await step(w).trigger('click')
+    expect(w.emitted('showDelivery')).toHaveLength(1)
+  })
+
+  it('counts down while the watch waits, from its progress', () => {
+    const running = job({ status: 'running', target: send, result: null, watch: { progress: null } })
+    const w = mount(VerdictLine, { props: { job: running } })
+    expect(step(w).text()).toBe('waiting for delivery…')
+    const later = job({ status: 'running', target: send, result: null, watch: { progress: { done: 33, total: 120, etaMs: 86_400, elapsedMs: 33_600 } } })
+    const w2 = mount(VerdictLine, { props: { job: later } })
+    expect(step(w2).text()).toBe('waiting for delivery… 87 s left')
+    expect(step(w2).attributes('data-state')).toBe('waiting')
+    expect(w2.text()).toContain('Sending through Postfix')
+  })
+
+  it('is absent for a run that watched no mailbox', () => {
+    const w = mount(VerdictLine, { props: { job: job({ target: send, result: smtpResult() }) } })
+    expect(step(w).exists()).toBe(false)
+  })
+})
+
+describe('the delivery segment of the waterfall', () => {
+  const labels = (w: ReturnType<typeof mount>) => w.findAll('[role="listitem"]').map((b) => b.attributes('aria-label')!.split(' · ')[0])
+  const pct = (style: string | undefined, prop: 'left') => Number(new RegExp(`${prop}: ([\\d.]+)%`).exec(style ?? '')![1])
+
+  it('comes after acceptance; a long wait gets a broken axis, so the send’s phases stay readable, with its figure on the bar', () => {
+    const r = withDelivery(inboxRun, {}, 2412)
+    const w = mount(PhaseWaterfall, { props: { phases: r.phases, totalMs: r.totalMs } })
+    expect(labels(w).at(-1)).toBe('delivery')
+    const delivery = w.find('[data-testid="waterfall-delivery"]')
+    expect(delivery.text()).toBe('delivery 2.4 s')
+    expect(delivery.attributes('aria-label')).toContain('(not to scale)')
+    expect(w.find('[data-testid="waterfall-break"]').exists()).toBe(true)
+    // The send's phases share the first 70 % of the row, to scale; the wait starts past the break.
+    const send = w.findAll('[role="listitem"]').filter((b) => !b.classes('kind-delivery'))
+    const starts = send.map((b) => pct(b.attributes('style'), 'left'))
+    expect(Math.max(...starts)).toBeLessThan(70)
+    // The acceptance (end of data) sits near the end of the send's share, not squeezed into its first percent.
+    expect(pct(send.find((b) => b.classes('kind-server'))!.attributes('style'), 'left')).toBeGreaterThan(50)
+    expect(pct(delivery.attributes('style'), 'left')).toBe(73)
+  })
+
+  it('a wait shorter than the send is drawn to scale in the same row', () => {
+    const phases: Phase[] = [
+      { name: 'connect', startMs: 0, durationMs: 20, roundTrips: 1 },
+      { name: 'dataAck', startMs: 20, durationMs: 30, roundTrips: 1 },
+      { name: 'delivery', startMs: 50, durationMs: 50, roundTrips: 0 },
+    ]
+    const w = mount(PhaseWaterfall, { props: { phases, totalMs: 100 } })
+    expect(w.find('[data-testid="waterfall-break"]').exists()).toBe(false)
+    const bar = w.findAll('[role="listitem"]').at(-1)!
+    expect(bar.classes()).toContain('kind-delivery')
+    expect(bar.attributes('style')).toContain('left: 50%')
+    expect(bar.text()).toBe('delivery 50 ms')
+  })
+
+  it('while the watch waits, a striped segment past the break grows with the countdown', () => {
+    const sendPhases = inboxRun.phases.filter((p) => p.name !== 'delivery')
+    const w = mount(PhaseWaterfall, { props: { phases: sendPhases, waiting: { done: 30, total: 120, etaMs: 90_000, elapsedMs: 30_000 } } })
+    const pending = w.find('[data-testid="waterfall-delivery"]')
+    expect(pending.classes()).toContain('pending')
+    expect(pending.text()).toBe('waiting 30 s')
+    expect(pending.attributes('aria-label')).toBe('delivery · waiting 30 s of 120 seconds')
+    expect(pct(pending.attributes('style'), 'left')).toBe(73)
+  })
+
+  it('the legend names the delivery hue when asked to', () => {
+    expect(mount(PhaseLegend).text()).not.toContain('delivery')
+    expect(mount(PhaseLegend, { props: { delivery: true } }).text()).toContain('delivery')
   })
 })

@@ -43,6 +43,15 @@ export function classifyImapError(err: unknown, target: MailboxTarget): Classifi
       ...(e.serverResponseCode ? { detail: e.serverResponseCode } : {}),
     }
   }
+  if (e.message === 'Unsupported authentication mechanism') {
+    // imapflow found no mechanism for what it was given among the server's capabilities.
+    const offered = target.secretKind === 'token' ? 'OAuth2 login (AUTH=XOAUTH2 or AUTH=OAUTHBEARER)' : 'password login (AUTH=PLAIN or AUTH=LOGIN)'
+    return {
+      code: 'IMAP_AUTH_FAILED',
+      message: `The mailbox's IMAP server offers no ${offered}, so Mailprobe could not log in${target.secretKind === 'token' ? ': use a password for this mailbox (--inbox-password-env), or a server that takes OAuth2' : ''}.`,
+      detail: 'NO_MECHANISM',
+    }
+  }
   if (e.tlsFailed) {
     const reason = e.message ?? 'the TLS upgrade failed'
     const hint = /does not support STARTTLS/i.test(reason)

@@ -73,8 +73,9 @@ export async function watchDelivery(run: DeliveryRun): Promise<DeliveryOutcome> 
 
 type Watched = Omit<DeliveryOutcome, 'warnings'>
 
-function emptyResult(mailbox: DeliveryResult['mailbox'], method: DeliveryResult['method']): DeliveryResult {
+function emptyResult(mailbox: DeliveryResult['mailbox'], method: DeliveryResult['method'], timeoutMs: number): DeliveryResult {
   return {
+    timeoutMs,
     ok: false,
     folder: null,
     junk: false,
@@ -101,7 +102,7 @@ async function watchImap(run: DeliveryRun, req: DeliveryRequest, warn: (t: strin
     `delivery: watching the mailbox at ${req.host}:${mailbox.port} (${SECURITY_WORDS[req.security]}) for the message (token ${run.sent.token}${run.sent.messageId ? `, Message-ID ${run.sent.messageId}` : ''})`,
   )
   const watch = new MailboxWatch({ request: req, network: req.network ?? run.network, log, signal: run.signal, warn }, run.sent)
-  const result = emptyResult(mailbox, req.method === 'poll' ? 'poll' : 'idle')
+  const result = emptyResult(mailbox, req.method === 'poll' ? 'poll' : 'idle', req.timeoutMs)
   let error: ClassifiedError | null = null
   let seenAt: number | null = null
   try {
@@ -126,7 +127,7 @@ async function watchImap(run: DeliveryRun, req: DeliveryRequest, warn: (t: strin
 /** The sandbox's inbox, read in this process: what is there, then what arrives. */
 async function watchSandbox(run: DeliveryRun, req: SandboxDelivery, warn: (t: string) => void): Promise<Watched> {
   const { log } = run
-  const result = emptyResult({ kind: 'sandbox' }, 'idle')
+  const result = emptyResult({ kind: 'sandbox' }, 'idle', req.timeoutMs)
   if (!run.sandboxInbox) {
     return {
       delivery: result,

@@ -10,7 +10,7 @@ import {
   type SmtpResult,
   type SmtpStage,
 } from '../../../preload/contract'
-import { apiSuccess, plural, smtpSuccess, stageOfAction } from '../../../preload/contract/wording'
+import { apiSuccess, deliveryStep, plural, smtpSuccess, stageOfAction } from '../../../preload/contract/wording'
 import { API_PROVIDER_LABELS } from '../report/api'
 
 /** What the runner knows about a run besides its result. */
@@ -81,14 +81,21 @@ function compareSuccess(r: CompareResult): string {
   return `${head} — median ${figures} · ${how}${failed ? ` · ${plural(failed, 'failed run')}` : ''}`
 }
 
-/** The one-line verdict History shows: the success in a few words, or "CODE — sentence". */
+/**
+ * The one-line verdict History shows: the success in a few words, or "CODE — sentence". A send whose
+ * delivery was watched adds its step ("· in Inbox after 2.4 s"); when the watch failed, the send
+ * still succeeded, so the line is "CODE — the send's success · not seen in 120 s".
+ */
 export function summaryLine(result: AnyJobResult, meta: Pick<RunMeta, 'action' | 'stopAfter'>): string {
-  if (result.error) return oneLine(`${result.error.code} — ${result.error.message}`)
+  const step = result.kind === 'smtp' || result.kind === 'api' ? deliveryStep(result) : null
+  if (result.error && !step) return oneLine(`${result.error.code} — ${result.error.message}`)
+  const code = result.error ? `${result.error.code} — ` : ''
+  const delivered = step ? ` · ${step}` : ''
   switch (result.kind) {
     case 'smtp':
-      return oneLine(smtpSuccess(result, meta.stopAfter ?? stageOfAction(meta.action)))
+      return oneLine(`${code}${smtpSuccess(result, meta.stopAfter ?? stageOfAction(meta.action))}${delivered}`)
     case 'api':
-      return oneLine(apiSuccess(result, API_PROVIDER_LABELS[result.provider]))
+      return oneLine(`${code}${apiSuccess(result, API_PROVIDER_LABELS[result.provider])}${delivered}`)
     case 'probe':
       return oneLine(probeSuccess(result))
     case 'compare':

@@ -14,6 +14,11 @@
  * (250 after the message, 235 after AUTH for a cold verify, 250 to NOOP for a warm one), without
  * the polite QUIT that follows; for an API up to the end of the response.
  *
+ * Measuring to the inbox (`toInbox`): each run's send is then followed by its profile's delivery
+ * watch (the job's `delivery`, with a fresh token per run), and the run also has accepted → inbox
+ * and send → inbox; its time to acceptance stays what it was (the watch is not in it). At most
+ * LAB_TO_INBOX_CONCURRENCY_MAX runs are then in flight, whatever `concurrency` asks.
+ *
  * Events (to `sink`, under `jobId`): an info line per finished run carrying `progress`
  * (done / total / estimated time left), summary lines, then one result event (CompareResult).
  * Cancel with the signal: runs in flight stop, nothing new starts, and the result holds what
@@ -25,6 +30,8 @@ import {
   apiJobSchema,
   compareJobSchema,
   inboxIdOf,
+  LAB_TO_INBOX_CONCURRENCY_MAX,
+  TOKEN_HEADER,
   smtpJobSchema,
   type ApiJob,
   type ApiResult,
@@ -33,6 +40,7 @@ import {
   type CompareSample,
   type JobEvent,
   type JobProgress,
+  type CompareSampleDelivery,
   type SmtpJob,
   type SmtpResult,
 } from '../../../preload/contract'
@@ -44,7 +52,7 @@ import { plural, stageOfAction } from '../../../preload/contract/wording'
 import { describeIssues } from '../validation'
 import { coldLane, warmApiLane, warmSmtpLane, type Lane } from './lanes'
 import { compareFailure } from './result'
-import { profileStats, rank } from './stats'
+import { profileStats, rank, rankToInbox } from './stats'
 
 export { compareToCsv, compareToJson, COMPARE_EXPORT_FORMAT, COMPARE_EXPORT_VERSION } from './export'
 export { percentile, median } from './stats'
@@ -52,7 +60,10 @@ export { compareFailure, type CompareFailureRequest } from './result'
 
 export type CompareOptions = JobOptions
 
-type Prepared = { name: string; kind: 'smtp'; job: SmtpJob; target: string } | { name: string; kind: 'api'; job: ApiJob; target: string }
+type Prepared = ({ name: string; kind: 'smtp'; job: SmtpJob; target: string } | { name: string; kind: 'api'; job: ApiJob; target: string }) & {
+  /** What the lab changed in the profile's job (a fixed token dropped), for the transcript. */
+  notes: string[]
+}
 
 const round = (n: number) => Math.round(n * 1000) / 1000
 
@@ -80,7 +91,7 @@ export async function runCompare(input: unknown, opts: CompareOptions = {}): Pro
   // What happened before the comparison (an OAuth2 token renewed for one of its profiles).
   for (const line of opts.preface ?? []) rec.line('info', line)
   try {
-    return await compare(req, rec, opts.signal, (p) => (pendingProgress = p))
+    return await compare(req, rec, opts, (p) => (pendingProgress = p))
   } catch (err) {
     // compare() classifies every run's failure; this is the promise that runCompare never throws, kept even for a bug.
     return rec.finish(failed(rec, req, internalError(err)))
@@ -90,24 +101,35 @@ export async function runCompare(input: unknown, opts: CompareOptions = {}): Pro
 type CompareJob = z.output<typeof compareJobSchema>
 
 /** The comparison itself, on valid input; `setProgress` puts progress on the next transcript event. */
-async function compare(req: CompareJob, rec: JobRecorder, signal: AbortSignal | undefined, setProgress: (p: JobProgress) => void): Promise<CompareResult> {
+async function compare(req: CompareJob, rec: JobRecorder, opts: CompareOptions, setProgress: (p: JobProgress) => void): Promise<CompareResult> {
+  const { signal } = opts
   const prepared: Prepared[] = []
   for (const [i, spec] of req.profiles.entries()) {
-    const p = prepare(spec, req.action)
+    const p = prepare(spec, req.action, req.toInbox)
     if ('problem' in p) return rec.finish(failed(rec, req, { code: 'INVALID_INPUT', message: rec.redactor.redact(`profiles[${i}] "${spec.name}": ${p.problem}`) }))
     prepared.push(p)
   }
 
+  const laneOpts = { sandboxInbox: opts.sandboxInbox }
   const lanes: Lane[] = prepared.map((p) => {
-    if (req.mode === 'cold') return coldLane(p.kind === 'smtp' ? { kind: 'smtp', job: p.job } : { kind: 'api', job: p.job })
-    return p.kind === 'smtp' ? warmSmtpLane(p.job, req.action) : warmApiLane(p.job)
+    if (req.mode === 'cold') return coldLane(p.kind === 'smtp' ? { kind: 'smtp', job: p.job } : { kind: 'api', job: p.job }, laneOpts)
+    return p.kind === 'smtp' ? warmSmtpLane(p.job, req.action, laneOpts) : warmApiLane(p.job, laneOpts)
   })
   const total = req.runs * prepared.length
+  const warnings: string[] = []
+  // Each watch holds two IMAP connections to a mailbox the profiles often share; servers cap them per user and address.
+  const concurrency = req.toInbox ? Math.min(req.concurrency, LAB_TO_INBOX_CONCURRENCY_MAX) : req.concurrency
+  if (concurrency < req.concurrency)
+    warnings.push(
+      `${concurrency} runs were in flight at once, not ${req.concurrency}: measuring to the inbox, each run’s watch holds two IMAP connections to the mailbox (Inbox and Junk), and IMAP servers limit a user’s connections from one address (Dovecot allows 10 by default)`,
+    )
   rec.line(
     'info',
-    `comparing ${prepared.map((p) => `${p.name} (${p.target})`).join(' vs ')}: ${plural(req.runs, 'run')} each, ${req.mode}, ${req.action}, interleaved${req.concurrency > 1 ? `, ${req.concurrency} at a time` : ''}`,
+    `comparing ${prepared.map((p) => `${p.name} (${p.target})`).join(' vs ')}: ${plural(req.runs, 'run')} each, ${req.mode}, ${req.action}${req.toInbox ? ' to the inbox' : ''}, interleaved${concurrency > 1 ? `, ${concurrency} at a time` : ''}`,
   )
   if (req.mode === 'warm') rec.line('info', 'warm: each profile’s connection is opened (connect, TLS, AUTH / a key check) before its first run and reused; that setup is measured apart')
+  if (req.toInbox) rec.line('info', 'to the inbox: each run waits until its message (its own token) is seen in the profile’s mailbox; the time to acceptance does not include that wait')
+  for (const p of prepared) for (const note of p.notes) rec.line('info', `${p.name}: ${note}`)
   progress(rec, 0, total, 0, null, setProgress, `0/${total} runs done`)
 
   // A B A B …: the order runs start in.
@@ -140,20 +162,22 @@ async function compare(req: CompareJob, rec: JobRecorder, signal: AbortSignal | 
       done++
       const elapsed = rec.now() - t0
       const eta = done < total ? (elapsed / done) * (total - done) : 0
+      const d = sample.delivery
+      const inbox =
+        d?.seen && d.acceptedToInboxMs !== null ? ` · in ${d.folder ?? 'the mailbox'} ${d.acceptedToInboxMs.toFixed(1)} ms after acceptance${d.alreadyThere ? ' (at most: already there)' : ''}` : ''
       const what = sample.ok
-        ? `ok ${sample.totalMs.toFixed(1)} ms · ${plural(sample.roundTrips, 'round trip')}${req.mode === 'warm' && !sample.reused ? ' (had to reconnect)' : ''}`
+        ? `ok ${sample.totalMs.toFixed(1)} ms · ${plural(sample.roundTrips, 'round trip')}${req.mode === 'warm' && !sample.reused ? ' (had to reconnect)' : ''}${inbox}`
         : `FAILED ${sample.errorCode}${outcome?.result.error ? ` — ${outcome.result.error.message}` : ''}`
       progress(rec, done, total, elapsed, eta, setProgress, `${done}/${total} · ${p.name} run ${item.run}: ${what}`)
     }
   }
   try {
-    await Promise.all(Array.from({ length: Math.min(req.concurrency, total) }, worker))
+    await Promise.all(Array.from({ length: Math.min(concurrency, total) }, worker))
   } finally {
     await Promise.all(lanes.map((l) => l.close().catch(() => undefined)))
   }
 
   const cancelled = Boolean(signal?.aborted) && done < total
-  const warnings: string[] = []
   const stats = prepared.map((p, i) => {
     const lane = lanes[i]!
     const mine = samples.filter((s) => s.profile === i)
@@ -161,18 +185,33 @@ async function compare(req: CompareJob, rec: JobRecorder, signal: AbortSignal | 
     const reconnected = req.mode === 'warm' ? mine.filter((s) => s.ok && !s.reused).length : 0
     if (reconnected) warnings.push(`${p.name}: ${reconnected} of ${mine.length} warm runs had to open a new connection, so they include connecting`)
     const opened = lane.setups?.length ?? 0
-    if (opened > Math.min(req.concurrency, req.runs) && opened > 1)
+    if (opened > Math.min(concurrency, req.runs) && opened > 1)
       warnings.push(`${p.name}: ${opened} connections were opened for ${plural(mine.length, 'run')} (the server closed some, or opening failed); each opening is measured apart, not in the runs`)
-    return profileStats({ name: p.name, kind: p.kind, target: p.target, setups: lane.setups }, mine)
+    const stats = profileStats({ name: p.name, kind: p.kind, target: p.target, setups: lane.setups, toInbox: req.toInbox }, mine)
+    const early = stats.delivery?.alreadyThere ?? 0
+    if (early)
+      warnings.push(
+        `${p.name}: ${early} of ${plural(stats.delivery!.seen, 'message')} seen were already in the mailbox at the watch’s first look (it logs in after acceptance), so their times to the inbox are upper bounds`,
+      )
+    return stats
   })
-  if (req.concurrency > 1) warnings.push(`${req.concurrency} runs were in flight at once: each competed with the others for this machine’s CPU and network, which adds to the times.`)
+  if (concurrency > 1) warnings.push(`${concurrency} runs were in flight at once: each competed with the others for this machine’s CPU and network, which adds to the times.`)
   for (const w of warnings) rec.line('info', `warning: ${rec.redactor.redact(w)}`)
   const winner = rank(stats)
+  const winnerToInbox = req.toInbox ? rankToInbox(stats) : null
   for (const s of stats) {
     const t = s.totalMs
+    const d = s.delivery
+    const inbox = d
+      ? ` · to the inbox: ${d.seen}/${d.watched} seen${d.junk ? ` (${d.junk} in Junk)` : ''}${
+          d.acceptedToInboxMs.median !== null
+            ? `, accepted → inbox median ${d.acceptedToInboxMs.median.toFixed(1)} ms (p95 ${d.acceptedToInboxMs.p95!.toFixed(1)}), send → inbox median ${d.sendToInboxMs.median!.toFixed(1)} ms (p95 ${d.sendToInboxMs.p95!.toFixed(1)})`
+            : ''
+        }`
+      : ''
     rec.line(
       'info',
-      `${s.name}: ${s.runsOk}/${s.runs} ok${t.median !== null ? ` · median ${t.median.toFixed(1)} ms (min ${t.min!.toFixed(1)}, p95 ${t.p95!.toFixed(1)}, max ${t.max!.toFixed(1)}) · ${plural(s.roundTrips ?? 0, 'round trip')}` : ''}${s.ratio !== null ? ` · ×${s.ratio.toFixed(2)}` : ''}${
+      `${s.name}: ${s.runsOk}/${s.runs} ok${t.median !== null ? ` · median ${t.median.toFixed(1)} ms (min ${t.min!.toFixed(1)}, p95 ${t.p95!.toFixed(1)}, max ${t.max!.toFixed(1)}) · ${plural(s.roundTrips ?? 0, 'round trip')}` : ''}${s.ratio !== null ? ` · ×${s.ratio.toFixed(2)}` : ''}${inbox}${
         Object.keys(s.errors).length
           ? ` · errors ${Object.entries(s.errors)
               .map(([c, n]) => `${c}×${n}`)
@@ -182,6 +221,7 @@ async function compare(req: CompareJob, rec: JobRecorder, signal: AbortSignal | 
     )
   }
   if (winner) rec.line('info', `fastest: ${winner}`)
+  if (winnerToInbox) rec.line('info', `fastest to the inbox: ${winnerToInbox}`)
   const error: ClassifiedError | null = cancelled ? { code: 'CANCELLED', message: `Cancelled after ${done} of ${total} runs; the figures cover the runs that finished.` } : null
   if (error) rec.line('err', `${error.code}: ${error.message}`)
   const everyRunOk = samples.length === total && samples.every((s) => s.ok)
@@ -197,11 +237,13 @@ async function compare(req: CompareJob, rec: JobRecorder, signal: AbortSignal | 
     mode: req.mode,
     action: req.action,
     runs: req.runs,
-    concurrency: req.concurrency,
+    concurrency,
     completed: done,
     cancelled,
     profiles: stats,
     winner,
+    toInbox: req.toInbox,
+    winnerToInbox,
     samples: samples.sort((a, b) => a.seq - b.seq),
   })
 }
@@ -219,20 +261,28 @@ export function formatDuration(ms: number): string {
   return `${m} min ${Math.round((ms - m * 60_000) / 1000)} s`
 }
 
-/** The profile's job with the comparison's action applied, validated by its engine's schema. */
-function prepare(spec: { kind: 'smtp' | 'api'; name: string; job: Record<string, unknown> }, action: 'verify' | 'send'): Prepared | { problem: string } {
+/**
+ * The profile's job with the comparison's action applied, validated by its engine's schema. Its
+ * `delivery` is kept only when measuring to the inbox, and then without a fixed token (neither the
+ * delivery's nor a token header in the message): every run's message gets a token of its own.
+ */
+function prepare(spec: { kind: 'smtp' | 'api'; name: string; job: Record<string, unknown> }, action: 'verify' | 'send', toInbox: boolean): Prepared | { problem: string } {
+  const notes: string[] = []
+  const raw: Record<string, unknown> = { ...spec.job }
+  if (!toInbox) delete raw.delivery
+  else if (dropFixedToken(raw)) notes.push('the fixed delivery token of its job is not used: each run’s message gets a token of its own, so that no run finds another’s message')
   if (spec.kind === 'smtp') {
-    const raw = { ...spec.job, stopAfter: stageOfAction(action) }
-    const r = smtpJobSchema.safeParse(raw)
+    const r = smtpJobSchema.safeParse({ ...raw, stopAfter: stageOfAction(action) })
     if (!r.success) return { problem: describeIssues(r.error.issues) }
     return {
       name: spec.name,
       kind: 'smtp',
       job: r.data,
       target: `${r.data.host}:${r.data.port} ${r.data.security === 'tls' ? 'implicit TLS' : r.data.security === 'starttls' ? 'STARTTLS' : r.data.security}`,
+      notes,
     }
   }
-  const raw: Record<string, unknown> = { ...spec.job, action }
+  raw.action = action
   if (action === 'verify') {
     delete raw.message
     raw.sandbox = false
@@ -240,7 +290,28 @@ function prepare(spec: { kind: 'smtp' | 'api'; name: string; job: Record<string,
   const r = apiJobSchema.safeParse(raw)
   if (!r.success) return { problem: describeIssues(r.error.issues) }
   const where = r.data.baseUrl ?? r.data.generic?.url ?? r.data.region ?? ''
-  return { name: spec.name, kind: 'api', job: r.data, target: `${r.data.provider}${where ? ` ${where}` : ''}` }
+  return { name: spec.name, kind: 'api', job: r.data, target: `${r.data.provider}${where ? ` ${where}` : ''}`, notes }
+}
+
+/** Removes a token fixed for every send (the delivery's `token`, a token header in the message) from a raw job; true when there was one. */
+function dropFixedToken(raw: Record<string, unknown>): boolean {
+  let dropped = false
+  const delivery = raw.delivery
+  if (delivery && typeof delivery === 'object' && 'token' in delivery) {
+    const { token: _t, ...rest } = delivery as Record<string, unknown>
+    raw.delivery = rest
+    dropped = true
+  }
+  const message = raw.message
+  const headers = message && typeof message === 'object' ? (message as { headers?: unknown }).headers : undefined
+  if (Array.isArray(headers)) {
+    const kept = headers.filter((h: unknown) => !(h && typeof h === 'object' && String((h as { name?: unknown }).name).toLowerCase() === TOKEN_HEADER.toLowerCase()))
+    if (kept.length !== headers.length) {
+      raw.message = { ...(message as object), headers: kept }
+      dropped = true
+    }
+  }
+  return dropped
 }
 
 function toSample(result: SmtpResult | ApiResult, reused: boolean, base: Pick<CompareSample, 'seq' | 'profile' | 'name' | 'run' | 'startedMs'>): CompareSample {
@@ -248,25 +319,33 @@ function toSample(result: SmtpResult | ApiResult, reused: boolean, base: Pick<Co
   let end = 0
   let roundTrips = 0
   for (const p of result.phases) {
-    if (p.name === 'quit') continue
+    // The delivery wait is the run's `delivery`, not a phase of its time to acceptance.
+    if (p.name === 'quit' || p.name === 'delivery') continue
     phases[p.name] = round((phases[p.name] ?? 0) + p.durationMs)
     end = Math.max(end, p.startMs + p.durationMs)
     roundTrips += p.roundTrips
   }
-  // SMTP: acceptance is the end of the last phase before QUIT; API (and anything without a QUIT): the run's total.
-  const hasQuit = result.phases.some((p) => p.name === 'quit')
+  // SMTP: acceptance is the end of the last phase before QUIT; watched: before the delivery wait
+  // (the end of dataAck / of the API's response); otherwise (an API): the run's total.
+  const endsAtLastPhase = result.phases.some((p) => p.name === 'quit' || p.name === 'delivery')
   return {
     ...base,
     startedMs: round(base.startedMs),
     ok: result.ok,
     errorCode: result.error?.code ?? null,
-    totalMs: round(hasQuit ? end : result.totalMs),
+    totalMs: round(endsAtLastPhase ? end : result.totalMs),
     roundTrips,
     bytes: { ...result.bytes },
     phases,
     reused,
     messageRef: inboxIdOf(result) ?? (result.kind === 'smtp' && result.ok ? result.result.messageId : null),
+    delivery: sampleDelivery(result.delivery),
   }
+}
+
+function sampleDelivery(d: SmtpResult['delivery']): CompareSampleDelivery | null {
+  if (!d) return null
+  return { seen: d.ok, folder: d.folder, junk: d.junk, acceptedToInboxMs: d.acceptedToInboxMs, sendToInboxMs: d.sendToInboxMs, alreadyThere: d.alreadyThere, method: d.method }
 }
 
 function internalSample(seq: number, item: { profile: number; run: number }, name: string, startedMs: number): CompareSample {
@@ -284,6 +363,7 @@ function internalSample(seq: number, item: { profile: number; run: number }, nam
     phases: {},
     reused: false,
     messageRef: null,
+    delivery: null,
   }
 }
 
@@ -298,7 +378,7 @@ function secretsIn(input: unknown): string[] {
 function failed(rec: JobRecorder, input: unknown, error: ClassifiedError): CompareResult {
   error = { ...error, message: rec.redactor.redact(error.message) }
   rec.line('err', `${error.code}: ${error.message}`)
-  const i = (input ?? {}) as { mode?: unknown; action?: unknown; runs?: unknown; concurrency?: unknown }
+  const i = (input ?? {}) as { mode?: unknown; action?: unknown; runs?: unknown; concurrency?: unknown; toInbox?: unknown }
   return compareFailure(
     error,
     {
@@ -306,6 +386,7 @@ function failed(rec: JobRecorder, input: unknown, error: ClassifiedError): Compa
       action: i.action === 'verify' ? 'verify' : 'send',
       runs: typeof i.runs === 'number' ? i.runs : 0,
       concurrency: typeof i.concurrency === 'number' ? i.concurrency : 1,
+      toInbox: i.toInbox === true,
     },
     rec,
   )

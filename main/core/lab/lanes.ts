@@ -4,11 +4,15 @@
  * authenticated SMTP session (WarmSmtpSession) or an HTTP keep-alive connection (ApiKeepAlive),
  * one per run in flight (one in all at concurrency 1). Opening one is the lane's setup, measured
  * apart and not counted in the samples.
+ *
+ * A job with `delivery` (the lab measuring to the inbox) is watched after each run's send: by the
+ * engine (runSmtp, runApi) or, warm SMTP, by the session's send; a warm lane's setup never carries it.
  */
 import type { ApiJob, ApiResult, SmtpJob, SmtpResult } from '../../../preload/contract'
 import { createKeepAlive, runApi, type ApiKeepAlive } from '../http'
 import { runSmtp } from '../smtp'
 import { WarmSmtpSession } from '../smtp/warm'
+import type { JobOptions } from '../transcript/event-sink'
 import type { ProfileSetup } from './stats'
 
 export interface RunOutcome {
@@ -29,13 +33,27 @@ export interface Lane {
 
 export type LabAction = 'verify' | 'send'
 
-export function coldLane(spec: { kind: 'smtp'; job: SmtpJob } | { kind: 'api'; job: ApiJob }): Lane {
+/** What every run of a lane is given besides its signal: the sandbox's inbox, for a delivery watch that names it. */
+export type LaneOptions = Pick<JobOptions, 'sandboxInbox'>
+
+type Headed = { headers: { name: string; value: string }[] }
+
+/**
+ * The run's own copy of a message's header list: a watched send adds its token header to the
+ * message it is given (tagMessage), and no run may carry another run's token.
+ */
+export function ownMessage<M extends Headed | undefined>(message: M): M {
+  return (message ? { ...message, headers: [...message.headers] } : message) as M
+}
+
+export function coldLane(spec: { kind: 'smtp'; job: SmtpJob } | { kind: 'api'; job: ApiJob }, opts: LaneOptions = {}): Lane {
   return {
     kind: spec.kind,
     setups: null,
     notes: [],
     async run(signal) {
-      const result = spec.kind === 'smtp' ? await runSmtp(spec.job, { signal }) : await runApi(spec.job, { signal })
+      const o = { signal, sandboxInbox: opts.sandboxInbox }
+      const result = spec.kind === 'smtp' ? await runSmtp({ ...spec.job, message: ownMessage(spec.job.message) }, o) : await runApi({ ...spec.job, message: ownMessage(spec.job.message) }, o)
       return { result, reused: false }
     },
     async close() {},
@@ -43,7 +61,7 @@ export function coldLane(spec: { kind: 'smtp'; job: SmtpJob } | { kind: 'api'; j
 }
 
 /** A warm SMTP lane: sessions opened up to AUTH, then one transaction (or NOOP for verify) per run. */
-export function warmSmtpLane(job: SmtpJob, action: LabAction): Lane {
+export function warmSmtpLane(job: SmtpJob, action: LabAction, opts: LaneOptions = {}): Lane {
   const idle: WarmSmtpSession[] = []
   const all = new Set<WarmSmtpSession>()
   const setups: ProfileSetup[] = []
@@ -70,7 +88,7 @@ export function warmSmtpLane(job: SmtpJob, action: LabAction): Lane {
         all.add(session)
       }
       try {
-        const result = action === 'send' ? await session.send(job.message, { signal }) : await session.noop({ signal })
+        const result = action === 'send' ? await session.send(ownMessage(job.message), { signal, delivery: job.delivery, sandboxInbox: opts.sandboxInbox }) : await session.noop({ signal })
         return { result, reused: true }
       } finally {
         if (session.open) idle.push(session)
@@ -86,7 +104,7 @@ export function warmSmtpLane(job: SmtpJob, action: LabAction): Lane {
 }
 
 /** A warm API lane: keep-alive connections, each opened by a key check (nothing sent) where the provider has one. */
-export function warmApiLane(job: ApiJob): Lane {
+export function warmApiLane(job: ApiJob, opts: LaneOptions = {}): Lane {
   const idle: ApiKeepAlive[] = []
   const all = new Set<ApiKeepAlive>()
   const setups: ProfileSetup[] = []
@@ -102,7 +120,7 @@ export function warmApiLane(job: ApiJob): Lane {
         keepAlive = createKeepAlive()
         all.add(keepAlive)
         if (canWarm) {
-          const { message: _m, ...rest } = job
+          const { message: _m, delivery: _d, ...rest } = job
           const warmup = await runApi({ ...rest, action: 'verify', sandbox: false }, { signal, keepAlive })
           setups.push({ ok: warmup.ok, totalMs: warmup.totalMs, roundTrips: warmup.roundTrips })
           if (!warmup.ok && warmup.error?.code !== 'CANCELLED')
@@ -113,7 +131,7 @@ export function warmApiLane(job: ApiJob): Lane {
         }
       }
       try {
-        const result = await runApi(job, { signal, keepAlive })
+        const result = await runApi({ ...job, message: ownMessage(job.message) }, { signal, keepAlive, sandboxInbox: opts.sandboxInbox })
         return { result, reused: !result.phases.some((p) => p.name === 'connect') }
       } finally {
         idle.push(keepAlive)

@@ -1,7 +1,7 @@
 import type { ClassifiedError, CompareResult } from '../../../preload/contract'
 import { recordedSoFar, type JobRecorder } from '../transcript/recorder'
 
-export type CompareFailureRequest = Pick<CompareResult, 'mode' | 'action' | 'runs' | 'concurrency'>
+export type CompareFailureRequest = Pick<CompareResult, 'mode' | 'action' | 'runs' | 'concurrency' | 'toInbox'>
 
 /**
  * The CompareResult of a comparison that never started or broke down (input the lab refuses, a
@@ -20,6 +20,8 @@ export function compareFailure(error: ClassifiedError, request: CompareFailureRe
     cancelled: false,
     profiles: [],
     winner: null,
+    toInbox: request.toInbox ?? false,
+    winnerToInbox: null,
     samples: [],
   }
 }

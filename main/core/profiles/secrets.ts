@@ -7,7 +7,8 @@ import { VersionedJsonFile } from '../storage'
 
 /*
  * Profile secrets (password or OAuth token, API key, secret key, session token; the proxy user's
- * password; the profile's OAuth2 sign-in with its tokens), kept apart from the profiles: encrypted per profile with an injected Cipher (Electron safeStorage in the app, see
+ * password; the profile's OAuth2 sign-in with its tokens; the password of the mailbox its sends are
+ * watched in; its DKIM private key), kept apart from the profiles: encrypted per profile with an injected Cipher (Electron safeStorage in the app, see
  * main/adapters/secrets.ts), stored in secrets.json, decrypted only when a run needs them, and
  * never handed to the renderer, a transcript, a history file or an export.
  */
@@ -46,12 +47,15 @@ export class SecretUnavailableError extends Error {
 
 /**
  * What a profile keeps in the secret store, each part set and cleared on its own: `login` (the
- * ProfileSecret: password, token, key), `proxy` (its proxy user's password) and `oauth` (its
- * OAuth2 sign-in: tokens, and the client secret or certificate key when it has one). A profile may
- * have any of them, or none (a relay without AUTH behind an authenticating proxy).
+ * ProfileSecret: password, token, key), `proxy` (its proxy user's password), `oauth` (its
+ * OAuth2 sign-in: tokens, and the client secret or certificate key when it has one), `mailbox`
+ * (the password of the IMAP mailbox its sends are watched in) and `dkim` (its pasted DKIM private
+ * key). A profile may have any of them, or none (a relay without AUTH behind an authenticating proxy).
  */
-export type SecretSlot = 'login' | 'proxy' | 'oauth'
-const SLOTS: readonly SecretSlot[] = ['login', 'proxy', 'oauth']
+export type SecretSlot = 'login' | 'proxy' | 'oauth' | 'mailbox' | 'dkim'
+const SLOTS: readonly SecretSlot[] = ['login', 'proxy', 'oauth', 'mailbox', 'dkim']
+/** The parts that hold one string (a password, a key). */
+type TextSlot = 'proxy' | 'mailbox' | 'dkim'
 
 export interface SecretStore {
   status(): KeyringStatus
@@ -68,6 +72,12 @@ export interface SecretStore {
   /** The profile's decrypted OAuth2 sign-in, null when none is saved; throws SecretUnavailableError when one is saved but unusable. */
   getSignIn(profileId: string): Promise<SignIn | null>
   setSignIn(profileId: string, signIn: SignIn): Promise<void>
+  /** The decrypted mailbox password, null when none is saved; throws SecretUnavailableError when one is saved but unusable. */
+  getMailboxPassword(profileId: string): Promise<string | null>
+  setMailboxPassword(profileId: string, password: string): Promise<void>
+  /** The decrypted DKIM private key (PEM), null when none is saved; throws SecretUnavailableError when one is saved but unusable. */
+  getDkimKey(profileId: string): Promise<string | null>
+  setDkimKey(profileId: string, key: string): Promise<void>
   /** The profiles that have that part saved. */
   idsWith(slot: SecretSlot): string[]
   /** Forgets one part of the profile's secrets, or (no slot) all of them. False when there was nothing to forget. */
@@ -81,7 +91,7 @@ export interface SecretStore {
 }
 
 const secretPayloadSchema = z.object({ primary: z.string().min(1), secondary: z.string().min(1).optional(), sessionToken: z.string().min(1).optional() }).strict()
-const proxyPayloadSchema = z.string().min(1)
+const textPayloadSchema = z.string().min(1)
 
 function clean(secret: ProfileSecret): ProfileSecret {
   const out: ProfileSecret = { primary: secret.primary }
@@ -91,7 +101,7 @@ function clean(secret: ProfileSecret): ProfileSecret {
 }
 
 /** How each part is named in the sentences of SecretUnavailableError. */
-const SLOT_NAMES: Record<SecretSlot, string> = { login: 'secret', proxy: 'proxy password', oauth: 'OAuth2 sign-in' }
+const SLOT_NAMES: Record<SecretSlot, string> = { login: 'secret', proxy: 'proxy password', oauth: 'OAuth2 sign-in', mailbox: 'mailbox password', dkim: 'DKIM key' }
 
 /** Runs async steps one at a time, in call order (so a later save can never be overtaken by an earlier one). */
 class Serial {
@@ -105,21 +115,24 @@ class Serial {
 
 export const SECRETS_FILE = 'secrets.json'
 /**
- * 3: a profile's entry may hold its OAuth2 sign-in (`oauth`); 2: each profile's entry holds its
- * parts (`login`, `proxy`), each sealed apart; version 1 held the login secret only.
+ * 4: a profile's entry may hold its mailbox password (`mailbox`) and DKIM key (`dkim`); 3: its
+ * OAuth2 sign-in (`oauth`); 2: each profile's entry holds its parts (`login`, `proxy`), each
+ * sealed apart; version 1 held the login secret only.
  */
-export const SECRETS_VERSION = 3
+export const SECRETS_VERSION = 4
 
 const sealedSchema = z.object({ cipher: z.string().min(1), blob: z.string() }).strict()
 type Sealed = z.infer<typeof sealedSchema>
-const entrySchema = z.object({ login: sealedSchema.optional(), proxy: sealedSchema.optional(), oauth: sealedSchema.optional() }).strict()
+const entrySchema = z
+  .object({ login: sealedSchema.optional(), proxy: sealedSchema.optional(), oauth: sealedSchema.optional(), mailbox: sealedSchema.optional(), dkim: sealedSchema.optional() })
+  .strict()
 type Entry = z.infer<typeof entrySchema>
 const secretsDataSchema = z.object({ entries: z.record(z.string(), entrySchema) }).strict()
 type SecretsData = z.infer<typeof secretsDataSchema>
 
-/** Version 2 → 3 adds a part, so a version 2 file reads as it is. Version 1 → 2: each profile's one sealed secret becomes its `login` part. Anything else is left for the schema to refuse. */
+/** Versions 2 → 3 → 4 add parts, so a version 2 or 3 file reads as it is. Version 1 → 2: each profile's one sealed secret becomes its `login` part. Anything else is left for the schema to refuse. */
 function migrateSecrets(fromVersion: number, data: unknown): unknown {
-  if (fromVersion === 2) return data
+  if (fromVersion === 2 || fromVersion === 3) return data
   if (fromVersion !== 1) return undefined
   const entries = (data as { entries?: unknown } | null)?.entries
   if (!entries || typeof entries !== 'object' || Array.isArray(entries)) return data
@@ -176,15 +189,27 @@ export class FileSecretStore implements SecretStore {
   }
 
   async getProxyPassword(profileId: string): Promise<string | null> {
-    const plain = await this.open(profileId, 'proxy')
-    if (plain === null) return null
-    const parsed = proxyPayloadSchema.safeParse(plain)
-    if (!parsed.success) throw new SecretUnavailableError('the saved proxy password is damaged')
-    return parsed.data
+    return this.getText(profileId, 'proxy')
   }
 
   async setProxyPassword(profileId: string, password: string): Promise<void> {
-    return this.put(profileId, 'proxy', proxyPayloadSchema.parse(password))
+    return this.put(profileId, 'proxy', textPayloadSchema.parse(password))
+  }
+
+  async getMailboxPassword(profileId: string): Promise<string | null> {
+    return this.getText(profileId, 'mailbox')
+  }
+
+  async setMailboxPassword(profileId: string, password: string): Promise<void> {
+    return this.put(profileId, 'mailbox', textPayloadSchema.parse(password))
+  }
+
+  async getDkimKey(profileId: string): Promise<string | null> {
+    return this.getText(profileId, 'dkim')
+  }
+
+  async setDkimKey(profileId: string, key: string): Promise<void> {
+    return this.put(profileId, 'dkim', textPayloadSchema.parse(key))
   }
 
   async getSignIn(profileId: string): Promise<SignIn | null> {
@@ -238,6 +263,15 @@ export class FileSecretStore implements SecretStore {
   async flush(): Promise<void> {
     await this.serial.run(async () => {})
     await this.file.flush()
+  }
+
+  /** One of the parts that hold a string, decrypted; null when it is not saved. */
+  private async getText(profileId: string, slot: TextSlot): Promise<string | null> {
+    const plain = await this.open(profileId, slot)
+    if (plain === null) return null
+    const parsed = textPayloadSchema.safeParse(plain)
+    if (!parsed.success) throw new SecretUnavailableError(`the saved ${SLOT_NAMES[slot]} is damaged`)
+    return parsed.data
   }
 
   /** The decrypted JSON value of one part, null when it is not saved. */
@@ -313,7 +347,7 @@ export const MEMORY_KEYRING_STATUS: KeyringStatus = {
  * keyring cannot encrypt, tests). Nothing is written to disk.
  */
 export class MemorySecretStore implements SecretStore {
-  private readonly secrets = new Map<string, { login?: ProfileSecret; proxy?: string; oauth?: SignIn }>()
+  private readonly secrets = new Map<string, { login?: ProfileSecret; oauth?: SignIn } & Partial<Record<TextSlot, string>>>()
   readonly issues: StorageIssue[] = []
 
   constructor(private readonly keyring: KeyringStatus = MEMORY_KEYRING_STATUS) {}
@@ -335,7 +369,22 @@ export class MemorySecretStore implements SecretStore {
     return this.secrets.get(profileId)?.proxy ?? null
   }
   async setProxyPassword(profileId: string, password: string): Promise<void> {
-    this.secrets.set(profileId, { ...this.secrets.get(profileId), proxy: proxyPayloadSchema.parse(password) })
+    this.setText(profileId, 'proxy', password)
+  }
+  async getMailboxPassword(profileId: string): Promise<string | null> {
+    return this.secrets.get(profileId)?.mailbox ?? null
+  }
+  async setMailboxPassword(profileId: string, password: string): Promise<void> {
+    this.setText(profileId, 'mailbox', password)
+  }
+  async getDkimKey(profileId: string): Promise<string | null> {
+    return this.secrets.get(profileId)?.dkim ?? null
+  }
+  async setDkimKey(profileId: string, key: string): Promise<void> {
+    this.setText(profileId, 'dkim', key)
+  }
+  private setText(profileId: string, slot: TextSlot, value: string): void {
+    this.secrets.set(profileId, { ...this.secrets.get(profileId), [slot]: textPayloadSchema.parse(value) })
   }
   async getSignIn(profileId: string): Promise<SignIn | null> {
     const s = this.secrets.get(profileId)?.oauth

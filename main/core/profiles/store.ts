@@ -3,6 +3,8 @@ import { join } from 'node:path'
 import { z } from 'zod'
 import {
   ApiProfileSchema,
+  dkimTakesKey,
+  mailboxTakesPassword,
   PROFILES_VERSION,
   profilesExportSchema,
   saveProfileSchema,
@@ -21,19 +23,20 @@ import { ProfileSignIns } from './sign-ins'
 
 /*
  * Saved profiles in `<dir>/profiles.json` (versioned, written atomically). Secrets (the login
- * secret, the proxy password and an OAuth2 profile's sign-in) live in the SecretStore; every
- * profile this store returns carries `hasSecret` and `hasProxySecret` (and an OAuth2 profile what
- * may be shown of its sign-in) and nothing secret. Files written before profiles had a Network
- * section load with its default (the schema fills it in), so the format version stays 1.
+ * secret, the proxy password, an OAuth2 profile's sign-in, the mailbox password and the DKIM key)
+ * live in the SecretStore; every profile this store returns carries `hasSecret`, `hasProxySecret`,
+ * `hasMailboxSecret` and `hasDkimKey` (and an OAuth2 profile what may be shown of its sign-in) and
+ * nothing secret. Files written before profiles had a Network section, a mailbox or DKIM load as
+ * they are (the schema fills in the defaults; the others are optional), so the format version stays 1.
  */
 
 export const PROFILES_FILE = 'profiles.json'
 /** Longest profile name (the contract's limit). */
 const MAX_NAME = 80
 
-const SECRET_FLAGS = { hasSecret: true, hasProxySecret: true } as const
+const SECRET_FLAGS = { hasSecret: true, hasProxySecret: true, hasMailboxSecret: true, hasDkimKey: true } as const
 const StoredProfileSchema = z.discriminatedUnion('kind', [SmtpProfileSchema.omit({ ...SECRET_FLAGS, signIn: true }), ApiProfileSchema.omit(SECRET_FLAGS)])
-/** A profile as stored: the contract's Profile without `hasSecret`, `hasProxySecret` and `signIn` (those come from the secret store). */
+/** A profile as stored: the contract's Profile without its secret flags and `signIn` (those come from the secret store). */
 export type StoredProfile = z.infer<typeof StoredProfileSchema>
 
 /** Entries are checked one by one, so one damaged profile does not cost the others. */
@@ -121,7 +124,7 @@ export class ProfileStore {
     return store
   }
 
-  /** Every profile, in creation order, each with `hasSecret` and `hasProxySecret`. */
+  /** Every profile, in creation order, each with its secret flags. */
   list(): Profile[] {
     return this.profiles.map((p) => this.present(p))
   }
@@ -132,13 +135,15 @@ export class ProfileStore {
   }
 
   /**
-   * Creates (no id) or updates (id) a profile. `secret` and `proxyPassword`: null clears it, absent
-   * leaves it as it is. A profile saved without a proxy keeps no proxy password.
+   * Creates (no id) or updates (id) a profile. `secret`, `proxyPassword`, `mailboxPassword` and
+   * `dkimKey`: null clears it, absent leaves it as it is. A profile saved without a proxy keeps no
+   * proxy password; without a mailbox that logs in with a password (none, the sandbox's, or the
+   * profile's sign-in) no mailbox password; without DKIM, or with a DKIM key file, no DKIM key.
    */
   async save(input: SaveProfileInput): Promise<Profile> {
     const parsed = saveProfileSchema.safeParse(input)
     if (!parsed.success) throw new OperationError('INVALID_INPUT', `The profile was not saved — ${describeIssues(parsed.error.issues)}.`)
-    const { id, profile: fields, secret, proxyPassword } = parsed.data
+    const { id, profile: fields, secret, proxyPassword, mailboxPassword, dkimKey } = parsed.data
     const stamp = this.now().toISOString()
     let stored: StoredProfile
     if (id !== undefined) {
@@ -154,6 +159,10 @@ export class ProfileStore {
     else if (secret !== undefined) await this.secrets.set(stored.id, secret)
     if (typeof proxyPassword === 'string') await this.secrets.setProxyPassword(stored.id, proxyPassword)
     else if ((proxyPassword === null || !stored.network.proxy) && this.secrets.has(stored.id, 'proxy')) await this.secrets.delete(stored.id, 'proxy')
+    if (typeof mailboxPassword === 'string') await this.secrets.setMailboxPassword(stored.id, mailboxPassword)
+    else if ((mailboxPassword === null || !mailboxTakesPassword(stored)) && this.secrets.has(stored.id, 'mailbox')) await this.secrets.delete(stored.id, 'mailbox')
+    if (typeof dkimKey === 'string') await this.secrets.setDkimKey(stored.id, dkimKey)
+    else if ((dkimKey === null || !dkimTakesKey(stored)) && this.secrets.has(stored.id, 'dkim')) await this.secrets.delete(stored.id, 'dkim')
     // A sign-in belongs to the OAuth2 settings it was made with: another provider, tenant, client,
     // flow or scope (or no OAuth2 at all) signs the profile out.
     const before = id !== undefined ? this.profiles.find((p) => p.id === id) : undefined
@@ -211,7 +220,7 @@ export class ProfileStore {
   /**
    * Adds the profiles of an export file, each with a new id. Entries that do not validate are
    * skipped with the reason. Inline demo credentials (`password`, `key`: the sandbox's export)
-   * go to the secret store; `*Env` names (`proxyPasswordEnv` too) are for the CLI and are ignored here.
+   * go to the secret store; `*Env` names (`proxyPasswordEnv`, `mailboxPasswordEnv`, `dkimKeyEnv` too) are for the CLI and are ignored here.
    */
   async importProfiles(content: string): Promise<ImportOutcome> {
     let doc: unknown
@@ -242,11 +251,11 @@ export class ProfileStore {
       let stored: StoredProfile
       let secret: ProfileSecret | undefined
       if (entry.kind === 'smtp') {
-        const { password, passwordEnv: _env, proxyPasswordEnv: _p, ...fields } = entry
+        const { password, passwordEnv: _env, proxyPasswordEnv: _p, mailboxPasswordEnv: _m, dkimKeyEnv: _d, ...fields } = entry
         stored = { ...fields, ...meta }
         secret = password ? { primary: password } : undefined
       } else {
-        const { key, keyEnv: _k, secretEnv: _s, proxyPasswordEnv: _p, ...fields } = entry
+        const { key, keyEnv: _k, secretEnv: _s, proxyPasswordEnv: _p, mailboxPasswordEnv: _m, ...fields } = entry
         stored = { ...fields, ...meta }
         secret = key ? { primary: key } : undefined
       }
@@ -265,7 +274,8 @@ export class ProfileStore {
   }
 
   private present(p: StoredProfile): Profile {
-    const flags = { hasSecret: this.secrets.has(p.id, 'login'), hasProxySecret: this.secrets.has(p.id, 'proxy') }
+    const has = (slot: 'login' | 'proxy' | 'mailbox' | 'dkim') => this.secrets.has(p.id, slot)
+    const flags = { hasSecret: has('login'), hasProxySecret: has('proxy'), hasMailboxSecret: has('mailbox'), hasDkimKey: has('dkim') }
     if (p.kind === 'smtp' && p.oauth) return { ...structuredClone(p), ...flags, signIn: this.signIns.summary(p.id) }
     return { ...structuredClone(p), ...flags }
   }

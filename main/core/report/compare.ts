@@ -49,6 +49,21 @@ export function formatCompareSummary(r: CompareResult, style: Style): string {
     const w = Math.max(...withPhases.map((p) => sanitize(p.name).length))
     for (const p of withPhases) out.push(`  ${sanitize(p.name).padEnd(w)}  ${p.phaseOrder.map((n) => `${sanitize(n)} ${fmt(p.phasesMedianMs[n] ?? 0)}`).join(' · ')}`)
   }
+  const inbox = r.profiles.filter((p) => p.delivery)
+  if (inbox.length) {
+    out.push('', paint('Time to the inbox (ms; of the messages seen):', SGR.bold, style))
+    const w = Math.max(...inbox.map((p) => sanitize(p.name).length))
+    for (const p of inbox) {
+      const d = p.delivery!
+      const seen = `seen ${d.seen}/${d.watched}${d.junk ? ` (${d.junk} in Junk)` : ''}`
+      const figures =
+        d.acceptedToInboxMs.median === null
+          ? ''
+          : ` · accepted → inbox median ${fmt(d.acceptedToInboxMs.median)}, p95 ${fmt(d.acceptedToInboxMs.p95)} · send → inbox median ${fmt(d.sendToInboxMs.median)}, p95 ${fmt(d.sendToInboxMs.p95)}`
+      out.push(`  ${(sanitize(p.name) + (p.name === r.winnerToInbox ? ' *' : '')).padEnd(w + 2)}  ${seen}${figures}`)
+    }
+    if (r.winnerToInbox) out.push(`${paint(`Fastest to the inbox: ${sanitize(r.winnerToInbox)}`, SGR.bold + SGR.green, style)} (median send → inbox)`)
+  }
   const setups = r.profiles.filter((p) => p.setup && p.setup.connections > 0)
   if (setups.length) {
     out.push('', paint('Connection setup, not counted in the runs:', SGR.bold, style))

@@ -3,48 +3,17 @@
 import type { Direction, JobEvent, Phase, SmtpResult, SmtpStage, TranscriptLine } from '../../../preload/contract'
 import type { EventSink } from '../transcript/event-sink'
 import { plural, smtpSuccess } from '../../../preload/contract/wording'
+import { formatDelivery, formatDkimSent, deliveryVerdict } from './delivery'
+import { paint, sanitize, SGR, type Style } from './style'
+
+// The terminal primitives live in style.ts (the delivery section uses them too); the commands take them from here.
+export { paint, sanitize, SGR, useColor, type Style } from './style'
 
 // The wording every surface shares; the commands and reports take plural() from here.
 export { plural }
 
-export interface Style {
-  color: boolean
-}
-
-/** Colour only on a terminal, and never when NO_COLOR is set to something (https://no-color.org). */
-export function useColor(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): boolean {
-  return Boolean(stream.isTTY) && !env.NO_COLOR
-}
-
-export const SGR = {
-  reset: '\x1b[0m',
-  bold: '\x1b[1m',
-  dim: '\x1b[2m',
-  red: '\x1b[31m',
-  green: '\x1b[32m',
-  yellow: '\x1b[33m',
-  magenta: '\x1b[35m',
-  cyan: '\x1b[36m',
-} as const
-
-export function paint(text: string, codes: string, style: Style): string {
-  return style.color && text ? `${codes}${text}${SGR.reset}` : text
-}
-
 export const MARKERS: Record<Direction, string> = { c: '->', s: '<-', tls: '~~', info: '==', err: '**' }
 const DIR_COLOR: Record<Direction, string> = { c: SGR.cyan, s: SGR.green, tls: SGR.magenta, info: SGR.dim, err: SGR.red + SGR.bold }
-
-/**
- * Server text goes to a terminal: control characters (an escape sequence could rewrite the screen)
- * and bidirectional overrides are shown as escapes instead of being interpreted.
- */
-export function sanitize(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (ch) => {
-    const code = ch.charCodeAt(0)
-    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`
-  })
-}
 
 /** `t` as the transcript shows it: milliseconds, one decimal, right-aligned to 7 characters. */
 export function formatTime(t: number): string {
@@ -53,16 +22,18 @@ export function formatTime(t: number): string {
 
 /**
  * One transcript line: `   12.3 ms  -> EHLO client.example`. `[redacted]` stays visible (highlighted in colour).
- * A line tagged with a port (the probe talks to several at once) shows it first: `   12.3 ms    587 -> EHLO …`.
+ * A line tagged with a port (the probe talks to several at once) shows it first: `   12.3 ms    587 -> EHLO …`;
+ * a line of a lane beside the main exchange (the delivery watch's IMAP) its lane: `   12.3 ms  imap -> A1 IDLE`.
  */
-export function formatLine(line: Pick<TranscriptLine, 't' | 'dir' | 'text' | 'port'>, style: Style): string {
+export function formatLine(line: Pick<TranscriptLine, 't' | 'dir' | 'text' | 'port' | 'lane'>, style: Style): string {
   let text = sanitize(line.text)
   if (style.color) {
     text = line.dir === 'err' ? paint(text, SGR.red, style) : text.replaceAll('[redacted]', paint('[redacted]', SGR.yellow, style) + (line.dir === 'info' ? SGR.dim : ''))
     if (line.dir === 'info') text = paint(text, SGR.dim, style)
   }
   const port = line.port === undefined ? '' : `${paint(String(line.port).padStart(5), SGR.bold, style)} `
-  return `${paint(formatTime(line.t), SGR.dim, style)}  ${port}${paint(MARKERS[line.dir], DIR_COLOR[line.dir], style)} ${text}`
+  const lane = line.lane === undefined ? '' : `${paint(line.lane, SGR.bold, style)} `
+  return `${paint(formatTime(line.t), SGR.dim, style)}  ${port}${lane}${paint(MARKERS[line.dir], DIR_COLOR[line.dir], style)} ${text}`
 }
 
 /** The phase waterfall as a table, with a total row. Empty when there were no phases. */
@@ -76,12 +47,12 @@ export function formatPhaseTable(phases: readonly Phase[], totals: { totalMs: nu
   return [paint(fmt(head), SGR.bold, style), ...rows.map(fmt), paint(fmt(total), SGR.bold, style)].map((l) => `  ${l}`.trimEnd()).join('\n')
 }
 
-export type VerdictResult = Pick<SmtpResult, 'ok' | 'error' | 'totalMs' | 'roundTrips' | 'tls' | 'authMethodUsed' | 'target' | 'result'>
+export type VerdictResult = Pick<SmtpResult, 'ok' | 'error' | 'totalMs' | 'roundTrips' | 'tls' | 'authMethodUsed' | 'target' | 'result'> & Partial<Pick<SmtpResult, 'delivery'>>
 
-/** `OK — <what> · <total> · <N round trips>` or `FAILED <CODE> — <message>` and the server's reply. */
+/** `OK — <what> · [in INBOX 0.4 s after acceptance ·] <total> · <N round trips>` or `FAILED <CODE> — <message>` and the server's reply. */
 export function formatVerdict(r: VerdictResult, stopAfter: SmtpStage, style: Style): string {
   if (r.ok || !r.error) {
-    const line = `OK — ${sanitize(smtpSuccess(r, stopAfter))} · ${r.totalMs.toFixed(1)} ms · ${plural(r.roundTrips, 'round trip')}`
+    const line = `OK — ${sanitize(smtpSuccess(r, stopAfter))} · ${deliveryVerdict(r)}${r.totalMs.toFixed(1)} ms · ${plural(r.roundTrips, 'round trip')}`
     return paint(line, SGR.green + SGR.bold, style)
   }
   const lines = [paint(`FAILED ${r.error.code} — ${sanitize(r.error.message)}`, SGR.red + SGR.bold, style)]
@@ -93,11 +64,22 @@ export function formatWarnings(warnings: readonly string[], style: Style): strin
   return warnings.map((w) => paint(`warning: ${sanitize(w)}`, SGR.yellow, style)).join('\n')
 }
 
-/** Everything printed after the transcript: the phase table, the verdict and the warnings. */
-export function formatSummary(r: VerdictResult & Pick<SmtpResult, 'phases' | 'warnings'>, stopAfter: SmtpStage, style: Style): string {
+/**
+ * Everything printed after the transcript: the phase table, the DKIM signature sent and the delivery
+ * section when there are any, the verdict and the warnings. `details` (-v) adds the DKIM-Signature
+ * header and what the authentication verdicts rest on.
+ */
+export function formatSummary(
+  r: VerdictResult & Pick<SmtpResult, 'phases' | 'warnings'> & Partial<Pick<SmtpResult, 'dkim'>>,
+  stopAfter: SmtpStage,
+  style: Style,
+  opts: { details?: boolean } = {},
+): string {
   const table = formatPhaseTable(r.phases, r, style)
   const warnings = formatWarnings(r.warnings, style)
-  return ['', ...(table ? [table, ''] : []), formatVerdict(r, stopAfter, style), ...(warnings ? [warnings] : [])].join('\n') + '\n'
+  const dkim = r.dkim ? formatDkimSent(r.dkim, r.delivery ?? null, style, opts) : ''
+  const delivery = r.delivery ? formatDelivery(r.delivery, style, opts) : ''
+  return ['', ...(table ? [table, ''] : []), ...(dkim ? [dkim, ''] : []), ...(delivery ? [delivery, ''] : []), formatVerdict(r, stopAfter, style), ...(warnings ? [warnings] : [])].join('\n') + '\n'
 }
 
 /** `--json`: the whole result, one object (indented on a terminal, one line in a pipe). */
@@ -118,6 +100,8 @@ export class PrintingSink implements EventSink {
 
   emit(event: JobEvent): void {
     if (event.type !== 'transcript') return
+    // A line with progress is a countdown's tick (transient: the CLI shows it on a terminal's stderr, apart).
+    if (event.progress) return
     if (event.detail && !this.opts.details) return
     this.write(`${formatLine(event, this.style)}\n`)
   }

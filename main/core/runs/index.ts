@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { readFile, stat } from 'node:fs/promises'
 import type { z } from 'zod'
 import type {
   AnyJobResult,
@@ -8,6 +9,8 @@ import type {
   CompareProfileSpec,
   CompareResult,
   ComposedMessage,
+  DeliveryRequestInput,
+  JobDelivery,
   JobEvent,
   labRequestSchema,
   ProbeJob,
@@ -16,7 +19,9 @@ import type {
   runProfileSchema,
   SmtpJob,
   SmtpResult,
+  sandboxDeliverySchema,
 } from '../../../preload/contract'
+import type { SandboxInboxSource } from '../delivery/sandbox-inbox'
 import { runSmtp as smtpEngine } from '../smtp'
 import { runApi as apiEngine } from '../http'
 import { runProbe as probeEngine } from '../probe'
@@ -36,9 +41,9 @@ import { compareFailure } from '../lab/result'
 import { probeFailure } from '../probe/result'
 import { smtpFailure } from '../smtp/result'
 import { failApiJob, failCompareJob, failSmtpJob } from './failures'
-import { actionMismatch, buildProfileJob, profileTarget, type BuiltJob, type ProfileAction, type SignedInToken } from './profile-job'
+import { actionMismatch, buildProfileJob, profileTarget, signsWithDkim, watchesMailbox, type BuiltJob, type ProfileAction, type ProfileJobOptions, type SignedInToken } from './profile-job'
 
-export { buildProfileJob, actionMismatch, profileTarget, type BuiltJob, type ProfileAction, type SignedInToken } from './profile-job'
+export { buildProfileJob, actionMismatch, profileTarget, type BuiltJob, type ProfileAction, type ProfileJobOptions, type SignedInToken } from './profile-job'
 
 /*
  * Every run the app starts goes through here: it becomes a job (answering at once with its id),
@@ -77,7 +82,14 @@ export interface RunnerDeps {
   now?: () => Date
   /** Told when a run could not be written to History (disk full, …); the run itself is unaffected. */
   onRecordError?: (err: unknown) => void
+  /** The embedded sandbox's inbox, for a job whose delivery watch names it; null (or absent): this host runs no sandbox now. */
+  sandboxInbox?: () => SandboxInboxSource | null
 }
+
+type SandboxDeliveryInput = z.input<typeof sandboxDeliverySchema>
+
+/** Longest DKIM key file read (the contract's limit on a key). */
+const MAX_DKIM_KEY_FILE = 100_000
 
 function isResult(value: unknown): value is AnyJobResult {
   const kind = (value as { kind?: unknown } | null)?.kind
@@ -128,7 +140,7 @@ export class Runner {
   smtp(jobs: JobManager, input: SmtpJob): { jobId: string } {
     const meta = this.meta('smtp', actionOfStage(input.stopAfter), null, { stopAfter: input.stopAfter, fallbackTarget: `${input.host}:${input.port}` })
     return jobs.start(
-      (ctx) => this.engines.runSmtp(input, this.options(ctx, meta)),
+      (ctx) => this.engines.runSmtp(input, this.withInbox(this.options(ctx, meta), input.delivery)),
       (error) => smtpFailure(error, { host: input.host, port: input.port, security: input.security }),
     )
   }
@@ -138,7 +150,7 @@ export class Runner {
     const action = input.action === 'verify' ? 'api-verify' : input.sandbox ? 'api-sandbox' : 'api-send'
     const meta = this.meta('api', action, null, { fallbackTarget: PROVIDER_LABELS[input.provider] })
     return jobs.start(
-      (ctx) => this.engines.runApi(input, this.options(ctx, meta)),
+      (ctx) => this.engines.runApi(input, this.withInbox(this.options(ctx, meta), input.delivery)),
       (error) => apiFailure(error, { provider: input.provider, action: input.action }),
     )
   }
@@ -156,7 +168,8 @@ export class Runner {
    * Runs a saved profile: its secret is decrypted inside the job and given only to the engine.
    * An unknown profile or an action that does not fit it is refused at once (OperationError);
    * anything found later (no saved secret, a secret that cannot be decrypted, no sender) ends the
-   * job with INVALID_INPUT and a sentence saying what to do.
+   * job with INVALID_INPUT and a sentence saying what to do. A send from a profile with a mailbox
+   * waits for delivery unless `awaitInbox` is false.
    */
   profile(jobs: JobManager, input: z.output<typeof runProfileSchema>): { jobId: string } {
     const profile = this.deps.profiles.get(input.profileId)
@@ -172,7 +185,7 @@ export class Runner {
     return jobs.start(async (ctx) => {
       const opts = this.options(ctx, meta)
       const preface: string[] = []
-      const built = await this.prepare(profile, input.action, message, ctx.signal, preface)
+      const built = await this.prepare(profile, input.action, message, ctx.signal, preface, input.awaitInbox ?? true)
       if ('problem' in built || 'error' in built) {
         const error: ClassifiedError = 'error' in built ? built.error : { code: 'INVALID_INPUT', message: built.problem }
         if (profile.kind === 'smtp') return failSmtpJob(ctx.jobId, opts.sink, error, { host: profile.host, port: profile.port, security: profile.security }, preface)
@@ -180,9 +193,9 @@ export class Runner {
       }
       if (built.kind === 'smtp') {
         meta.stopAfter = built.stopAfter
-        return this.engines.runSmtp(built.input, { ...opts, preface })
+        return this.engines.runSmtp(built.input, this.withInbox({ ...opts, preface }, built.input.delivery))
       }
-      return this.engines.runApi(built.input, opts)
+      return this.engines.runApi(built.input, this.withInbox(opts, built.input.delivery))
     }, crashed)
   }
 
@@ -204,7 +217,7 @@ export class Runner {
     const message = input.message ?? (input.action === 'send' ? labMessage(this.now()) : undefined)
     const meta = this.meta('compare', 'compare', null, { fallbackTarget: names.join(' vs ') })
     const engine = this.engines.runCompare ?? defaultEngines.runCompare!
-    const request = { mode: input.mode, action: input.action, runs: input.runs, concurrency: input.concurrency }
+    const request = { mode: input.mode, action: input.action, runs: input.runs, concurrency: input.concurrency, toInbox: input.toInbox }
 
     return jobs.start(
       async (ctx) => {
@@ -212,14 +225,19 @@ export class Runner {
         const specs: CompareProfileSpec[] = []
         const preface: string[] = []
         for (const [i, profile] of chosen.entries()) {
-          const built = await this.prepare(profile, labActionFor(profile, input.action, input.apiSandbox), message, ctx.signal, preface)
+          // Measured to the inbox: each profile's job carries its mailbox watch (the lab refuses a profile without one).
+          const built = await this.prepare(profile, labActionFor(profile, input.action, input.apiSandbox), message, ctx.signal, preface, input.toInbox)
           if ('problem' in built || 'error' in built) {
             const error: ClassifiedError = 'error' in built ? built.error : { code: 'INVALID_INPUT', message: built.problem }
             return failCompareJob(ctx.jobId, opts.sink, error, request, preface)
           }
           specs.push(built.kind === 'smtp' ? { kind: 'smtp', name: names[i]!, job: built.input } : { kind: 'api', name: names[i]!, job: built.input })
         }
-        return engine({ profiles: specs, runs: input.runs, mode: input.mode, concurrency: input.concurrency, action: input.action }, { ...opts, preface })
+        const inbox = input.toInbox ? (this.deps.sandboxInbox?.() ?? null) : null
+        return engine(
+          { profiles: specs, runs: input.runs, mode: input.mode, concurrency: input.concurrency, action: input.action, toInbox: input.toInbox },
+          { ...opts, preface, ...(inbox ? { sandboxInbox: inbox } : {}) },
+        )
       },
       (error) => compareFailure(error, request),
     )
@@ -228,16 +246,17 @@ export class Runner {
   /**
    * The job of a profile, inside the job: an OAuth2 profile's token first (its sign-in, renewed when
    * it has under five minutes left: the renewal's info lines go to `preface`, never a token), then
-   * buildProfileJob with the saved secrets.
+   * buildProfileJob with the saved secrets. `awaitInbox`: watch the profile's mailbox after a send
+   * (a profile run asks for it unless the composer turned it off; a comparison when measured to the inbox).
    */
-  private async prepare(profile: Profile, action: ProfileAction, message: ComposedMessage | undefined, signal: AbortSignal, preface: string[]): Promise<Prepared> {
+  private async prepare(profile: Profile, action: ProfileAction, message: ComposedMessage | undefined, signal: AbortSignal, preface: string[], awaitInbox = false): Promise<Prepared> {
     let token: SignedInToken | null = null
     if (profile.kind === 'smtp' && profile.oauth && !actionMismatch(profile, action)) {
       const signedIn = await this.tokenOf(profile, signal, preface)
       if ('error' in signedIn) return { kind: 'smtp', error: signedIn.error }
       token = signedIn.token
     }
-    return this.buildWithSecret(profile, action, message, token)
+    return this.buildWithSecret(profile, action, { message, token, awaitInbox })
   }
 
   /**
@@ -262,22 +281,46 @@ export class Runner {
   }
 
   /**
-   * buildProfileJob with the profile's secrets (login secret, and the proxy password when it has a
-   * proxy), decrypted here (inside the job); a saved secret that cannot be used is a problem like a missing one.
+   * buildProfileJob with the profile's secrets, decrypted here (inside the job): the login secret,
+   * the proxy password when it has a proxy, the mailbox password when the run watches an IMAP
+   * mailbox that logs in with one, and the DKIM key when the send is signed (read from its key file
+   * now, or the saved one). A saved secret that cannot be used is a problem like a missing one.
    */
-  private async buildWithSecret(profile: Profile, action: ProfileAction, message: ComposedMessage | undefined, token: SignedInToken | null): Promise<BuiltJob> {
+  private async buildWithSecret(profile: Profile, action: ProfileAction, o: Pick<ProfileJobOptions, 'message' | 'token' | 'awaitInbox'>): Promise<BuiltJob> {
+    const secrets = this.deps.secrets
+    const mailbox = profile.mailbox
+    const needsMailboxPassword = mailbox?.kind === 'imap' && mailbox.login === 'password' && watchesMailbox(profile, action, o.awaitInbox)
+    const dkim = profile.kind === 'smtp' && signsWithDkim(profile, action) ? profile.dkim : undefined
     let secret: ProfileSecret | null
     let proxyPassword: string | null = null
+    let mailboxPassword: string | null = null
+    let dkimKey: string | null = null
     let what = 'secret'
     try {
-      secret = await this.deps.secrets.get(profile.id)
+      secret = await secrets.get(profile.id)
       what = 'proxy password'
-      if (profile.network.proxy) proxyPassword = await this.deps.secrets.getProxyPassword(profile.id)
+      if (profile.network.proxy) proxyPassword = await secrets.getProxyPassword(profile.id)
+      what = 'mailbox password'
+      if (needsMailboxPassword) mailboxPassword = await secrets.getMailboxPassword(profile.id)
+      what = 'DKIM key'
+      if (dkim && !dkim.keyFile) dkimKey = await secrets.getDkimKey(profile.id)
     } catch (err) {
       if (!(err instanceof SecretUnavailableError)) throw err
       return { kind: profile.kind, problem: `The saved ${what} of profile "${profile.name}" cannot be used: ${err.message}. Enter it again in the profile editor.` }
     }
-    return buildProfileJob(profile, action, message, secret, proxyPassword, token)
+    if (dkim?.keyFile) {
+      const read = await readKeyFile(dkim.keyFile)
+      if ('problem' in read) return { kind: profile.kind, problem: `The DKIM key file ${dkim.keyFile} of profile "${profile.name}" ${read.problem}` }
+      dkimKey = read.key
+    }
+    return buildProfileJob(profile, action, { ...o, secret, proxyPassword, mailboxPassword, dkimKey })
+  }
+
+  /** The engine options with the sandbox's inbox, when the job's delivery watch names it. */
+  private withInbox(opts: EngineOptions, delivery: JobDelivery | DeliveryRequestInput | SandboxDeliveryInput | undefined): EngineOptions {
+    if (!delivery || !('inbox' in delivery)) return opts
+    const inbox = this.deps.sandboxInbox?.() ?? null
+    return inbox ? { ...opts, sandboxInbox: inbox } : opts
   }
 
   private meta(kind: RunMeta['kind'], action: RunMeta['action'], profile: { id: string; name: string } | null, extra: Partial<RunMeta>): RunMeta {
@@ -310,5 +353,18 @@ export class Runner {
     } catch (err) {
       this.deps.onRecordError?.(err)
     }
+  }
+}
+
+/** A DKIM key file's text, read when the run starts; what went wrong names the file's state, never its content. */
+async function readKeyFile(path: string): Promise<{ key: string } | { problem: string }> {
+  try {
+    const info = await stat(path)
+    if (!info.isFile()) return { problem: 'is not a file: give the path of the PEM private key in the profile editor.' }
+    if (info.size > MAX_DKIM_KEY_FILE) return { problem: `is ${info.size} bytes, too large for a DKIM key: give the path of the PEM private key in the profile editor.` }
+    return { key: await readFile(path, 'utf8') }
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'error'
+    return { problem: `cannot be read (${code}): check the path in the profile editor, and that Mailprobe may read the file.` }
   }
 }

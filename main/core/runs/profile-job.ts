@@ -1,11 +1,25 @@
-import type { ApiJobInput, ApiProfile, ComposedMessage, NetworkOptions, Profile, RunProfileInput, SmtpJobInput, SmtpProfile, SmtpStage } from '../../../preload/contract'
+import {
+  dkimKeyInputSchema,
+  type ApiJobInput,
+  type ApiProfile,
+  type ComposedMessage,
+  type DeliveryRequestInput,
+  type NetworkOptions,
+  type Profile,
+  type ProfileMailbox,
+  type RunProfileInput,
+  type SmtpJobInput,
+  type SmtpProfile,
+  type SmtpStage,
+} from '../../../preload/contract'
 import { stageOfAction } from '../../../preload/contract/wording'
 import { PROVIDER_LABELS } from '../history/summary'
 import type { ProfileSecret } from '../profiles/secrets'
 
 /*
  * A saved profile + an action + the composer's message + the decrypted secrets (login secret,
- * proxy password, an OAuth2 profile's access token) → the engine's input. Pure, so every rule is unit-tested; the secrets go into
+ * proxy password, an OAuth2 profile's access token, the mailbox password, the DKIM key) → the
+ * engine's input, with the delivery watch and DKIM signing the profile asks for. Pure, so every rule is unit-tested; the secrets go into
  * the returned input and nowhere else. Problems come back as a sentence the user can act on (the job reports it as INVALID_INPUT).
  */
 
@@ -18,6 +32,36 @@ export interface SignedInToken {
 }
 
 export type BuiltJob = { kind: 'smtp'; input: SmtpJobInput; stopAfter: SmtpStage } | { kind: 'api'; input: ApiJobInput } | { kind: 'smtp' | 'api'; problem: string }
+
+/** What a profile's job is built from besides the profile and the action: the composer's message, the decrypted secrets, and the run's choices. */
+export interface ProfileJobOptions {
+  /** The composer's message (the profile's defaults fill in what it leaves empty). */
+  message?: ComposedMessage
+  /** The saved login secret (password, token, key). */
+  secret?: ProfileSecret | null
+  /** The saved proxy password (used only where the profile has a proxy). */
+  proxyPassword?: string | null
+  /** An OAuth2 profile's token, from its (renewed) sign-in. */
+  token?: SignedInToken | null
+  /** The saved password of the profile's IMAP mailbox. */
+  mailboxPassword?: string | null
+  /** The DKIM private key: read from the profile's key file, or the saved one. */
+  dkimKey?: string | null
+  /** Watch the profile's mailbox after a send (default true); false: stop at acceptance, for this run. */
+  awaitInbox?: boolean
+}
+
+/** Whether running `action` watches the profile's mailbox: a send that delivers (not an API's sandbox mode), unless the run opts out. */
+export function watchesMailbox(profile: Profile, action: ProfileAction, awaitInbox = true): boolean {
+  if (!awaitInbox || !profile.mailbox) return false
+  if (profile.kind === 'smtp') return action === 'send'
+  return action === 'api-send' && !profile.sandbox
+}
+
+/** Whether running `action` signs the message with the profile's DKIM key (an SMTP send). */
+export function signsWithDkim(profile: Profile, action: ProfileAction): boolean {
+  return profile.kind === 'smtp' && profile.dkim !== undefined && action === 'send'
+}
 
 const SMTP_ACTIONS: readonly ProfileAction[] = ['verify', 'envelope', 'send']
 const API_ACTIONS: readonly ProfileAction[] = ['api-send', 'api-sandbox', 'api-verify']
@@ -56,8 +100,8 @@ function envelope(profile: Profile, message: ComposedMessage | undefined): Engin
   return out
 }
 
-function tlsOf(profile: Profile) {
-  const t = profile.tls
+/** A profile's TLS settings (or its mailbox's) as a job takes them. */
+function tlsOf(t: Profile['tls']) {
   return {
     insecure: t.insecure,
     ...(t.servername ? { servername: t.servername } : {}),
@@ -75,14 +119,59 @@ export function networkOf(profile: Profile, proxyPassword: string | null): Netwo
   return out
 }
 
-function smtpJob(profile: SmtpProfile, action: ProfileAction, message: ComposedMessage | undefined, secret: ProfileSecret | null, proxyPassword: string | null, token: SignedInToken | null): BuiltJob {
+/**
+ * The job's `delivery` for the profile's mailbox: the sandbox's inbox, or the IMAP mailbox with its
+ * saved password or (login 'sign-in') the access token of the profile's sign-in.
+ */
+function deliveryOf(profile: Profile, mailbox: ProfileMailbox, o: ProfileJobOptions): NonNullable<SmtpJobInput['delivery']> | { problem: string } {
+  const timeout = mailbox.timeoutMs !== undefined ? { timeoutMs: mailbox.timeoutMs } : {}
+  if (mailbox.kind === 'sandbox') return { inbox: 'sandbox', ...timeout }
+  let login: Pick<DeliveryRequestInput, 'secret' | 'secretKind'>
+  if (mailbox.login === 'sign-in') {
+    if (profile.kind !== 'smtp' || !profile.oauth)
+      return { problem: `The mailbox of "${profile.name}" logs in with the profile's sign-in, but the profile does not use OAuth2: give the mailbox a password in the profile editor.` }
+    if (!o.token) return { problem: `Sign in first: "${profile.name}" watches its mailbox with its OAuth2 sign-in and has no sign-in yet (Sign in, beside the profile).` }
+    login = { secret: o.token.accessToken, secretKind: 'token' }
+  } else {
+    if (!o.mailboxPassword) return { problem: `No mailbox password saved for profile "${profile.name}": add it in the profile editor, or turn off Wait for delivery.` }
+    login = { secret: o.mailboxPassword, secretKind: 'password' }
+  }
+  return {
+    host: mailbox.host,
+    ...(mailbox.port !== undefined ? { port: mailbox.port } : {}),
+    security: mailbox.security,
+    user: mailbox.user,
+    ...login,
+    folders: mailbox.folders,
+    ...timeout,
+    method: mailbox.method,
+    deleteAfter: mailbox.deleteAfter,
+    tls: tlsOf(mailbox.tls),
+    network: networkOf(profile, o.proxyPassword ?? null),
+  }
+}
+
+/** The job's `dkim` for an SMTP profile that signs: its domain and selector with the key (from its key file, or saved). */
+function dkimOf(profile: SmtpProfile, key: string | null | undefined): NonNullable<SmtpJobInput['dkim']> | { problem: string } {
+  const dkim = profile.dkim!
+  const source = dkim.keyFile ? `The DKIM key file ${dkim.keyFile} of profile "${profile.name}"` : `The saved DKIM key of profile "${profile.name}"`
+  if (!key)
+    return { problem: dkim.keyFile ? `${source} is empty: put the PEM private key in it.` : `No DKIM key saved for profile "${profile.name}": paste it or name a key file in the profile editor.` }
+  // Never quoted: the file's content is a private key, or something the user did not mean to show.
+  if (!dkimKeyInputSchema.safeParse(key).success) return { problem: `${source} holds no PEM private key (-----BEGIN PRIVATE KEY-----): give the key DKIM signs with.` }
+  return { domain: dkim.domain, selector: dkim.selector, privateKey: key }
+}
+
+function smtpJob(profile: SmtpProfile, action: ProfileAction, o: ProfileJobOptions): BuiltJob {
+  const token = o.token ?? null
+  const secret = o.secret ?? null
   const stopAfter = stageOfAction(action)
   const input: SmtpJobInput = {
     host: profile.host,
     port: profile.port,
     security: profile.security,
-    tls: tlsOf(profile),
-    network: networkOf(profile, proxyPassword),
+    tls: tlsOf(profile.tls),
+    network: networkOf(profile, o.proxyPassword ?? null),
     stopAfter,
   }
   if (profile.ehloName) input.ehloName = profile.ehloName
@@ -106,14 +195,25 @@ function smtpJob(profile: SmtpProfile, action: ProfileAction, message: ComposedM
   }
 
   if (action !== 'verify') {
-    const m = envelope(profile, message)
+    const m = envelope(profile, o.message)
     if ('problem' in m) return { kind: 'smtp', problem: m.problem }
     input.message = m
+  }
+  if (signsWithDkim(profile, action)) {
+    const dkim = dkimOf(profile, o.dkimKey)
+    if ('problem' in dkim) return { kind: 'smtp', problem: dkim.problem }
+    input.dkim = dkim
+  }
+  if (profile.mailbox && watchesMailbox(profile, action, o.awaitInbox)) {
+    const delivery = deliveryOf(profile, profile.mailbox, o)
+    if ('problem' in delivery) return { kind: 'smtp', problem: delivery.problem }
+    input.delivery = delivery
   }
   return { kind: 'smtp', input, stopAfter }
 }
 
-function apiJob(profile: ApiProfile, action: ProfileAction, message: ComposedMessage | undefined, secret: ProfileSecret | null, proxyPassword: string | null): BuiltJob {
+function apiJob(profile: ApiProfile, action: ProfileAction, o: ProfileJobOptions): BuiltJob {
+  const secret = o.secret ?? null
   const pair = profile.provider === 'ses' || profile.provider === 'mailjet'
   const secretName = profile.provider === 'ses' ? 'secret access key' : profile.provider === 'mailjet' ? 'secret key' : 'API key'
   if (!secret) return { kind: 'api', problem: `No ${pair && profile.keyId ? secretName : 'API key'} saved for profile "${profile.name}": add it in the profile editor.` }
@@ -127,8 +227,8 @@ function apiJob(profile: ApiProfile, action: ProfileAction, message: ComposedMes
     provider: profile.provider,
     action: action === 'api-verify' ? 'verify' : 'send',
     credentials,
-    tls: tlsOf(profile),
-    network: networkOf(profile, proxyPassword),
+    tls: tlsOf(profile.tls),
+    network: networkOf(profile, o.proxyPassword ?? null),
     sandbox: action === 'api-sandbox' ? true : action === 'api-send' ? profile.sandbox : false,
   }
   if (profile.domain) input.domain = profile.domain
@@ -136,26 +236,25 @@ function apiJob(profile: ApiProfile, action: ProfileAction, message: ComposedMes
   if (profile.baseUrl) input.baseUrl = profile.baseUrl
   if (profile.timeoutMs) input.timeouts = { connectMs: profile.timeoutMs, socketMs: profile.timeoutMs }
   if (action !== 'api-verify') {
-    const m = envelope(profile, message)
+    const m = envelope(profile, o.message)
     if ('problem' in m) return { kind: 'api', problem: m.problem }
     input.message = m
+  }
+  if (profile.mailbox && watchesMailbox(profile, action, o.awaitInbox)) {
+    const delivery = deliveryOf(profile, profile.mailbox, o)
+    if ('problem' in delivery) return { kind: 'api', problem: delivery.problem }
+    input.delivery = delivery
   }
   return { kind: 'api', input }
 }
 
 /**
- * The engine input for running `profile` with `action`, or the problem that prevents it.
- * `proxyPassword`: the profile's saved one, if any; `token`: an OAuth2 profile's, from its sign-in.
+ * The engine input for running `profile` with `action`, or the problem that prevents it. A send
+ * from a profile with a mailbox watches it unless `awaitInbox` is false; an SMTP send from a
+ * profile with DKIM signs with `dkimKey`.
  */
-export function buildProfileJob(
-  profile: Profile,
-  action: ProfileAction,
-  message: ComposedMessage | undefined,
-  secret: ProfileSecret | null,
-  proxyPassword: string | null = null,
-  token: SignedInToken | null = null,
-): BuiltJob {
+export function buildProfileJob(profile: Profile, action: ProfileAction, o: ProfileJobOptions = {}): BuiltJob {
   const mismatch = actionMismatch(profile, action)
   if (mismatch) return { kind: profile.kind, problem: mismatch }
-  return profile.kind === 'smtp' ? smtpJob(profile, action, message, secret, proxyPassword, token) : apiJob(profile, action, message, secret, proxyPassword)
+  return profile.kind === 'smtp' ? smtpJob(profile, action, o) : apiJob(profile, action, o)
 }

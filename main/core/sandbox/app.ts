@@ -10,10 +10,13 @@
  * change; so does the issuer's address, which signs the OAuth2 profile out). Which profiles they are is remembered in the settings file, so
  * they are never made twice; one the user deletes stays deleted until restoreProfiles(). Copies
  * the user made of them (same preset, on 127.0.0.1) follow the ports too. They trust the sandbox
- * CA file (in the data folder) through their own TLS setting; nothing else trusts it.
+ * CA file (in the data folder) through their own TLS setting; nothing else trusts it. Their
+ * mailbox is the sandbox's inbox, so a send from them proves delivery offline (profiles made
+ * before delivery proof get it once; one the user removes stays removed).
  *
  * Never imports 'electron'; both hosts (Electron, `npm run web`) use it through openAppServices.
  */
+import type { SandboxInboxSource } from '../delivery/sandbox-inbox'
 import { profileFieldsOf, type AppSandboxStatus, type InboxMessage, type InboxSummary, type Profile, type ProfilesExport, type SandboxEvent } from '../../../preload/contract'
 import { OperationError } from '../operation-error'
 import type { ProfileStore } from '../profiles/store'
@@ -42,6 +45,9 @@ const FIRST_ROLES: readonly SandboxProfileRole[] = ['starttls', 'tls', 'api']
 type ExportEntry = ProfilesExport['profiles'][number]
 type ProfileFields = Parameters<ProfileStore['save']>[0]['profile']
 
+/** The mailbox of the sandbox profiles: the sandbox's own inbox (no IMAP, no password). */
+const SANDBOX_MAILBOX = { kind: 'sandbox' } as const
+
 /** A profile's editable fields (what saveProfile takes), without id, times and secret flags. */
 function fieldsOf(p: Profile): ProfileFields {
   return profileFieldsOf(structuredClone(p))
@@ -50,11 +56,11 @@ function fieldsOf(p: Profile): ProfileFields {
 /** An export entry without its inline demo credential, and that credential. */
 function splitEntry(entry: ExportEntry): { fields: ProfileFields; secret: string | null } {
   if (entry.kind === 'smtp') {
-    const { password, passwordEnv: _e, proxyPasswordEnv: _p, ...fields } = entry
-    return { fields, secret: password ?? null }
+    const { password, passwordEnv: _e, proxyPasswordEnv: _p, mailboxPasswordEnv: _m, dkimKeyEnv: _d, ...fields } = entry
+    return { fields: { ...fields, mailbox: SANDBOX_MAILBOX }, secret: password ?? null }
   }
-  const { key, keyEnv: _k, secretEnv: _s, ...fields } = entry
-  return { fields, secret: key ?? null }
+  const { key, keyEnv: _k, secretEnv: _s, proxyPasswordEnv: _p, mailboxPasswordEnv: _m, ...fields } = entry
+  return { fields: { ...fields, mailbox: SANDBOX_MAILBOX }, secret: key ?? null }
 }
 
 function isLoopbackUrl(url: string | undefined): boolean {
@@ -110,6 +116,11 @@ export class AppSandbox {
   /** The running sandbox (tests, the CLI-like uses of the host); null when stopped. */
   get current(): SandboxHandle | null {
     return this.handle
+  }
+
+  /** The running sandbox's inbox, for a delivery watch of a send to it; null when stopped. */
+  get inboxSource(): SandboxInboxSource | null {
+    return this.handle ? this.inbox : null
   }
 
   status(): AppSandboxStatus {
@@ -255,13 +266,15 @@ export class AppSandbox {
     const entries: Record<Exclude<SandboxProfileRole, 'oauth'>, ExportEntry> = { starttls: doc.profiles[0]!, tls: doc.profiles[1]!, api: doc.profiles[2]! }
     const saved = settings.get().sandboxProfiles
     const ids: Partial<Record<SandboxProfileRole, string>> = { ...saved.ids }
+    // Profiles made before delivery proof: the sandbox's inbox becomes their mailbox, this once.
+    const addMailbox = !saved.inboxMailbox
     // Each ready-made profile is made once (a newer one, like "Sandbox — OAuth2", on the first start that knows it).
     const made = saved.seeded ? (saved.seededRoles ?? FIRST_ROLES) : []
     const tracked = () => new Set(Object.values(ids))
 
     for (const role of ROLES) {
       const mayCreate = restore || !made.includes(role)
-      const { fields, secret } = role === 'oauth' ? { fields: sandboxOAuthProfile(h.info()), secret: null } : splitEntry(entries[role])
+      const { fields, secret } = role === 'oauth' ? { fields: { ...sandboxOAuthProfile(h.info()), mailbox: SANDBOX_MAILBOX }, secret: null } : splitEntry(entries[role])
       let profile = ids[role] ? profiles.get(ids[role]!) : null
       if (!profile && mayCreate) {
         // Not tracked (a settings file lost or set aside): adopt the profile of that name rather than make a second one.
@@ -269,7 +282,7 @@ export class AppSandbox {
       }
       if (profile) {
         ids[role] = profile.id
-        await this.refresh(profile, role, secret)
+        await this.refresh(profile, role, secret, addMailbox)
       } else if (mayCreate) {
         const created = await profiles.save({ profile: fields, ...(secret ? { secret: { primary: secret } } : {}) })
         ids[role] = created.id
@@ -281,15 +294,15 @@ export class AppSandbox {
     const mine = tracked()
     for (const p of profiles.list()) {
       const role = sandboxRoleOf(p)
-      if (role && !mine.has(p.id)) await this.refresh(p, role, null)
+      if (role && !mine.has(p.id)) await this.refresh(p, role, null, addMailbox)
     }
     await settings.update((s) => {
-      s.sandboxProfiles = { seeded: true, seededRoles: [...ROLES], ids }
+      s.sandboxProfiles = { seeded: true, seededRoles: [...ROLES], inboxMailbox: true, ids }
     })
   }
 
-  /** Points a sandbox profile at the running sandbox (host, port or URL, CA file); adds the demo secret when it has none. */
-  private async refresh(profile: Profile, role: SandboxProfileRole | 'plain', secret: string | null): Promise<void> {
+  /** Points a sandbox profile at the running sandbox (host, port or URL, CA file); adds the demo secret when it has none, and (`addMailbox`) the sandbox's inbox as its mailbox when it has none. */
+  private async refresh(profile: Profile, role: SandboxProfileRole | 'plain', secret: string | null, addMailbox: boolean): Promise<void> {
     const h = this.handle!
     const info = h.info()
     const before = fieldsOf(profile)
@@ -304,6 +317,7 @@ export class AppSandbox {
     } else {
       next.baseUrl = info.api.url
     }
+    if (addMailbox && !next.mailbox) next.mailbox = SANDBOX_MAILBOX
     const addSecret = secret !== null && !profile.hasSecret
     if (JSON.stringify(before) === JSON.stringify(next) && !addSecret) return
     await this.opts.profiles.save({ id: profile.id, profile: next, ...(addSecret ? { secret: { primary: secret } } : {}) })

@@ -15,7 +15,8 @@
  * failed transaction or a lost connection `session.open` is false; open a new one.
  */
 import { randomUUID } from 'node:crypto'
-import { smtpJobSchema, smtpMessageSchema, type SmtpJob, type SmtpResult, type SmtpPhaseName } from '../../../preload/contract'
+import { smtpJobSchema, smtpMessageSchema, type JobDelivery, type SmtpJob, type SmtpResult, type SmtpPhaseName } from '../../../preload/contract'
+import { tagMessage, watchAfterSend } from '../delivery/tag'
 import { nullSink, type JobOptions } from '../transcript/event-sink'
 import { JobRecorder } from '../transcript/recorder'
 import type { Redactor } from '../transcript/redact'
@@ -41,12 +42,12 @@ export class WarmSmtpSession {
 
   /**
    * Runs `input` (an SMTP job, validated like runSmtp's) up to AUTH and keeps the session open.
-   * Its `stopAfter` and `message` are ignored: messages come with each `send`.
+   * Its `stopAfter`, `message` and `delivery` are ignored: messages (and their watch) come with each `send`.
    */
   static async open(input: unknown, opts: JobOptions = {}): Promise<WarmSmtpOpen> {
     const jobId = opts.jobId ?? randomUUID()
     const sink = opts.sink ?? nullSink
-    const raw = input && typeof input === 'object' ? { ...(input as Record<string, unknown>), stopAfter: 'auth', message: undefined } : input
+    const raw = input && typeof input === 'object' ? { ...(input as Record<string, unknown>), stopAfter: 'auth', message: undefined, delivery: undefined } : input
     const parsed = smtpJobSchema.safeParse(raw)
     if (!parsed.success) {
       const rec = new JobRecorder<SmtpPhaseName>(jobId, sink, redactorFor(input))
@@ -67,8 +68,12 @@ export class WarmSmtpSession {
     return this.inner.open
   }
 
-  /** One message (SMTP message fields, validated like a job's `message`) on the open session. */
-  send(message: unknown, opts: JobOptions = {}): Promise<SmtpResult> {
+  /**
+   * One message (SMTP message fields, validated like a job's `message`) on the open session. With
+   * `delivery` (a job's, validated) the message gets its token and the mailbox is then watched, as
+   * runSmtp does after a send; the session is free for the next transaction meanwhile.
+   */
+  send(message: unknown, opts: JobOptions & { delivery?: JobDelivery } = {}): Promise<SmtpResult> {
     return this.transaction('send', message, opts)
   }
 
@@ -82,8 +87,10 @@ export class WarmSmtpSession {
     return this.inner.close()
   }
 
-  private async transaction(kind: 'send' | 'noop', message: unknown, opts: JobOptions): Promise<SmtpResult> {
-    const rec = new JobRecorder<SmtpPhaseName>(opts.jobId ?? randomUUID(), opts.sink ?? nullSink, this.redactor)
+  private async transaction(kind: 'send' | 'noop', message: unknown, opts: JobOptions & { delivery?: JobDelivery }): Promise<SmtpResult> {
+    // A watched send's transcript hides the mailbox's login too, as runSmtp's does.
+    const redactor = opts.delivery ? jobRedactor({ ...this.job, delivery: opts.delivery }) : this.redactor
+    const rec = new JobRecorder<SmtpPhaseName>(opts.jobId ?? randomUUID(), opts.sink ?? nullSink, redactor)
     const refuse = (text: string) => {
       rec.line('err', `INVALID_INPUT: ${text}`)
       return rec.finish(invalidResult(this.job, text, rec))
@@ -96,11 +103,21 @@ export class WarmSmtpSession {
       parsed = m.data
     }
     if (this.busy) return refuse('this session is busy with another transaction; one at a time')
+    // The parsed message is this transaction's own copy: its token goes on it alone.
+    const token = opts.delivery && parsed ? tagMessage(parsed, opts.delivery.token) : null
     this.busy = true
+    let result: SmtpResult
     try {
-      return rec.finish(await this.inner.transaction(kind, parsed, rec, opts.signal))
+      result = await this.inner.transaction(kind, parsed, rec, opts.signal)
     } finally {
       this.busy = false
     }
+    if (opts.delivery && token && result.ok && result.result.messageId !== null) {
+      const ack = result.phases.find((p) => p.name === 'dataAck')
+      const acceptedAt = ack ? ack.startMs + ack.durationMs : result.totalMs
+      // A warm transaction's message is not DKIM-signed: no signer to check on arrival.
+      result = await watchAfterSend({ delivery: opts.delivery, network: this.job.network }, result, { token, messageId: result.result.messageId }, acceptedAt, rec, opts)
+    }
+    return rec.finish(result)
   }
 }

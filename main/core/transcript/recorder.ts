@@ -47,11 +47,11 @@ export class JobRecorder<N extends PhaseName = PhaseName> {
     if (opts.port !== undefined) entry.port = opts.port
     if (opts.detail) entry.detail = true
     if (opts.lane) entry.lane = opts.lane
-    if (opts.transient) {
-      // streamed only
-    } else if (this.lines.length < MAX_RESULT_LINES) this.lines.push(entry)
-    else this.dropped++
-    this.emit({ type: 'transcript', jobId: this.jobId, seq: 0, ...entry, ...(opts.progress && { progress: opts.progress }) })
+    if (!opts.transient) {
+      if (this.lines.length < MAX_RESULT_LINES) this.lines.push(entry)
+      else this.dropped++
+    }
+    this.emit({ type: 'transcript', jobId: this.jobId, seq: 0, ...entry, ...(opts.progress && { progress: opts.progress }), ...(opts.transient && { transient: true as const }) })
   }
 
   phase(phase: Phase<N>): void {

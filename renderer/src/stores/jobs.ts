@@ -58,6 +58,11 @@ export interface Job {
   result: AnyJobResult | null
   /** How far a long job (the latency lab) has got: from the last transcript event that carried it. */
   progress: JobProgress | null
+  /**
+   * The delivery watch, once its first line arrived (null for a job that watches no mailbox):
+   * `progress` is its countdown, from the transient ticks that are not kept as lines.
+   */
+  watch: { progress: JobProgress | null } | null
   lastSeq: number
   /** A live run, or a History entry opened again (then `historyId` names it). */
   source: 'live' | 'history'
@@ -79,6 +84,7 @@ export function newJob(id: string, target: JobTarget | null): Job {
     phases: [],
     result: null,
     progress: null,
+    watch: null,
     lastSeq: 0,
     source: 'live',
     historyId: null,
@@ -103,6 +109,14 @@ function insertLine(lines: TranscriptEvent[], event: TranscriptEvent): boolean {
   if (lines[lo]?.seq === event.seq) return false // a duplicate
   lines.splice(lo, 0, event)
   return true
+}
+
+/**
+ * A countdown tick of the delivery watch: a transient IMAP-lane event with its progress. It is
+ * streamed to move the countdown and is not part of the transcript (the result's transcript has none).
+ */
+export function isCountdownTick(event: TranscriptEvent): boolean {
+  return event.transient === true && event.lane === 'imap' && event.progress !== undefined
 }
 
 /** The stop stage an SMTP job reaches, for the verdict's wording (null for other jobs). */
@@ -148,10 +162,17 @@ export const useJobsStore = defineStore('jobs', () => {
     let phases: Phase[] | null = null
     let finished = false
     let progress: JobProgress | null = null
+    let watching = false
+    let countdown: JobProgress | null = null
     const lines = job.lines
     for (const event of events) {
       if (event.seq > lastSeq) lastSeq = event.seq
       if (event.type === 'transcript') {
+        if (event.lane === 'imap') watching = true
+        if (isCountdownTick(event)) {
+          countdown = event.progress!
+          continue
+        }
         if (event.progress) progress = event.progress
         if (lines.length >= MAX_LIVE_LINES) dropped++
         else if (insertLine(lines, event)) added++
@@ -169,6 +190,8 @@ export const useJobsStore = defineStore('jobs', () => {
     if (dropped) job.droppedLines += dropped
     if (phases) job.phases = phases
     if (progress) job.progress = progress
+    if (countdown) job.watch = { progress: countdown }
+    else if (watching && !job.watch) job.watch = { progress: null }
     if (added) job.lineCount = lines.length
     if (finished) {
       for (const listener of doneListeners) {

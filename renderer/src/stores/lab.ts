@@ -1,6 +1,6 @@
 import { acceptHMRUpdate, defineStore } from 'pinia'
-import { computed, ref } from 'vue'
-import { compareToCsv, compareToJson, LAB_LIMITS, operationFailure, type CompareResult, type LabMode, type Profile } from '@contract'
+import { computed, ref, watch } from 'vue'
+import { compareToCsv, compareToJson, LAB_LIMITS, LAB_TO_INBOX_CONCURRENCY_MAX, operationFailure, type CompareResult, type LabMode, type Profile } from '@contract'
 import { useApi } from '@renderer/bridge'
 import { settle, type Outcome } from '@renderer/composables/envelope'
 import { useJobsStore } from './jobs'
@@ -33,6 +33,8 @@ export const useLabStore = defineStore('lab', () => {
   const mode = ref<LabMode>('cold')
   const choice = ref<LabChoice>('send')
   const concurrency = ref(1)
+  /** Measure to delivery: each run waits until its message is seen in the profile's mailbox. */
+  const toInbox = ref(false)
   const jobId = ref<string | null>(null)
   const startError = ref<string | null>(null)
   const starting = ref(false)
@@ -57,6 +59,13 @@ export const useLabStore = defineStore('lab', () => {
     return null
   })
   const canRun = computed(() => !problem.value && !running.value && !starting.value)
+  /** Measuring to the inbox takes real, whole sends (not verify, not the API providers' no-delivery mode). */
+  const measuresToInbox = computed(() => toInbox.value && choice.value === 'send')
+  /** Runs in flight at most: fewer when measuring to the inbox (each watch holds two IMAP connections to the mailbox). */
+  const concurrencyMax = computed(() => (measuresToInbox.value ? LAB_TO_INBOX_CONCURRENCY_MAX : LAB_LIMITS.concurrencyMax))
+  watch(concurrencyMax, (max) => {
+    if (concurrency.value > max) concurrency.value = max
+  })
 
   function isSelected(id: string): boolean {
     return selected.value.includes(id)
@@ -92,9 +101,10 @@ export const useLabStore = defineStore('lab', () => {
         profileIds: [...selected.value],
         runs: runs.value,
         mode: mode.value,
-        concurrency: concurrency.value,
+        concurrency: Math.min(concurrency.value, concurrencyMax.value),
         action,
         apiSandbox: choice.value === 'sandbox',
+        toInbox: measuresToInbox.value,
         ...(action === 'send' ? { message: { subject, text: 'A latency-lab run of Mailprobe. Each run sends this message once.' } } : {}),
       },
       { names: chosen.value.map((p) => p.name) },
@@ -130,6 +140,9 @@ export const useLabStore = defineStore('lab', () => {
     mode,
     choice,
     concurrency,
+    toInbox,
+    measuresToInbox,
+    concurrencyMax,
     jobId,
     job,
     running,

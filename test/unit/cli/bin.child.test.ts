@@ -129,6 +129,44 @@ describe('bin/mailprobe.cjs', () => {
     expect(readFileSync(resolve(ROOT, 'out/cli/mailprobe-smtp.cjs'), 'latin1')).not.toMatch(/openid-client|oauth4webapi/)
   })
 
+  it('runs a send with delivery proof or DKIM from the full bundle: the send/verify one leaves the mailbox watch and the signer out', () => {
+    const script = `
+      const { needsFullBundle } = require(${JSON.stringify(BIN)})
+      const cases = [
+        ['--host', 'h', '--await-inbox', 'imaps://u@h'], ['--await-inbox=imaps://u@h'], ['--inbox-timeout', '5'], ['--dkim-domain', 'd'], ['--dkim-key-file=k.pem'],
+        ['--oauth', 'w'], ['--host', 'h'], ['--host', 'h', '--', '--await-inbox', 'x'], ['--subject', '--dkim-domain'],
+      ]
+      process.stdout.write(JSON.stringify(cases.map(needsFullBundle)))`
+    // The last: a value that looks like the option still routes to the full bundle, which parses it properly (slower, never wrong).
+    expect(JSON.parse(node(['-e', script]).stdout)).toEqual([true, true, true, true, true, true, false, false, true])
+    const smtpBundle = readFileSync(resolve(ROOT, 'out/cli/mailprobe-smtp.cjs'), 'latin1')
+    expect(smtpBundle).not.toMatch(/ImapFlow|mailauth|DKIMSigner/)
+    expect(readFileSync(resolve(ROOT, 'out/cli/mailprobe.cjs'), 'latin1')).toMatch(/ImapFlow/)
+    // Run there anyway, it says so instead of working.
+    const r = node(
+      [
+        resolve(ROOT, 'out/cli/mailprobe-smtp.cjs'),
+        'send',
+        '--host',
+        '127.0.0.1',
+        '--port',
+        '9',
+        '--from',
+        'a@example.test',
+        '--to',
+        'b@example.test',
+        '--await-inbox',
+        'imaps://u@127.0.0.1',
+        '--inbox-password-env',
+        'P',
+        '--json',
+      ],
+      { P: 'x' },
+    )
+    expect(r.status).toBe(1)
+    expect(r.stderr).toMatch(/inbox-run is not in the send\/verify bundle/)
+  })
+
   it('runs every command from the project as it is', async () => {
     const sent = await send(BIN, 'through the bin')
     expect(sent.status).toBe(0)

@@ -42,7 +42,23 @@ describe('mailprobe (built)', () => {
     expect(verify.stdout).toMatch(/^Usage: mailprobe verify --host H/)
     expect(verify.stdout).toMatch(/--password-env VAR/)
     const send = mailprobe(['send', '--help'])
-    for (const option of ['--stop-after', '--attach', '--header', '--ca', '--insecure', '--servername', '--ehlo', '--timeout', '--json', '--show-username']) expect(send.stdout).toContain(option)
+    for (const option of [
+      '--stop-after',
+      '--attach',
+      '--header',
+      '--ca',
+      '--insecure',
+      '--servername',
+      '--ehlo',
+      '--timeout',
+      '--json',
+      '--show-username',
+      '--await-inbox',
+      '--inbox-password-env',
+      '--inbox-oauth',
+      '--dkim-key-file',
+    ])
+      expect(send.stdout).toContain(option)
   })
 
   it('refuses a password on the command line with exit 2 and never prints it', () => {

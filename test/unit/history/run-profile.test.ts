@@ -284,7 +284,7 @@ describe('runProfile through the proxy of the profile’s Network section', () =
 })
 
 describe('buildProfileJob', () => {
-  const base = { id: 'p', createdAt: '', updatedAt: '', hasSecret: true, hasProxySecret: false, network: { family: 'auto' as const } }
+  const base = { id: 'p', createdAt: '', updatedAt: '', hasSecret: true, hasProxySecret: false, hasMailboxSecret: false, hasDkimKey: false, network: { family: 'auto' as const } }
   const smtp = {
     ...base,
     kind: 'smtp' as const,
@@ -299,37 +299,39 @@ describe('buildProfileJob', () => {
   }
 
   it('maps actions to SMTP stages and leaves the message out of verify', () => {
-    const verify = buildProfileJob(smtp, 'verify', { ...message, cc: [], bcc: [], attachments: [], headers: [] }, { primary: 'pw' })
+    const verify = buildProfileJob(smtp, 'verify', { message: { ...message, cc: [], bcc: [], attachments: [], headers: [] }, secret: { primary: 'pw' } })
     expect(verify).toMatchObject({ kind: 'smtp', stopAfter: 'auth', input: { auth: { user: 'u', secret: 'pw', method: 'auto' } } })
     expect('input' in verify && verify.input.message).toBeFalsy()
-    expect(buildProfileJob(smtp, 'envelope', undefined, { primary: 'pw' })).toMatchObject({ problem: expect.stringMatching(/^No sender/) })
-    expect(buildProfileJob({ ...smtp, defaults: { from: 'a@b.test', to: ['c@d.test'], cc: [], bcc: [] } }, 'send', undefined, { primary: 'pw' })).toMatchObject({
+    expect(buildProfileJob(smtp, 'envelope', { secret: { primary: 'pw' } })).toMatchObject({ problem: expect.stringMatching(/^No sender/) })
+    expect(buildProfileJob({ ...smtp, defaults: { from: 'a@b.test', to: ['c@d.test'], cc: [], bcc: [] } }, 'send', { secret: { primary: 'pw' } })).toMatchObject({
       stopAfter: 'send',
       input: { message: { from: 'a@b.test', to: ['c@d.test'] } },
     })
   })
 
   it('connects without AUTH for "auto" with neither username nor secret, and asks for what is missing otherwise', () => {
-    const noAuth = buildProfileJob({ ...smtp, username: undefined }, 'verify', undefined, null)
+    const noAuth = buildProfileJob({ ...smtp, username: undefined }, 'verify', { secret: null })
     expect(noAuth).toMatchObject({ kind: 'smtp', stopAfter: 'auth' })
     expect(noAuth).not.toHaveProperty('input.auth')
-    expect(buildProfileJob({ ...smtp, authMethod: 'plain', username: undefined }, 'verify', undefined, { primary: 'x' })).toMatchObject({ problem: expect.stringMatching(/has no username/) })
-    expect(buildProfileJob({ ...smtp, authMethod: 'xoauth2' }, 'verify', undefined, null)).toMatchObject({ problem: 'No access token saved for profile "S": add it in the profile editor.' })
-    expect(buildProfileJob({ ...smtp, authMethod: 'none' }, 'verify', undefined, { primary: 'x' })).not.toHaveProperty('problem')
+    expect(buildProfileJob({ ...smtp, authMethod: 'plain', username: undefined }, 'verify', { secret: { primary: 'x' } })).toMatchObject({ problem: expect.stringMatching(/has no username/) })
+    expect(buildProfileJob({ ...smtp, authMethod: 'xoauth2' }, 'verify', { secret: null })).toMatchObject({ problem: 'No access token saved for profile "S": add it in the profile editor.' })
+    expect(buildProfileJob({ ...smtp, authMethod: 'none' }, 'verify', { secret: { primary: 'x' } })).not.toHaveProperty('problem')
   })
 
   it('puts the Network section in the job, with the saved proxy password where the profile has a proxy', () => {
     const network = { family: 'ipv6' as const, localAddress: '::1', proxy: { url: 'socks5h://me@127.0.0.1:1080' } }
     const viaProxy = { ...smtp, authMethod: 'none' as const, network, hasProxySecret: true }
-    expect(buildProfileJob(viaProxy, 'verify', undefined, null, 'proxy-pw')).toMatchObject({ input: { network: { ...network, proxy: { url: network.proxy.url, password: 'proxy-pw' } } } })
-    expect(buildProfileJob(viaProxy, 'verify', undefined, null, null)).toMatchObject({ input: { network: { ...network, proxy: { url: network.proxy.url } } } })
-    const noPassword = buildProfileJob(viaProxy, 'verify', undefined, null)
+    expect(buildProfileJob(viaProxy, 'verify', { secret: null, proxyPassword: 'proxy-pw' })).toMatchObject({
+      input: { network: { ...network, proxy: { url: network.proxy.url, password: 'proxy-pw' } } },
+    })
+    expect(buildProfileJob(viaProxy, 'verify', { secret: null, proxyPassword: null })).toMatchObject({ input: { network: { ...network, proxy: { url: network.proxy.url } } } })
+    const noPassword = buildProfileJob(viaProxy, 'verify', { secret: null })
     expect('input' in noPassword && noPassword.input.network?.proxy).toEqual({ url: network.proxy.url })
     // Direct: no proxy, and a password saved earlier is not carried.
-    const direct = buildProfileJob({ ...viaProxy, network: { family: 'auto' } }, 'verify', undefined, null, 'proxy-pw')
+    const direct = buildProfileJob({ ...viaProxy, network: { family: 'auto' } }, 'verify', { secret: null, proxyPassword: 'proxy-pw' })
     expect('input' in direct && direct.input.network).toEqual({ family: 'auto' })
     const api = { ...base, kind: 'api' as const, name: 'A', provider: 'sendgrid' as const, sandbox: false, tls: { insecure: false }, defaults: { to: [], cc: [], bcc: [] }, network }
-    expect(buildProfileJob(api, 'api-verify', undefined, { primary: 'SG.x' }, 'proxy-pw')).toMatchObject({ input: { network: { family: 'ipv6', proxy: { password: 'proxy-pw' } } } })
+    expect(buildProfileJob(api, 'api-verify', { secret: { primary: 'SG.x' }, proxyPassword: 'proxy-pw' })).toMatchObject({ input: { network: { family: 'ipv6', proxy: { password: 'proxy-pw' } } } })
   })
 
   it('builds API credentials: key id + secret half for SES and Mailjet, sandbox per action', () => {
@@ -344,15 +346,15 @@ describe('buildProfileJob', () => {
       tls: { insecure: false },
       defaults: { from: 'a@b.test', to: ['c@d.test'], cc: [], bcc: [] },
     }
-    expect(buildProfileJob(api, 'api-verify', undefined, { primary: 'secret-half', sessionToken: 'tok' })).toMatchObject({
+    expect(buildProfileJob(api, 'api-verify', { secret: { primary: 'secret-half', sessionToken: 'tok' } })).toMatchObject({
       input: { provider: 'ses', action: 'verify', sandbox: false, region: 'eu-west-1', credentials: { key: 'AKIAX', secret: 'secret-half', sessionToken: 'tok' } },
     })
-    expect(buildProfileJob({ ...api, provider: 'sendgrid', region: undefined, keyId: undefined }, 'api-sandbox', undefined, { primary: 'SG.x' })).toMatchObject({
+    expect(buildProfileJob({ ...api, provider: 'sendgrid', region: undefined, keyId: undefined }, 'api-sandbox', { secret: { primary: 'SG.x' } })).toMatchObject({
       input: { action: 'send', sandbox: true, credentials: { key: 'SG.x' }, message: { from: 'a@b.test' } },
     })
-    expect(buildProfileJob({ ...api, keyId: undefined }, 'api-send', undefined, { primary: 'only-one-half' })).toMatchObject({
+    expect(buildProfileJob({ ...api, keyId: undefined }, 'api-send', { secret: { primary: 'only-one-half' } })).toMatchObject({
       problem: 'No secret access key saved for profile "A": add it in the profile editor.',
     })
-    expect(buildProfileJob(api, 'verify', undefined, { primary: 'x' })).toMatchObject({ problem: expect.stringMatching(/is an API profile/) })
+    expect(buildProfileJob(api, 'verify', { secret: { primary: 'x' } })).toMatchObject({ problem: expect.stringMatching(/is an API profile/) })
   })
 })

@@ -22,7 +22,7 @@
 // flow's tokens. The sign-in flow's answers and events are kept and scanned again for those.
 // Each flow must scan something (counts > 0), so the suite cannot pass by scanning nothing; a
 // positive control proves the scanner finds the canaries when they are there.
-import { randomBytes } from 'node:crypto'
+import { generateKeyPairSync, randomBytes } from 'node:crypto'
 import { createLocalJWKSet, createRemoteJWKSet, jwtVerify } from 'jose'
 import { readFile, writeFile } from 'node:fs/promises'
 import net from 'node:net'
@@ -76,6 +76,7 @@ const C = {
   badKey: canary('badkey'),
   proxyPassword: canary('proxypw'),
   clientSecret: canary('csecret'),
+  mailboxPassword: canary('imappw', TAIL + WIDE),
   // The app's OAuth2 profiles: what the local issuer hands out (a hook makes them canaries).
   oauthAccess: canary('oaccess', TAIL + WIDE),
   oauthRenewed: canary('orenewed', TAIL + WIDE),
@@ -90,6 +91,10 @@ const OAUTH_USER = 'oauth-mailbox@example.test'
 const MJ_PUBLIC = 'mjPublicCanaryRun0a1b2c3d'
 const SES_AKID = 'AKIACANARYRUN7EXAMPLE'
 const PROXY_USER = 'proxy-canary-user'
+const MAILBOX_USER = 'watched-mailbox@example.test'
+/** A DKIM private key made for this run: its PEM body, whole and line by line, is a needle too. */
+const DKIM_KEY = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()
+const DKIM_KEY_LINES = DKIM_KEY.split('\n').filter((l) => l && !l.startsWith('-----'))
 
 const SECRETS: Secret[] = [
   { value: C.password, user: SMTP_USER },
@@ -101,6 +106,9 @@ const SECRETS: Secret[] = [
   { value: C.sessionToken },
   { value: C.badKey, user: 'api' },
   { value: C.proxyPassword, user: PROXY_USER },
+  { value: C.mailboxPassword, user: MAILBOX_USER },
+  { value: DKIM_KEY_LINES.join('') },
+  ...DKIM_KEY_LINES.map((value) => ({ value })),
   { value: C.clientSecret },
   { value: C.oauthAccess, user: TEST_ACCOUNT },
   { value: C.oauthRenewed, user: TEST_ACCOUNT },
@@ -225,6 +233,58 @@ async function startProxyTrap(): Promise<ProxyTrap> {
   }
 }
 
+/**
+ * A mailbox server that takes a login and refuses it (plaintext IMAP on loopback; AUTHENTICATE PLAIN
+ * with or without an initial response), recording what it was sent: the watch's password must
+ * reach it and nothing else.
+ */
+async function startImapTrap(): Promise<ProxyTrap> {
+  const received: Buffer[] = []
+  const sockets = new Set<net.Socket>()
+  const server = net.createServer((socket) => {
+    sockets.add(socket)
+    socket.on('close', () => sockets.delete(socket))
+    socket.on('error', () => {})
+    socket.write('* OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=PLAIN] canary trap ready\r\n')
+    let buf = ''
+    /** The tag of an AUTHENTICATE waiting for its response (sent after the server's "+"). */
+    let authenticating: string | null = null
+    const refuse = (tag: string) => socket.write(`${tag} NO [AUTHENTICATIONFAILED] Authentication failed.\r\n`)
+    socket.on('data', (chunk: Buffer) => {
+      received.push(chunk)
+      buf += chunk.toString('latin1')
+      let end: number
+      while ((end = buf.indexOf('\r\n')) >= 0) {
+        const line = buf.slice(0, end)
+        buf = buf.slice(end + 2)
+        if (authenticating) {
+          refuse(authenticating)
+          authenticating = null
+          continue
+        }
+        const [tag = '*', command = '', , response] = line.split(' ')
+        if (/^AUTHENTICATE$/i.test(command) && !response) {
+          authenticating = tag
+          socket.write('+ \r\n')
+        } else if (/^AUTHENTICATE|^LOGIN/i.test(command)) refuse(tag)
+        else if (/^CAPABILITY/i.test(command)) socket.write(`* CAPABILITY IMAP4rev1 SASL-IR AUTH=PLAIN\r\n${tag} OK done\r\n`)
+        else if (/^LOGOUT/i.test(command)) socket.end(`* BYE\r\n${tag} OK bye\r\n`)
+        else socket.write(`${tag} BAD not here\r\n`)
+      }
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    received,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy()
+        server.close(() => resolve())
+      }),
+  }
+}
+
 // ── The app: services over a temp data folder, one client, everything it sends captured ────
 
 let caFile = ''
@@ -232,6 +292,7 @@ let starttlsPeer: SmtpPeer
 let tlsPeer: SmtpPeer
 let provider: ProviderServer
 let proxyTrap: ProxyTrap
+let imapTrap: ProxyTrap
 let services: AppServices
 let dataDir = ''
 let exportDir = ''
@@ -533,6 +594,7 @@ beforeAll(async () => {
   const peer = (mode: 'starttls' | 'tls') => startSmtpPeer({ mode, authMethods: ['PLAIN', 'LOGIN', 'CRAM-MD5', 'XOAUTH2'], users: { [SMTP_USER]: C.password, [OAUTH_USER]: C.token } })
   let cliStarttls: SmtpPeer, cliTls: SmtpPeer
   proxyTrap = await startProxyTrap()
+  imapTrap = await startImapTrap()
   issuer = await startOAuthIssuer()
   // Takes any token this issuer signed (a person's for their account, the app's for any mailbox).
   const jwks = createLocalJWKSet({ keys: issuer.mock.issuer.keys.toJSON() })
@@ -588,7 +650,7 @@ beforeAll(async () => {
 afterAll(async () => {
   client?.dispose()
   await cliRuns?.catch(() => {})
-  await Promise.all([starttlsPeer?.close(), tlsPeer?.close(), ...cliPeers.map((p) => p.close()), provider?.close(), proxyTrap?.close(), issuer?.close()])
+  await Promise.all([starttlsPeer?.close(), tlsPeer?.close(), ...cliPeers.map((p) => p.close()), provider?.close(), proxyTrap?.close(), imapTrap?.close(), issuer?.close()])
   await removeTempDirs()
   removeCaFile(caFile)
   const total = { outputs: 0, events: 0, files: 0, bytes: 0, hits: 0 }
@@ -647,7 +709,7 @@ function signInEvent<T extends SignInEvent>(match: (e: SignInEvent) => e is T): 
 const doneOf = (jobId: string) => signInEvent((e): e is Extract<SignInEvent, { type: 'done' }> => e.type === 'done' && e.jobId === jobId)
 
 function fieldsOf(p: Profile): Record<string, unknown> {
-  const { id: _i, createdAt: _c, updatedAt: _u, hasSecret: _h, hasProxySecret: _ph, ...fields } = p as Profile & { signIn?: unknown }
+  const { id: _i, createdAt: _c, updatedAt: _u, hasSecret: _h, hasProxySecret: _ph, hasMailboxSecret: _m, hasDkimKey: _d, ...fields } = p as Profile & { signIn?: unknown }
   delete fields.signIn
   return fields
 }
@@ -862,6 +924,46 @@ describe('flows', () => {
     // The proxy password really went out (to the proxy, and only there).
     const sentToProxy = Buffer.concat(proxyTrap.received.slice(trapped)).toString('latin1')
     expect(findSecretLeaks(sentToProxy, [{ value: C.proxyPassword, user: PROXY_USER }]).length, 'the proxy password never reached the proxy').toBeGreaterThan(0)
+  })
+
+  it('delivery proof: a profile with a watched mailbox (its password saved) and a DKIM key (pasted, and from a file), sent, duplicated, refused', async () => {
+    flow = 'delivery'
+    // The key file is the user's own (outside the data folder and the exports, so not scanned).
+    const keyFile = join(await tempDir(), 'dkim-canary.pem')
+    await writeFile(keyFile, DKIM_KEY)
+    const mailbox = { kind: 'imap', host: '127.0.0.1', port: imapTrap.port, security: 'none', user: MAILBOX_USER, timeoutMs: 5000 }
+    const profile = (name: string, dkim: object) => ({
+      kind: 'smtp',
+      name,
+      host: '127.0.0.1',
+      port: starttlsPeer.port,
+      security: 'starttls',
+      authMethod: 'plain',
+      username: SMTP_USER,
+      tls: { caFile },
+      defaults: DEFAULTS,
+      mailbox,
+      dkim: { domain: 'example.test', selector: 'canary', ...dkim },
+    })
+    const pasted = await call('saveProfile', { profile: profile('Watched, key pasted', {}), secret: { primary: C.password }, mailboxPassword: C.mailboxPassword, dkimKey: DKIM_KEY })
+    expect(pasted).toMatchObject({ hasSecret: true, hasMailboxSecret: true, hasDkimKey: true })
+    const fromFile = await call('saveProfile', { profile: profile('Watched, key file', { keyFile }), secret: { primary: C.password }, mailboxPassword: C.mailboxPassword })
+    const trapped = imapTrap.received.length
+    for (const p of [pasted, fromFile]) {
+      // The message is signed and accepted; the mailbox refuses the login: the run says so, and nothing leaks.
+      const r = await job<SmtpResult>('runProfile', { profileId: p.id, action: 'send', message: { subject: 'watched send', text: 'x' } })
+      expect(r.result.response, JSON.stringify(r.error)).toMatch(/^250/)
+      expect(r.dkim).toMatchObject({ domain: 'example.test', selector: 'canary' })
+      expect(r.error?.code).toBe('IMAP_AUTH_FAILED')
+    }
+    const copy = await call('duplicateProfile', { id: pasted.id })
+    expect(copy).toMatchObject({ hasMailboxSecret: true, hasDkimKey: true })
+    await call('saveProfile', { id: copy.id, profile: { ...fieldsOf(copy), name: 'Watched (renamed)' } })
+    expect((await job<SmtpResult>('runProfile', { profileId: copy.id, action: 'send', message: { subject: 's', text: 't' } })).error?.code).toBe('IMAP_AUTH_FAILED')
+    expectClean('delivery', ['outputs', 'events'])
+    // The mailbox password really went out (to the mailbox server, and only there).
+    const sentToMailbox = Buffer.concat(imapTrap.received.slice(trapped)).toString('latin1')
+    expect(findSecretLeaks(sentToMailbox, [{ value: C.mailboxPassword, user: MAILBOX_USER }]).length, 'the mailbox password never reached the mailbox server').toBeGreaterThan(0)
   })
 
   it('HTTPS APIs: send, key check and a bad key for every provider, direct and from saved profiles', async () => {
@@ -1297,7 +1399,7 @@ describe('flows', () => {
 
   it('every flow scanned something, and nothing leaked anywhere', () => {
     const flows = [...tallies.entries()].filter(([k]) => k !== 'control')
-    expect(flows.map(([k]) => k)).toEqual(expect.arrayContaining(['smtp', 'profiles', 'api', 'probe', 'lab', 'sandbox', 'oauth', 'refused', 'cli', 'history+files']))
+    expect(flows.map(([k]) => k)).toEqual(expect.arrayContaining(['smtp', 'profiles', 'delivery', 'api', 'probe', 'lab', 'sandbox', 'oauth', 'refused', 'cli', 'history+files']))
     for (const [name, t] of flows) {
       expect(t.hits, name).toEqual([])
       expect(t.outputs + t.events + t.files, name).toBeGreaterThan(0)

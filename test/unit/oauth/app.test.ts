@@ -251,7 +251,7 @@ describe('oauthSignIn and oauthSignOut', () => {
     const h = await harness()
     const p = await signedIn(h, 'Settings')
     const fields = (x: Profile) => {
-      const { id: _i, createdAt: _c, updatedAt: _u, hasSecret: _h, hasProxySecret: _p, signIn: _s, ...rest } = x as Profile & { signIn?: unknown }
+      const { id: _i, createdAt: _c, updatedAt: _u, hasSecret: _h, hasProxySecret: _p, hasMailboxSecret: _m, hasDkimKey: _d, signIn: _s, ...rest } = x as Profile & { signIn?: unknown }
       return rest
     }
     const signInOf = (x: Profile) => (x.kind === 'smtp' ? x.signIn : undefined)

@@ -114,7 +114,7 @@ describe('the app’s sign-ins (a profile’s part of the secret store)', () => 
     await secrets.flush()
 
     const text = await readFile(join(dir, 'secrets.json'), 'utf8')
-    expect(JSON.parse(text)).toMatchObject({ format: 'mailprobe-secrets', version: 3 })
+    expect(JSON.parse(text)).toMatchObject({ format: 'mailprobe-secrets', version: 4 })
     expectNoLeaks(text, [...secretsOf(sample('p1')), { value: 'alice@contoso.example' }])
 
     const reopened = new ProfileSignInStore(await FileSecretStore.open({ dir, cipher }))

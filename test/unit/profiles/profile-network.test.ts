@@ -5,7 +5,7 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { parseProxyUrl, profileNetworkSchema, profilesExportSchema, saveProfileSchema, smtpProfileFieldsSchema, type SaveProfileInput } from '../../../preload/contract'
-import { createMemoryCipher, FileSecretStore, MemorySecretStore, SecretUnavailableError } from '../../../main/core/profiles/secrets'
+import { createMemoryCipher, FileSecretStore, MemorySecretStore, SECRETS_VERSION, SecretUnavailableError } from '../../../main/core/profiles/secrets'
 import { ProfileStore } from '../../../main/core/profiles/store'
 import { OperationError } from '../../../main/core/operation-error'
 import { expectNoLeaks } from '../../fixtures/secret-scan'
@@ -193,11 +193,11 @@ describe('files written before the Network section', () => {
     expect(secrets.issues).toEqual([])
     expect([secrets.has('p1'), secrets.has('p1', 'proxy')]).toEqual([true, false])
     expect(await secrets.get('p1')).toEqual({ primary: PASSWORD })
-    // The next write is the current version (3: a profile may also hold an OAuth2 sign-in).
+    // The next write is the current version.
     await secrets.setProxyPassword('p1', PROXY_PASSWORD)
     await secrets.flush()
     const doc = JSON.parse(await readFile(join(dir, 'secrets.json'), 'utf8'))
-    expect(doc.version).toBe(3)
+    expect(doc.version).toBe(SECRETS_VERSION)
     expect(Object.keys(doc.data.entries.p1).sort()).toEqual(['login', 'proxy'])
   })
 })

@@ -3,7 +3,16 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { profilesExportSchema, type SaveProfileInput } from '../../../preload/contract'
 import { describeKeyring } from '../../../main/core/profiles/keyring'
-import { createMemoryCipher, FileSecretStore, MEMORY_KEYRING_STATUS, MemorySecretStore, SecretUnavailableError, type Cipher, type SecretStore } from '../../../main/core/profiles/secrets'
+import {
+  createMemoryCipher,
+  FileSecretStore,
+  MEMORY_KEYRING_STATUS,
+  MemorySecretStore,
+  SECRETS_VERSION,
+  SecretUnavailableError,
+  type Cipher,
+  type SecretStore,
+} from '../../../main/core/profiles/secrets'
 import { copyName, ProfileStore } from '../../../main/core/profiles/store'
 import { OperationError } from '../../../main/core/operation-error'
 import { expectNoLeaks } from '../../fixtures/secret-scan'
@@ -157,7 +166,7 @@ describe('ProfileStore: secrets are write-only', () => {
     const p = await store.save({ profile: smtpFields, secret: { primary: PASSWORD } })
     await store.flush()
     const doc = JSON.parse(await readFile(join(dir, 'secrets.json'), 'utf8'))
-    expect(doc).toMatchObject({ format: 'mailprobe-secrets', version: 3 })
+    expect(doc).toMatchObject({ format: 'mailprobe-secrets', version: SECRETS_VERSION })
     expect(doc.data.entries[p.id]).toEqual({ login: { cipher: 'memory-aes-256-gcm', blob: expect.stringMatching(/^[A-Za-z0-9+/]+=*$/) } })
   })
 
@@ -305,7 +314,7 @@ describe('ProfileStore: export and import', () => {
     const other = await open()
     const { imported, skipped } = await other.store.importProfiles(exported.content)
     expect(skipped).toEqual([])
-    const strip = ({ id: _i, createdAt: _c, updatedAt: _u, hasSecret: _h, hasProxySecret: _ph, ...rest }: Record<string, unknown>) => rest
+    const strip = ({ id: _i, createdAt: _c, updatedAt: _u, hasSecret: _h, hasProxySecret: _ph, hasMailboxSecret: _m, hasDkimKey: _d, ...rest }: Record<string, unknown>) => rest
     expect(imported.map(strip)).toEqual(store.list().map(strip))
     expect(imported.every((p) => !p.hasSecret)).toBe(true)
     expect(imported.map((p) => p.id)).not.toEqual(store.list().map((p) => p.id))

@@ -143,7 +143,7 @@ describe('the sandbox profiles', () => {
     await services.flush()
     expectNoLeaks(await readFile(join(dataDir, 'profiles.json'), 'utf8'), DEMO, 'profiles.json')
     expect(status.profiles).toEqual({ starttls: byName.get(NAMES.starttls)!.id, tls: byName.get(NAMES.tls)!.id, api: byName.get(NAMES.api)!.id, oauth: byName.get(NAMES.oauth)!.id })
-    expect(services.settings.get().sandboxProfiles).toEqual({ seeded: true, seededRoles: ['starttls', 'tls', 'api', 'oauth'], ids: status.profiles })
+    expect(services.settings.get().sandboxProfiles).toEqual({ seeded: true, seededRoles: ['starttls', 'tls', 'api', 'oauth'], inboxMailbox: true, ids: status.profiles })
     // Nothing else trusts the sandbox CA: a profile of the user's keeps its own TLS settings.
     expect(sandboxProfiles(services).every((p) => sandboxRoleOf(p) !== null)).toBe(true)
   })
@@ -216,7 +216,7 @@ describe('the sandbox profiles', () => {
     const id = first.services.sandbox.status().profiles.starttls!
     const p = first.services.profiles.get(id)!
     if (p.kind !== 'smtp') throw new Error('expected SMTP')
-    const { id: _i, createdAt: _c, updatedAt: _u, hasSecret: _h, hasProxySecret: _ph, ...fields } = p
+    const { id: _i, createdAt: _c, updatedAt: _u, hasSecret: _h, hasProxySecret: _ph, hasMailboxSecret: _m, hasDkimKey: _d, ...fields } = p
     await first.services.profiles.save({ id, profile: { ...fields, name: 'My sandbox', username: 'someone-else' }, secret: { primary: 'a-wrong-password' } })
     await first.services.close()
     const second = await harness({ dataDir: first.dataDir, cipher: first.cipher })
@@ -412,6 +412,27 @@ describe('the lab as a job: built like profile runs, streamed with progress, sav
     expect(api.testMode).toBe(true)
   })
 
+  it('the Lab measured to the inbox: the sandbox profiles watch the sandbox’s inbox, each run seen there', async () => {
+    const h = await harness()
+    const ids = h.services.sandbox.status().profiles
+    const { jobId } = await h.call('runCompare', { profileIds: [ids.starttls, ids.api], runs: 2, mode: 'cold', action: 'send', toInbox: true })
+    const r = await h.sink.result<CompareResult>(jobId)
+    expect(r.ok, JSON.stringify([r.error, r.profiles.map((p) => p.errors)])).toBe(true)
+    expect(r.toInbox).toBe(true)
+    for (const p of r.profiles) {
+      expect(p.delivery).toMatchObject({ watched: 2, seen: 2, junk: 0 })
+      expect(p.delivery!.sendToInboxMs.median!).toBeGreaterThanOrEqual(p.delivery!.acceptedToInboxMs.median!)
+    }
+    // Each run's message carried its own token.
+    const tokens = new Set<string>()
+    for (const m of (await h.call('listInbox', {})).messages) {
+      const full = await h.call('getInboxMessage', { id: m.id })
+      const token = full?.headers.find((x) => x.name.toLowerCase() === 'x-mailprobe-token')?.value
+      if (token) tokens.add(token)
+    }
+    expect(tokens.size).toBe(4)
+  })
+
   it('refuses an unknown or twice-chosen profile at once; a profile without its secret ends the job with a sentence', async () => {
     const h = await harness()
     const ids = h.services.sandbox.status().profiles
@@ -434,7 +455,7 @@ describe('the lab as a job: built like profile runs, streamed with progress, sav
     const copy = await h.services.profiles.duplicate(ids.starttls!)
     const p = h.services.profiles.get(copy.id)!
     if (p.kind !== 'smtp') throw new Error('expected SMTP')
-    const { id: _i, createdAt: _c, updatedAt: _u, hasSecret: _h, hasProxySecret: _ph, ...fields } = p
+    const { id: _i, createdAt: _c, updatedAt: _u, hasSecret: _h, hasProxySecret: _ph, hasMailboxSecret: _m, hasDkimKey: _d, ...fields } = p
     await h.services.profiles.save({ id: copy.id, profile: { ...fields, name: NAMES.starttls } })
     const { jobId } = await h.call('runCompare', { profileIds: [ids.starttls, copy.id], runs: 1, action: 'verify' })
     const r = await h.sink.result<CompareResult>(jobId)

@@ -78,7 +78,7 @@ async function main(): Promise<void> {
   let s = generation.ofSettings(settings.get().sandboxProfiles.ids.starttls)
   process.stdout.write(`ready ${p} ${h} ${s}\n`)
 
-  const { id, createdAt: _c, updatedAt: _u, hasSecret: _h, hasProxySecret: _ph, ...fields } = first
+  const { id, createdAt: _c, updatedAt: _u, hasSecret: _h, hasProxySecret: _ph, hasMailboxSecret: _m, hasDkimKey: _d, ...fields } = first
   for (;;) {
     // The three stores write at the same time, as they may in the app; each line follows its write.
     await Promise.all([

@@ -1,4 +1,4 @@
-import type { Profile, RunProfileInput } from '@contract'
+import { DEFAULT_DELIVERY_TIMEOUT_MS, type Profile, type RunProfileInput } from '@contract'
 import { PROVIDERS } from '@renderer/components/profiles/providers'
 
 export type ProfileAction = RunProfileInput['action']
@@ -54,3 +54,15 @@ export function actionsFor(profile: Profile): ActionInfo[] {
 }
 
 export const primaryAction = (profile: Profile): ActionInfo => actionsFor(profile).find((a) => a.primary)!
+
+/** The sends that deliver a message, so a profile's mailbox may be watched after them. */
+export const watchesAfter = (action: ProfileAction): boolean => action === 'send' || action === 'api-send'
+
+/** Where a send from the profile waits for its message, in one line; null when the profile names no mailbox. */
+export function deliveryWatchNote(profile: Profile): string | null {
+  const m = profile.mailbox
+  if (!m) return null
+  const seconds = Math.round((m.timeoutMs ?? DEFAULT_DELIVERY_TIMEOUT_MS) / 1000)
+  const where = m.kind === 'sandbox' ? 'the sandbox’s inbox' : `${m.user} on ${m.host} (${m.folders.length ? m.folders.join(', ') : 'Inbox and Junk'})`
+  return `After Send, watches ${where} for up to ${seconds} s.`
+}

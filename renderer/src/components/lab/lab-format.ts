@@ -99,3 +99,57 @@ export function stripRows(r: CompareResult): { rows: StripRow[]; maxMs: number }
   })
   return { rows, maxMs }
 }
+
+/** The comparison measured to the inbox (a result from before the lab could has no `delivery` figures). */
+export function measuredToInbox(r: CompareResult): boolean {
+  return Boolean(r.toInbox) || r.profiles.some((p) => p.delivery)
+}
+
+/** "3/3", "2/3 · 1 in Junk" (or – when not measured). */
+export function seenText(p: CompareProfileStats): string {
+  const d = p.delivery
+  if (!d) return '–'
+  return `${d.seen}/${d.watched}${d.junk ? ` · ${d.junk} in Junk` : ''}`
+}
+
+export interface InboxRow {
+  name: string
+  kind: 'smtp' | 'api'
+  winner: boolean
+  /** Median time to acceptance and median accepted → inbox: the bar's two segments (ms and % of the scale). */
+  acceptMs: number
+  deliveryMs: number
+  acceptWidth: number
+  deliveryWidth: number
+  /** Median and p95 of send → inbox (what the label and the tick show), null when none was seen. */
+  medianMs: number | null
+  p95Ms: number | null
+  p95X: number | null
+  seen: number
+  watched: number
+}
+
+/**
+ * One bar per profile to a common scale: the median time to acceptance, then the median wait from
+ * acceptance to the inbox (in the delivery hue), with a tick at the p95 of send → inbox. Medians do
+ * not add up exactly, so the label gives the median of send → inbox itself.
+ */
+export function inboxRows(r: CompareResult): InboxRow[] {
+  const rows = r.profiles.map((p) => {
+    const d = p.delivery
+    const seen = d?.seen ?? 0
+    return {
+      name: p.name,
+      kind: p.kind,
+      winner: p.name === r.winnerToInbox,
+      acceptMs: seen ? (p.totalMs.median ?? 0) : 0,
+      deliveryMs: d?.acceptedToInboxMs.median ?? 0,
+      medianMs: d?.sendToInboxMs.median ?? null,
+      p95Ms: d?.sendToInboxMs.p95 ?? null,
+      seen,
+      watched: d?.watched ?? 0,
+    }
+  })
+  const scale = Math.max(1e-9, ...rows.map((x) => Math.max(x.acceptMs + x.deliveryMs, x.p95Ms ?? 0)))
+  return rows.map((x) => ({ ...x, acceptWidth: (x.acceptMs / scale) * 100, deliveryWidth: (x.deliveryMs / scale) * 100, p95X: x.p95Ms === null ? null : (x.p95Ms / scale) * 100 }))
+}

@@ -22,14 +22,28 @@ import {
   type SmtpSecurity,
 } from '@contract'
 import type { ProfilePrefill } from '@renderer/stores/ui'
+import {
+  applyDelivery,
+  blankDelivery,
+  deliveryErrors,
+  deliveryFieldOf,
+  dkimFromForm,
+  dkimKeyInput,
+  mailboxFromForm,
+  mailboxPasswordInput,
+  noDeliveryDrafts,
+  type DeliveryDrafts,
+  type DeliveryField,
+  type DeliveryFields,
+} from './delivery-form'
 import { PROVIDERS } from './providers'
 
 export type AuthChoice = 'none' | 'auto' | 'plain' | 'login' | 'cram-md5' | 'xoauth2' | 'oauthbearer'
 /** The mechanisms that carry a signed-in profile's token. */
 export type OAuthMechanism = 'auto' | 'xoauth2' | 'oauthbearer'
 
-/** What the editor edits: every field as a string or number the inputs bind to. No secret here. */
-export interface ProfileForm {
+/** What the editor edits: every field as a string or number the inputs bind to (the mailbox and DKIM ones in DeliveryFields). No secret here. */
+export interface ProfileForm extends DeliveryFields {
   kind: 'smtp' | 'api'
   name: string
   // SMTP
@@ -69,7 +83,7 @@ export interface ProfileForm {
   proxyUrl: string
 }
 
-export type FormField = keyof ProfileForm | 'secret' | 'secondary' | 'proxyPassword'
+export type FormField = keyof ProfileForm | 'secret' | 'secondary' | 'proxyPassword' | DeliveryField
 export type FormErrors = Partial<Record<FormField, string>>
 
 /** The write-only secret: keep what main has, replace it, or clear it. */
@@ -118,6 +132,7 @@ export const blankForm = (kind: 'smtp' | 'api' = 'smtp'): ProfileForm => ({
   family: 'auto',
   localAddress: '',
   proxyUrl: '',
+  ...blankDelivery(),
 })
 
 export const DEFAULT_PORT: Record<SmtpSecurity, number> = { starttls: 587, tls: 465, none: 25, auto: 587 }
@@ -140,6 +155,7 @@ export function formFrom(source: Profile | ProfilePrefill | null | undefined): P
   f.family = n?.family ?? 'auto'
   f.localAddress = n?.localAddress ?? ''
   f.proxyUrl = n?.proxy?.url ?? ''
+  applyDelivery(f, s as Parameters<typeof applyDelivery>[1])
   if (s.kind === 'api') {
     f.provider = (s.provider as ApiProvider | undefined) ?? 'sendgrid'
     f.region = (s.region as string | undefined) ?? ''
@@ -216,11 +232,14 @@ export function hasNetworkSettings(f: ProfileForm): boolean {
 export function profileFromForm(f: ProfileForm): SaveProfileInput['profile'] {
   const tls = { insecure: f.insecure, ...(opt(f.caFile) ? { caFile: f.caFile.trim() } : {}), ...(opt(f.servername) ? { servername: f.servername.trim() } : {}) }
   const defaults = { ...(opt(f.from) ? { from: f.from.trim() } : {}), to: list(f.to), cc: [], bcc: [] }
+  const mailbox = mailboxFromForm(f)
+  const dkim = dkimFromForm(f)
   const common = {
     name: f.name,
     tls,
     defaults,
     network: networkFromForm(f),
+    ...(mailbox ? { mailbox } : {}),
     ...(f.timeoutMs ? { timeoutMs: f.timeoutMs } : {}),
     ...(opt(f.preset) ? { preset: f.preset.trim() } : {}),
   }
@@ -235,6 +254,7 @@ export function profileFromForm(f: ProfileForm): SaveProfileInput['profile'] {
       ...(f.authMethod !== 'none' && opt(f.username) ? { username: f.username.trim() } : {}),
       ...(opt(f.ehloName) ? { ehloName: f.ehloName.trim() } : {}),
       ...(f.oauth ? { oauth: oauthFromForm(f) } : {}),
+      ...(dkim ? { dkim } : {}),
     }
   }
   return {
@@ -264,6 +284,7 @@ function fieldOf(path: readonly PropertyKey[]): FormField | null {
   if (a === 'oauth') return OAUTH_FIELDS[String(b)] ?? 'oauthClientId'
   if (a === 'tls') return b === 'caFile' ? 'caFile' : b === 'servername' ? 'servername' : 'insecure'
   if (a === 'network') return networkFieldOf(path.slice(1))
+  if (a === 'mailbox' || a === 'dkim') return deliveryFieldOf(path)
   if (a === 'defaults') return b === 'from' ? 'from' : 'to'
   if (typeof a === 'string' && a in blankForm()) return a as FormField
   return null
@@ -323,13 +344,15 @@ export function secretInput(kind: 'smtp' | 'api', provider: ApiProvider, s: Secr
 
 /**
  * Validates with the contract's schemas plus what each provider needs, and names the field each
- * message belongs to. `hasSecret`: main already holds one.
+ * message belongs to. `hasSecret`: main already holds one; `proxy` and `delivery`: the other
+ * write-only secrets' drafts, and whether main holds each.
  */
 export function validateForm(
   f: ProfileForm,
   secret: SecretDraft,
   hasSecret: boolean,
   proxy: { draft: ProxySecretDraft; saved: boolean } = { draft: { mode: 'replace', password: '' }, saved: false },
+  delivery: DeliveryDrafts = noDeliveryDrafts(),
 ): { ok: true; input: Omit<SaveProfileInput, 'id'> } | { ok: false; errors: FormErrors; other: string[] } {
   const errors: FormErrors = {}
   const other: string[] = []
@@ -377,12 +400,24 @@ export function validateForm(
   if (secret.mode === 'replace' && /[\r\n]/.test(secret.primary)) errors.secret = 'the secret contains a line break'
   const proxyProblem = proxyPasswordError(f, proxy.draft, proxy.saved)
   if (proxyProblem) errors.proxyPassword = proxyProblem
+  for (const [key, message] of Object.entries(deliveryErrors(f, { kind: f.kind, oauth: f.kind === 'smtp' && f.oauth }, delivery))) errors[key as DeliveryField] ??= message
 
   // The generic note is advice, not a blocker.
   const blocking = other.filter((m) => !m.startsWith('The generic endpoint'))
   if (Object.keys(errors).length || blocking.length) return { ok: false, errors, other: blocking }
   const proxyPassword = proxyPasswordInput(f, proxy.draft)
-  return { ok: true, input: { profile, secret: secretInput(f.kind, f.provider, secret), ...(proxyPassword !== undefined ? { proxyPassword } : {}) } }
+  const mailboxPassword = mailboxPasswordInput(f, delivery.mailbox.draft)
+  const dkimKey = dkimKeyInput(f, f.kind, delivery.dkim.draft)
+  return {
+    ok: true,
+    input: {
+      profile,
+      secret: secretInput(f.kind, f.provider, secret),
+      ...(proxyPassword !== undefined ? { proxyPassword } : {}),
+      ...(mailboxPassword !== undefined ? { mailboxPassword } : {}),
+      ...(dkimKey !== undefined ? { dkimKey } : {}),
+    },
+  }
 }
 
 /** A name for a profile made from a probe's recommendation. */

@@ -1,5 +1,14 @@
-import { capitalized, plural, securityWords, smtpSuccess, type AnyJobResult, type CompareResult, type ErrorCode, type ProbeResult } from '@contract'
+import { capitalized, deliveryStep, deliveryWaiting, plural, securityWords, smtpSuccess, type AnyJobResult, type CompareResult, type ErrorCode, type ProbeResult } from '@contract'
 import { stageOf, type Job } from '@renderer/stores/jobs'
+
+/** How the delivery step reads: landed in the inbox, in Junk (a warning), waiting, or not proven. */
+export type DeliveryState = 'inbox' | 'junk' | 'waiting' | 'failed'
+
+/** The verdict's delivery step: "in Inbox after 2.4 s", "not seen in 120 s", "waiting for delivery… 87 s left". */
+export interface DeliveryVerdict {
+  state: DeliveryState
+  text: string
+}
 
 export interface Verdict {
   ok: boolean
@@ -14,6 +23,24 @@ export interface Verdict {
   warnings: string[]
   /** TLS verification was off for this run. */
   insecure: boolean
+  /** The delivery step, when a mailbox was watched. */
+  delivery: DeliveryVerdict | null
+  /** A watch that failed after a successful send: its sentence (the message then says what the send did). */
+  explanation: string | null
+}
+
+/** The delivery step of a finished send, null when no mailbox was watched. */
+export function describeDelivery(r: AnyJobResult): DeliveryVerdict | null {
+  if (r.kind !== 'smtp' && r.kind !== 'api') return null
+  const text = deliveryStep(r)
+  if (!text || !r.delivery) return null
+  return { state: r.delivery.ok ? (r.delivery.junk ? 'junk' : 'inbox') : 'failed', text }
+}
+
+/** The delivery step while the job runs: from the watch's first line on, with its countdown. */
+export function describeWaiting(job: Job): DeliveryVerdict | null {
+  if (job.status !== 'running' || !job.watch) return null
+  return { state: 'waiting', text: deliveryWaiting(job.watch.progress) }
 }
 
 function probeMessage(r: ProbeResult): string {
@@ -59,17 +86,23 @@ export function describeVerdict(job: Job | null): Verdict | null {
   const trips = r.kind !== 'compare' ? plural(r.roundTrips, 'round trip') : null
   const warnings = r.warnings
   const insecure = (r.kind === 'smtp' || r.kind === 'api') && r.tls !== null ? r.tls.insecure : false
+  const delivery = describeDelivery(r)
+  if (r.error && delivery) {
+    // The send succeeded and the watch did not prove delivery: what the send did, the step, then the sentence that says what to do.
+    const { message, reply } = okMessage(job, r)
+    return { ok: false, code: r.error.code, message, reply, totalMs, trips, warnings, insecure, delivery, explanation: r.error.message }
+  }
   if (r.error) {
     const reply = r.error.reply ? `${r.error.reply.code} ${r.error.reply.text}` : null
-    return { ok: false, code: r.error.code, message: r.error.message, reply, totalMs, trips, warnings, insecure }
+    return { ok: false, code: r.error.code, message: r.error.message, reply, totalMs, trips, warnings, insecure, delivery: null, explanation: null }
   }
   if (!r.ok) {
     // Failed without an error is an answer, not a crash: a probe that found no usable path (its recommendation says why), a comparison with failed runs.
     const message = r.kind === 'probe' ? `${probeMessage(r)} — ${r.recommendation.reason}` : r.kind === 'compare' ? compareMessage(r) : 'The job failed.'
-    return { ok: false, code: null, message, reply: null, totalMs, trips, warnings, insecure }
+    return { ok: false, code: null, message, reply: null, totalMs, trips, warnings, insecure, delivery, explanation: null }
   }
   const { message, reply } = okMessage(job, r)
-  return { ok: true, code: null, message, reply, totalMs, trips, warnings, insecure }
+  return { ok: true, code: null, message, reply, totalMs, trips, warnings, insecure, delivery, explanation: null }
 }
 
 /** "Running against host:587" while the job streams. */

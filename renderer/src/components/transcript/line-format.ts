@@ -1,4 +1,4 @@
-import type { Direction, TranscriptLine } from '@contract'
+import type { Direction, TranscriptLane, TranscriptLine } from '@contract'
 
 /** Colour role of a line's gutter: server replies are judged by their code (4xx amber, 5xx red). */
 export type Tone = 'client' | 'server' | 'warn' | 'error' | 'tls' | 'info'
@@ -35,7 +35,13 @@ export function formatMs(t: number): string {
 
 const SWAKS: Record<Direction, string> = { c: ' -> ', s: '<-  ', tls: ' ~~ ', info: '=== ', err: '*** ' }
 
-/** Lines as text, swaks-like: `[  38.1 ms] <-  220 ready` (what Copy and the live .txt export give). */
+/** A lane's tag in the transcript's lane column and in copied text: "IMAP". */
+export const LANE_TAG: Record<TranscriptLane, string> = { imap: 'IMAP' }
+
+/** Lines as text, swaks-like: `[  38.1 ms] <-  220 ready`, a lane's lines tagged (`[ 812.0 ms] imap ->  A1 IDLE`), as Copy and the live .txt export give them. */
 export function linesToText(lines: readonly TranscriptLine[]): string {
-  return lines.map((l) => `[${formatMs(l.t).padStart(10)}]${l.port !== undefined ? ` :${l.port}` : ''} ${SWAKS[l.dir]}${l.text}`).join('\n') + (lines.length ? '\n' : '')
+  return (
+    lines.map((l) => `[${formatMs(l.t).padStart(10)}]${l.port !== undefined ? ` :${l.port}` : ''}${l.lane !== undefined ? ` ${l.lane}` : ''} ${SWAKS[l.dir]}${l.text}`).join('\n') +
+    (lines.length ? '\n' : '')
+  )
 }

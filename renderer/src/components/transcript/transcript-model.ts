@@ -1,13 +1,21 @@
-import type { Direction, TranscriptLine } from '@contract'
+import { TRANSCRIPT_LANES, type Direction, type TranscriptLane, type TranscriptLine } from '@contract'
 
 /** Multi-line replies with at least this many lines fold into one row (EHLO capability lists). */
 export const FOLD_MIN = 3
 
 export const DIRECTIONS: readonly Direction[] = ['c', 's', 'tls', 'info', 'err']
 
+/** A line's lane: `main` for the job's own exchange (the SMTP session, the HTTPS request), else the lane it names (the delivery watch's IMAP). */
+export type LaneKey = 'main' | TranscriptLane
+export const LANES: readonly LaneKey[] = ['main', ...TRANSCRIPT_LANES]
+export const laneOf = (line: Pick<TranscriptLine, 'lane'>): LaneKey => line.lane ?? 'main'
+const noLaneCounts = (): Record<LaneKey, number> => Object.fromEntries(LANES.map((l) => [l, 0])) as Record<LaneKey, number>
+
 export interface ViewOptions {
   /** Directions shown. */
   dirs: ReadonlySet<Direction>
+  /** Lanes shown (default: all). */
+  lanes?: ReadonlySet<LaneKey>
   /** Case-insensitive text filter; while it is set nothing folds. */
   query: string
   /** Start line of each multi-line reply the user unfolded. */
@@ -30,7 +38,11 @@ export class TranscriptIndex {
   /** Replies shown folded (their first line's index). */
   folded = new Set<number>()
   counts: Record<Direction, number> = { c: 0, s: 0, tls: 0, info: 0, err: 0 }
+  /** Lines per lane (all of them, whatever the filters). */
+  laneCounts = noLaneCounts()
   hasPorts = false
+  /** Some line belongs to a lane beside the main exchange: the view shows a lane column. */
+  hasLanes = false
   private processed = 0
   private lines: readonly TranscriptLine[] | null = null
   private needle = ''
@@ -52,7 +64,9 @@ export class TranscriptIndex {
     this.members = new Map()
     this.folded = new Set()
     this.counts = { c: 0, s: 0, tls: 0, info: 0, err: 0 }
+    this.laneCounts = noLaneCounts()
     this.hasPorts = false
+    this.hasLanes = false
     this.processed = 0
     this.open = new Map()
   }
@@ -78,6 +92,7 @@ export class TranscriptIndex {
 
   private passes(line: TranscriptLine): boolean {
     if (!this.opts.dirs.has(line.dir)) return false
+    if (this.opts.lanes && !this.opts.lanes.has(laneOf(line))) return false
     return !this.needle || line.text.toLowerCase().includes(this.needle)
   }
 
@@ -88,8 +103,11 @@ export class TranscriptIndex {
   private take(lines: readonly TranscriptLine[], i: number): void {
     const line = lines[i]!
     this.counts[line.dir]++
+    this.laneCounts[laneOf(line)]++
     if (line.port !== undefined) this.hasPorts = true
-    const key = line.port ?? -1
+    if (line.lane !== undefined) this.hasLanes = true
+    // Replies fold per port, and per lane: an IMAP line never continues an SMTP reply.
+    const key = line.lane !== undefined ? -2 - TRANSCRIPT_LANES.indexOf(line.lane) : (line.port ?? -1)
     const m = line.dir === 's' ? REPLY.exec(line.text) : null
     const g = this.open.get(key)
     if (g && m && m[1] === g.code) {
