@@ -93,6 +93,8 @@ async function bundle(file: string, o: { plugins?: Plugin[]; entry?: string } = 
     format: 'cjs',
     minifyWhitespace: true,
     charset: 'ascii',
+    // The licences of what is bundled go beside it (<bundle>.LEGAL.txt), not into the code: one of them is not ASCII.
+    legalComments: 'external',
     // import() becomes require(): a script compiled from a V8 code cache has no dynamic-import callback in Node 20.
     supported: { 'dynamic-import': false },
     outfile: file,
@@ -101,7 +103,9 @@ async function bundle(file: string, o: { plugins?: Plugin[]; entry?: string } = 
     plugins: o.plugins ?? [],
     logLevel: 'warning',
   })
-  const text = out.outputFiles[0]!.text
+  const text = out.outputFiles.find((f) => f.path === file)!.text
+  const legal = out.outputFiles.find((f) => f.path !== file)
+  if (legal) writeAtomically(legal.path, legal.text)
   const name = file.slice(ROOT.length + 1)
   const nonAscii = text.match(/\P{ASCII}/gu)
   if (nonAscii)
