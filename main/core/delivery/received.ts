@@ -37,7 +37,8 @@ function hopOf(value: string): DeliveryHop {
     with: protocol,
     at: dateOf(parsed.timestamp ?? dateAfterSemicolon(value)),
     delayMs: null,
-    ...(tls ? { tls } : {}),
+    // mailauth also reports "with ESMTPS(A)" as the hop's TLS: said once, by `with`.
+    ...(tls && tls.toLowerCase() !== protocol?.toLowerCase() ? { tls } : {}),
   }
 }
 

@@ -17,6 +17,9 @@ describe('Received hops', () => {
     const [postfix, gmail] = [HEADER_SAMPLES.find((s) => s.name === 'Postfix')!, HEADER_SAMPLES.find((s) => s.name === 'Gmail')!]
     expect(hopsFrom(postfix.received).at(-1)!.tls).toMatch(/TLSv1\.3 with cipher TLS_AES_256_GCM_SHA384/)
     expect(hopsFrom(gmail.received)[1]!.tls).toMatch(/TLS1_3/)
+    // A hop whose only word on TLS is its protocol (ESMTPSA) says it once, in `with`.
+    expect(hopsFrom(gmail.received)[0]).toMatchObject({ with: 'ESMTPSA' })
+    expect(hopsFrom(gmail.received)[0]!.tls).toBeUndefined()
   })
 
   it('marks a delay of more than a day as a skewed clock, and leaves undated hops without a delay', () => {
