@@ -163,7 +163,7 @@ export const DeliveryResultSchema = z.object({
   sendToInboxMs: z.number().nullable(),
   /** How long the watch was allowed to wait. */
   timeoutMs: z.number(),
-  /** The message was already there at the watch's first look: the times are upper bounds. */
+  /** The message was already there when the watch was ready (it begins with the send; its login took longer than the delivery): the times are upper bounds. */
   alreadyThere: z.boolean(),
   /** How the watch learnt of it: IMAP IDLE, or polling (the figure then carries up to a polling interval). */
   method: z.enum(['idle', 'poll']),

@@ -129,7 +129,7 @@ export const CompareSampleDeliverySchema = z.object({
   acceptedToInboxMs: z.number().nullable(),
   /** From the start of the run's send (warm: of its transaction) to the moment it was seen. */
   sendToInboxMs: z.number().nullable(),
-  /** It was already there at the watch's first look: the times are upper bounds. */
+  /** It was already there when the watch was ready: the times are upper bounds. */
   alreadyThere: z.boolean(),
   method: z.enum(['idle', 'poll']),
 })
@@ -145,7 +145,7 @@ export const CompareDeliveryStatsSchema = z.object({
   seen: z.number().int(),
   /** Of those, seen in Junk. */
   junk: z.number().int(),
-  /** Of those, already there at the watch's first look (their times are upper bounds). */
+  /** Of those, already there when the watch was ready (their times are upper bounds). */
   alreadyThere: z.number().int(),
   acceptedToInboxMs: spreadSchema,
   sendToInboxMs: spreadSchema,

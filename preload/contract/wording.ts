@@ -100,7 +100,7 @@ export type DeliveryFacts = { delivery?: DeliveryResult; error: Pick<ClassifiedE
 
 /**
  * The delivery step of a run, in a few words (the app's verdict line, History's summary): "in Inbox
- * after 2.4 s", "in Junk after 3.1 s", "in Inbox within 2.4 s" (already there at the first look: an
+ * after 2.4 s", "in Junk after 3.1 s", "in Inbox within 2.4 s" (already there when the watch was ready: an
  * upper bound), "not seen in 120 s", "mailbox login refused"; null when no mailbox was watched.
  */
 export function deliveryStep(r: DeliveryFacts): string | null {

@@ -8,7 +8,7 @@ import type { LaneLog } from './connection'
 
 /** How often a server without IDLE is asked (NOOP) whether the folder grew. */
 export const POLL_INTERVAL_MS = 1_000
-/** How many of the newest messages the first look reads (the message may have arrived before the watch began). */
+/** How many of the newest messages the look back reads (the message may have arrived before the watch was ready). */
 export const FIRST_LOOK_MESSAGES = 50
 /** The headers read to recognise the sent message. */
 const MATCH_FIELDS = [TOKEN_HEADER, 'Message-ID', 'Subject']
@@ -21,7 +21,7 @@ export interface WatchedFolderInfo {
 export interface Sighting {
   folder: FolderWatch
   uid: number
-  /** When the watch learnt of it (the EXISTS that announced it, or the first look), on the job clock. */
+  /** When the watch learnt of it (the EXISTS that announced it, or the look back once the watch was ready), on the job clock. */
   seenAt: number
   alreadyThere: boolean
 }
@@ -31,6 +31,8 @@ export class FolderWatch {
   arrived = 0
   method: 'idle' | 'poll' = 'idle'
   private lastUid = 0
+  /** The newest UID when the folder was selected: what lookBack() reads. */
+  private selectedUid = 0
   private chain: Promise<void> = Promise.resolve()
   private queued = 0
   /** When the server first said the folder grew since the last check. */
@@ -51,18 +53,28 @@ export class FolderWatch {
   async select(readWrite: boolean): Promise<void> {
     const box = await this.client.mailboxOpen(this.info.path, { readOnly: !readWrite })
     this.lastUid = Math.max(0, Number(box.uidNext ?? 1) - 1)
+    this.selectedUid = this.lastUid
   }
 
-  /** Reads the newest messages already there: the message may have arrived before the watch began. */
-  async firstLook(): Promise<number | null> {
-    const exists = this.client.mailbox ? this.client.mailbox.exists : 0
-    if (!exists) return null
-    const from = Math.max(1, exists - FIRST_LOOK_MESSAGES + 1)
-    let found: number | null = null
-    for await (const msg of this.client.fetch(`${from}:*`, { uid: true, headers: MATCH_FIELDS })) {
-      if (found === null && isSentMessage(splitHeaders(msg.headers?.toString('utf8') ?? ''), this.sent, TOKEN_HEADER)) found = msg.uid
-    }
-    return found
+  /**
+   * Looks among the newest messages that were in the folder when it was selected (the watch began
+   * before the send, but its login may have finished after a fast delivery); what came later, IDLE or
+   * polling reports. Runs in turn with the wait's steps (it breaks IDLE, which the next step resumes).
+   */
+  lookBack(): Promise<number | null> {
+    const upTo = this.selectedUid
+    if (upTo === 0 || this.stopped) return Promise.resolve(null)
+    return new Promise((resolve, reject) => {
+      this.enqueue(async () => {
+        let found: number | null = null
+        const range = `${Math.max(1, upTo - FIRST_LOOK_MESSAGES + 1)}:${upTo}`
+        for await (const msg of this.client.fetch(range, { uid: true, headers: MATCH_FIELDS }, { uid: true })) {
+          if (found === null && msg.uid <= upTo && isSentMessage(splitHeaders(msg.headers?.toString('utf8') ?? ''), this.sent, TOKEN_HEADER)) found = msg.uid
+        }
+        resolve(found)
+        if (this.method === 'idle' && this.queued === 0 && !this.stopped) this.idle()
+      }, reject)
+    })
   }
 
   /** Starts waiting: IDLE, or a NOOP every POLL_INTERVAL_MS when polling is asked for or IDLE is not offered. */
@@ -95,8 +107,8 @@ export class FolderWatch {
     if (!this.stopped) this.onFailed(Object.assign(new Error('The server closed the connection while the watch waited'), { code: 'EConnectionClosed' }))
   }
 
-  /** One step at a time on the connection; a failure ends the watch. */
-  private enqueue(step: () => Promise<void>): void {
+  /** One step at a time on the connection; a failure ends the watch (or goes to `onError`, for a step whose caller waits on it). */
+  private enqueue(step: () => Promise<void>, onError?: (err: unknown) => void): void {
     if (this.stopped) return
     this.queued++
     this.chain = this.chain
@@ -105,7 +117,8 @@ export class FolderWatch {
         if (!this.stopped) await step()
       })
       .catch((err: unknown) => {
-        if (!this.stopped) this.onFailed(err)
+        if (onError) onError(err)
+        else if (!this.stopped) this.onFailed(err)
       })
   }
 

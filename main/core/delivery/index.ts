@@ -13,7 +13,7 @@ import { imapPort } from './connection'
 import type { Sighting } from './folder'
 import { fieldValues, splitHeaders, type SentMessage } from './headers'
 import { hopsFrom } from './received'
-import { SANDBOX_FOLDER, watchSandboxInbox, type SandboxInboxSource } from './sandbox-inbox'
+import { listenToSandboxInbox, SANDBOX_FOLDER, type SandboxInboxSource } from './sandbox-inbox'
 import { formatSeconds, MailboxWatch } from './watch'
 
 export { newToken, type SentMessage } from './headers'
@@ -54,24 +54,52 @@ export interface DeliveryOutcome {
   seenAt: number | null
 }
 
-/** Watches the mailbox for the sent message. Never throws: every failure is in the outcome. */
-export async function watchDelivery(run: DeliveryRun): Promise<DeliveryOutcome> {
+/** A watch begun before the send: finish() once the message was accepted, abandon() when the send failed. */
+export interface DeliveryWatch {
+  /** Waits for the message (the timeout counts from `acceptedAt`), then describes it. Never throws: every failure is in the outcome. */
+  finish(at: Pick<DeliveryRun, 'sentAt' | 'acceptedAt'>): Promise<DeliveryOutcome>
+  /** The send failed or was cancelled: nothing to wait for; logs out. */
+  abandon(): Promise<void>
+}
+
+/**
+ * Begins watching before the send (logging in, selecting the folders and listening takes a few
+ * round trips): the arrival is then timed by the server's own notice rather than by a look after
+ * the fact. The send carries on meanwhile; a login that fails is reported once the send is done.
+ */
+export function startDelivery(start: Omit<DeliveryRun, 'sentAt' | 'acceptedAt'>): DeliveryWatch {
   const warnings: string[] = []
   const warn = (text: string) => {
     warnings.push(text)
-    run.log.line('info', `warning: ${text}`)
+    start.log.line('info', `warning: ${text}`)
   }
-  const req = run.request
-  const outcome = isSandboxDelivery(req) ? await watchSandbox(run, req, warn) : await watchImap(run, req, warn)
-  let { error } = outcome
-  if (error) {
-    error = { ...error, message: run.log.redact(error.message), ...(error.detail ? { detail: run.log.redact(error.detail) } : {}) }
-    run.log.line('err', `${error.code}: ${error.message}`)
+  const req = start.request
+  const watching = isSandboxDelivery(req) ? sandboxWatch(start, req) : imapWatch(start, req, warn)
+  return {
+    async finish(at) {
+      const run = { ...start, ...at }
+      const outcome = await watching.finish(run, warn)
+      let { error } = outcome
+      if (error) {
+        error = { ...error, message: run.log.redact(error.message), ...(error.detail ? { detail: run.log.redact(error.detail) } : {}) }
+        run.log.line('err', `${error.code}: ${error.message}`)
+      }
+      return { ...outcome, error, warnings }
+    },
+    abandon: () => watching.abandon(),
   }
-  return { ...outcome, error, warnings }
+}
+
+/** Watches the mailbox for a message already accepted (begun now). Never throws. */
+export function watchDelivery(run: DeliveryRun): Promise<DeliveryOutcome> {
+  return startDelivery(run).finish(run)
 }
 
 type Watched = Omit<DeliveryOutcome, 'warnings'>
+interface Watching {
+  finish(run: DeliveryRun, warn: (t: string) => void): Promise<Watched>
+  abandon(): Promise<void>
+}
 
 function emptyResult(mailbox: DeliveryResult['mailbox'], method: DeliveryResult['method'], timeoutMs: number): DeliveryResult {
   return {
@@ -93,73 +121,90 @@ function emptyResult(mailbox: DeliveryResult['mailbox'], method: DeliveryResult[
   }
 }
 
-async function watchImap(run: DeliveryRun, req: DeliveryRequest, warn: (t: string) => void): Promise<Watched> {
-  const { log } = run
+function imapWatch(start: Omit<DeliveryRun, 'sentAt' | 'acceptedAt'>, req: DeliveryRequest, warn: (t: string) => void): Watching {
+  const { log } = start
   const mailbox = { kind: 'imap' as const, host: req.host, port: imapPort(req), security: req.security }
-  const start = log.now()
-  log.line(
-    'info',
-    `delivery: watching the mailbox at ${req.host}:${mailbox.port} (${SECURITY_WORDS[req.security]}) for the message (token ${run.sent.token}${run.sent.messageId ? `, Message-ID ${run.sent.messageId}` : ''})`,
+  log.line('info', `delivery: watching the mailbox at ${req.host}:${mailbox.port} (${SECURITY_WORDS[req.security]}) for the message with token ${start.sent.token}`)
+  const watch = new MailboxWatch({ request: req, network: req.network ?? start.network, log, signal: start.signal, warn }, start.sent)
+  // Settled here, so that a failed login is not an unhandled rejection while the send goes on.
+  const opened = watch.open().then(
+    () => null,
+    (err: unknown) => ({ err }),
   )
-  const watch = new MailboxWatch({ request: req, network: req.network ?? run.network, log, signal: run.signal, warn }, run.sent)
-  const result = emptyResult(mailbox, req.method === 'poll' ? 'poll' : 'idle', req.timeoutMs)
-  let error: ClassifiedError | null = null
-  let seenAt: number | null = null
-  try {
-    await watch.open()
-    const seen = await watch.waitFor(Math.max(0, req.timeoutMs - (log.now() - start)))
-    result.watched = watch.watched
-    if (seen) {
-      seenAt = seen.seenAt
-      await describe(imapArrival(seen), run, result, warn)
-    } else {
-      error = timeoutError(req.timeoutMs, watch.watched, run.sent)
-    }
-  } catch (err) {
-    error = classifyImapError(err, { ...mailbox, secretKind: req.secretKind })
-  } finally {
-    result.watched = watch.watched
-    await watch.close().catch(() => undefined)
+  return {
+    async finish(run) {
+      const result = emptyResult(mailbox, req.method === 'poll' ? 'poll' : 'idle', req.timeoutMs)
+      let error: ClassifiedError | null = null
+      let seenAt: number | null = null
+      try {
+        const failed = await opened
+        if (failed) throw failed.err
+        const seen = await watch.waitFor(Math.max(0, req.timeoutMs - Math.max(0, log.now() - run.acceptedAt)))
+        result.watched = watch.watched
+        if (seen) {
+          seenAt = Math.max(seen.seenAt, run.acceptedAt)
+          await describe(imapArrival(seen), run, result, warn)
+        } else {
+          error = timeoutError(req.timeoutMs, watch.watched, run.sent)
+        }
+      } catch (err) {
+        error = classifyImapError(err, { ...mailbox, secretKind: req.secretKind })
+      } finally {
+        result.watched = watch.watched
+        await watch.close().catch(() => undefined)
+      }
+      return { delivery: result, error, seenAt }
+    },
+    async abandon() {
+      await opened
+      await watch.close().catch(() => undefined)
+    },
   }
-  return { delivery: result, error, seenAt }
 }
 
-/** The sandbox's inbox, read in this process: what is there, then what arrives. */
-async function watchSandbox(run: DeliveryRun, req: SandboxDelivery, warn: (t: string) => void): Promise<Watched> {
-  const { log } = run
-  const result = emptyResult({ kind: 'sandbox' }, 'idle', req.timeoutMs)
-  if (!run.sandboxInbox) {
-    return {
-      delivery: result,
-      error: { code: 'INVALID_INPUT', message: 'The sandbox’s inbox can be watched only where the sandbox runs (the app, or `mailprobe sandbox`): watch an IMAP mailbox instead.' },
-      seenAt: null,
-    }
-  }
+/** The sandbox's inbox, read in this process: listened to from the start, then what is there. */
+function sandboxWatch(start: Omit<DeliveryRun, 'sentAt' | 'acceptedAt'>, req: SandboxDelivery): Watching {
+  const { log } = start
   const folder: WatchedFolder = { folder: SANDBOX_FOLDER, junk: false, arrived: 0, method: 'idle' }
-  result.watched = [folder]
-  log.line('info', `delivery: watching the sandbox’s inbox for the message (token ${run.sent.token}${run.sent.messageId ? `, Message-ID ${run.sent.messageId}` : ''})`)
-  try {
-    const seen = await watchSandboxInbox(run.sandboxInbox, run.sent, { timeoutMs: req.timeoutMs, now: () => log.now(), signal: run.signal, watched: folder })
-    if (!seen) return { delivery: result, error: timeoutError(req.timeoutMs, result.watched, run.sent), seenAt: null }
-    await describe(
-      {
-        folder: SANDBOX_FOLDER,
-        junk: false,
-        method: 'idle',
-        seenAt: seen.seenAt,
-        alreadyThere: seen.alreadyThere,
-        headers: async () => ({ text: seen.raw.slice(0, Math.max(0, seen.raw.search(/\r?\n\r?\n/))), size: seen.size }),
-        // The sandbox answers no DNS: its messages get the receiver's view only (none), never a lookup that would hang offline.
-        source: null,
-        remove: null,
-      },
-      run,
-      result,
-      warn,
-    )
-    return { delivery: result, error: null, seenAt: seen.seenAt }
-  } catch (err) {
-    return { delivery: result, error: isAbort(err) ? { code: 'CANCELLED', message: 'You cancelled the test while it waited for the message.' } : internalError(err), seenAt: null }
+  const listening = start.sandboxInbox ? listenToSandboxInbox(start.sandboxInbox, start.sent, { now: () => log.now(), watched: folder }) : null
+  if (listening) log.line('info', `delivery: watching the sandbox’s inbox for the message with token ${start.sent.token}`)
+  return {
+    async finish(run, warn) {
+      const result = emptyResult({ kind: 'sandbox' }, 'idle', req.timeoutMs)
+      if (!listening) {
+        const message = 'The sandbox’s inbox can be watched only where the sandbox runs (the app, or `mailprobe sandbox`): watch an IMAP mailbox instead.'
+        return { delivery: result, error: { code: 'INVALID_INPUT', message }, seenAt: null }
+      }
+      result.watched = [folder]
+      try {
+        const seen = await listening.wait(Math.max(0, req.timeoutMs - Math.max(0, log.now() - run.acceptedAt)), run.signal)
+        if (!seen) return { delivery: result, error: timeoutError(req.timeoutMs, result.watched, run.sent), seenAt: null }
+        await describe(
+          {
+            folder: SANDBOX_FOLDER,
+            junk: false,
+            method: 'idle',
+            seenAt: seen.seenAt,
+            alreadyThere: seen.alreadyThere,
+            headers: async () => ({ text: seen.raw.slice(0, Math.max(0, seen.raw.search(/\r?\n\r?\n/))), size: seen.size }),
+            // The sandbox answers no DNS: its messages get the receiver's view only (none), never a lookup that would hang offline.
+            source: null,
+            remove: null,
+          },
+          run,
+          result,
+          warn,
+        )
+        return { delivery: result, error: null, seenAt: Math.max(seen.seenAt, run.acceptedAt) }
+      } catch (err) {
+        return { delivery: result, error: isAbort(err) ? { code: 'CANCELLED', message: 'You cancelled the test while it waited for the message.' } : internalError(err), seenAt: null }
+      } finally {
+        listening.stop()
+      }
+    },
+    async abandon() {
+      listening?.stop()
+    },
   }
 }
 
@@ -209,9 +254,11 @@ async function describe(seen: Arrival, run: DeliveryRun, result: DeliveryResult,
   result.junk = seen.junk
   result.method = seen.method
   result.alreadyThere = seen.alreadyThere
-  result.acceptedToInboxMs = round(Math.max(0, seen.seenAt - run.acceptedAt))
-  result.sendToInboxMs = round(Math.max(0, seen.seenAt - run.sentAt))
-  const how = seen.alreadyThere ? 'already there at the first look' : seen.method === 'idle' ? 'announced by IDLE' : 'found by polling'
+  // Seen before the client had read the acceptance (a fast local delivery): counted from the acceptance.
+  const seenAt = Math.max(seen.seenAt, run.acceptedAt)
+  result.acceptedToInboxMs = round(seenAt - run.acceptedAt)
+  result.sendToInboxMs = round(Math.max(0, seenAt - run.sentAt))
+  const how = seen.alreadyThere ? 'already there when the watch was ready' : seen.method === 'idle' ? 'announced by IDLE' : 'found by polling'
   log.line('info', `the message is in ${seen.folder}${seen.junk ? ' (Junk)' : ''}: ${formatSeconds(result.acceptedToInboxMs)} after acceptance (${how})`)
   if (seen.junk) warn(`The message arrived in ${seen.folder}, the Junk folder: the receiving side judged it spam. See the authentication verdicts and the headers.`)
 

@@ -24,36 +24,55 @@ export interface SandboxSighting {
   alreadyThere: boolean
 }
 
-/** Waits for the sent message in the sandbox's inbox; null when the time ran out. */
-export function watchSandboxInbox(
+/**
+ * Listens to the sandbox's inbox from now on (before the send: the arrival is timed as it happens);
+ * wait() then returns what was heard, else what is in the inbox (an upper bound), else waits.
+ */
+export function listenToSandboxInbox(
   inbox: SandboxInboxSource,
   sent: SentMessage,
-  o: { timeoutMs: number; now(): number; signal?: AbortSignal; watched: WatchedFolder },
-): Promise<SandboxSighting | null> {
+  o: { now(): number; watched: WatchedFolder },
+): { wait(timeoutMs: number, signal?: AbortSignal): Promise<SandboxSighting | null>; stop(): void } {
   const mine = (id: string) => {
     const m = inbox.get(id)
     return m && isSentMessage(splitHeaders(m.raw), sent, TOKEN_HEADER) ? m : null
   }
-  for (const { id } of inbox.list()) {
+  let heard: SandboxSighting | null = null
+  let wake: (() => void) | null = null
+  const unsubscribe = inbox.subscribe(({ id }) => {
+    if (heard) return
     const m = mine(id)
-    if (m) return Promise.resolve({ ...m, seenAt: o.now(), alreadyThere: true })
-  }
-  return new Promise((resolve, reject) => {
-    const finish = (err: unknown, seen: SandboxSighting | null = null) => {
-      clearTimeout(timer)
-      unsubscribe()
-      o.signal?.removeEventListener('abort', onAbort)
-      if (err) reject(err)
-      else resolve(seen)
+    if (!m) {
+      o.watched.arrived++
+      return
     }
-    const onAbort = () => finish(abortError())
-    const timer = setTimeout(() => finish(null), o.timeoutMs)
-    const unsubscribe = inbox.subscribe(({ id }) => {
-      const m = mine(id)
-      if (m) finish(null, { ...m, seenAt: o.now(), alreadyThere: false })
-      else o.watched.arrived++
-    })
-    if (o.signal?.aborted) return onAbort()
-    o.signal?.addEventListener('abort', onAbort, { once: true })
+    heard = { ...m, seenAt: o.now(), alreadyThere: false }
+    wake?.()
   })
+  return {
+    stop: unsubscribe,
+    wait(timeoutMs, signal) {
+      if (!heard) {
+        for (const { id } of inbox.list()) {
+          const m = mine(id)
+          if (m) return Promise.resolve({ ...m, seenAt: o.now(), alreadyThere: true })
+        }
+      }
+      return new Promise((resolve, reject) => {
+        const finish = (err: unknown) => {
+          clearTimeout(timer)
+          wake = null
+          signal?.removeEventListener('abort', onAbort)
+          if (err) reject(err)
+          else resolve(heard)
+        }
+        const onAbort = () => finish(abortError())
+        const timer = setTimeout(() => finish(null), timeoutMs)
+        wake = () => finish(null)
+        if (signal?.aborted) return onAbort()
+        signal?.addEventListener('abort', onAbort, { once: true })
+        if (heard) finish(null)
+      })
+    },
+  }
 }

@@ -29,32 +29,54 @@ interface Watched<N extends PhaseName> {
   roundTrips: number
 }
 
+/** A watch begun before the send (see startDelivery): told of the acceptance, or abandoned. */
+export interface SendWatch<N extends PhaseName> {
+  /** The message was accepted at `acceptedAt` (job clock): waits for it and folds the outcome into the result (which fails when it was not seen). */
+  accepted<R extends Watched<N>>(result: R, acceptedAt: number, messageId: string | null): Promise<R>
+  /** The send failed or was cancelled: logs out, the result unchanged. */
+  abandon(): Promise<void>
+}
+
 /**
- * After the server or provider accepted the message: the mailbox watch (it, imapflow and mailauth
- * load only now), its lines in the IMAP lane, its wait the `delivery` phase from `acceptedAt` to the
- * moment the message was seen, its outcome folded into the result; the run fails when it was not seen.
+ * Begins the mailbox watch as the send begins (it, imapflow and mailauth load only now): its lines
+ * in the IMAP lane; once accepted, its wait is the `delivery` phase from `acceptedAt` to the moment
+ * the message was seen. The send's start is the job's start (sentAt 0).
  */
-export async function watchAfterSend<N extends PhaseName, R extends Watched<N>>(
+export function watchBeforeSend<N extends PhaseName>(
   job: { delivery: JobDelivery; network: NetworkOptions; dkim?: Pick<DkimSigning, 'domain' | 'selector'> },
-  result: R,
-  sent: SentMessage,
-  acceptedAt: number,
+  token: string,
   rec: JobRecorder<N>,
   opts: Pick<JobOptions, 'signal' | 'sandboxInbox'>,
-): Promise<R> {
-  const { watchDelivery, deliveryLog } = await import('./index')
-  const outcome = await watchDelivery({
-    request: job.delivery,
-    sandboxInbox: opts.sandboxInbox,
-    sent,
-    signer: job.dkim ? { domain: job.dkim.domain, selector: job.dkim.selector } : null,
-    network: job.network,
-    sentAt: 0,
-    acceptedAt,
-    log: deliveryLog(rec as JobRecorder),
-    signal: opts.signal,
-  })
-  return { ...result, ...withDelivery(result, outcome, acceptedAt, rec) }
+): SendWatch<N> {
+  // The Message-ID is known once the message is built: the watch matches on it too from then on.
+  const sent: SentMessage = { token, messageId: null }
+  const starting = import('./index').then(({ startDelivery, deliveryLog }) =>
+    startDelivery({
+      request: job.delivery,
+      sandboxInbox: opts.sandboxInbox,
+      sent,
+      signer: job.dkim ? { domain: job.dkim.domain, selector: job.dkim.selector } : null,
+      network: job.network,
+      log: deliveryLog(rec as JobRecorder),
+      signal: opts.signal,
+    }),
+  )
+  return {
+    async accepted(result, acceptedAt, messageId) {
+      sent.messageId = messageId
+      const outcome = await (await starting).finish({ sentAt: 0, acceptedAt })
+      return { ...result, ...withDelivery(result, outcome, acceptedAt, rec) }
+    },
+    async abandon() {
+      await (await starting).abandon()
+    },
+  }
+}
+
+/** When an SMTP server accepted the message: the end of its reply to the end of data. */
+export function smtpAcceptedAt(result: { phases: readonly Phase[]; totalMs: number }): number {
+  const ack = result.phases.find((p) => p.name === 'dataAck')
+  return ack ? ack.startMs + ack.durationMs : result.totalMs
 }
 
 /**

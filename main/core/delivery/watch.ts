@@ -54,59 +54,74 @@ export class MailboxWatch {
         const folder = new FolderWatch(client, target, this.sent, prefixed(log, { value: many ? `${target.path}: ` : '' }))
         await folder.select(readWrite)
         this.folders.push(folder)
+        // Listening from now on (before the send, as a rule): an arrival is timed when the server says so.
+        folder.start(
+          req.method === 'poll',
+          (seen) => this.settle(null, seen),
+          (err) => this.settle(err),
+        )
       }),
     )
     const failed = opened.find((r): r is PromiseRejectedResult => r.status === 'rejected')
     if (failed) throw failed.reason
   }
 
-  /** Waits for the message: the first look at what is already there, then IDLE or polling; null when the time ran out. */
+  /** The first sighting or failure of any folder, kept until the wait asks for it. */
+  private outcome: { err: unknown; seen: Sighting | null } | null = null
+  private onOutcome: (() => void) | null = null
+  private settle(err: unknown, seen: Sighting | null = null): void {
+    if (this.outcome) return
+    this.outcome = { err, seen }
+    this.onOutcome?.()
+  }
+
+  /**
+   * Waits (from now: the acceptance) for the message: what the folders already reported, then a look
+   * back at what was there when they were selected (an arrival before the watch was ready: the times
+   * are then upper bounds), then IDLE or polling; null when the time ran out.
+   */
   async waitFor(timeoutMs: number): Promise<Sighting | null> {
     const { log, signal } = this.ctx
     for (const folder of this.folders) {
-      const uid = await folder.firstLook()
+      if (this.outcome) break
+      const uid = await folder.lookBack()
       if (uid !== null) {
-        log.line('info', `${folder.info.path}: the message is already there (it arrived before the watch began: the times are upper bounds)`)
-        return { folder, uid, seenAt: log.now(), alreadyThere: true }
+        log.line('info', `${folder.info.path}: the message was already there when the watch was ready (the times are upper bounds)`)
+        this.settle(null, { folder, uid, seenAt: log.now(), alreadyThere: true })
       }
     }
-    const pollOnly = this.ctx.request.method === 'poll'
     const t0 = log.now()
-    return new Promise<Sighting | null>((resolve, reject) => {
-      let done = false
-      const finish = (err: unknown, seen: Sighting | null = null) => {
-        if (done) return
-        done = true
-        clearTimeout(timer)
-        clearInterval(ticker)
-        signal?.removeEventListener('abort', onAbort)
-        for (const f of this.folders) f.stop()
-        if (err) reject(err)
-        else resolve(seen)
-      }
-      const onAbort = () => finish(abortError())
-      const timer = setTimeout(() => finish(null), timeoutMs)
-      const ticker = setInterval(() => {
-        const elapsed = log.now() - t0
-        const left = Math.max(0, timeoutMs - elapsed)
-        log.tick?.(`waiting for the message: ${Math.ceil(left / 1000)} s left`, { done: Math.floor(elapsed / 1000), total: Math.ceil(timeoutMs / 1000), etaMs: round(left), elapsedMs: round(elapsed) })
-      }, COUNTDOWN_EVERY_MS)
-      if (signal?.aborted) return onAbort()
-      signal?.addEventListener('abort', onAbort, { once: true })
-      for (const folder of this.folders) {
-        folder.start(
-          pollOnly,
-          (seen) => finish(null, seen),
-          (err) => finish(err),
-        )
-      }
+    if (!this.outcome) {
       const how = this.folders.map((f) => f.method)
       log.line(
         'info',
         how.every((m) => m === 'idle')
           ? `waiting up to ${formatSeconds(timeoutMs)} with IDLE (the server says when a message arrives)`
-          : `waiting up to ${formatSeconds(timeoutMs)}, polling every second (NOOP)${pollOnly ? '' : ': the server does not offer IDLE'}`,
+          : `waiting up to ${formatSeconds(timeoutMs)}, polling every second (NOOP)${this.ctx.request.method === 'poll' ? '' : ': the server does not offer IDLE'}`,
       )
+    }
+    return new Promise<Sighting | null>((resolve, reject) => {
+      const done = () => {
+        clearTimeout(timer)
+        clearInterval(ticker)
+        signal?.removeEventListener('abort', onAbort)
+        this.onOutcome = null
+        for (const f of this.folders) f.stop()
+        const o = this.outcome!
+        if (o.err) reject(o.err)
+        else resolve(o.seen)
+      }
+      const onAbort = () => this.settle(abortError())
+      const timer = setTimeout(() => this.settle(null, null), timeoutMs)
+      const ticker = setInterval(() => {
+        const elapsed = log.now() - t0
+        const left = Math.max(0, timeoutMs - elapsed)
+        log.tick?.(`waiting for the message: ${Math.ceil(left / 1000)} s left`, { done: Math.floor(elapsed / 1000), total: Math.ceil(timeoutMs / 1000), etaMs: round(left), elapsedMs: round(elapsed) })
+      }, COUNTDOWN_EVERY_MS)
+      this.onOutcome = done
+      if (signal?.aborted) return onAbort()
+      signal?.addEventListener('abort', onAbort, { once: true })
+      if (this.outcome) done()
     })
   }
 

@@ -4,7 +4,7 @@ import { abortError, fail } from '../errors'
 import { nullSink, type JobOptions } from '../transcript/event-sink'
 import { JobRecorder } from '../transcript/recorder'
 import { hiddenNamesOf, Redactor, secretsOf } from '../transcript/redact'
-import { tagMessage, watchAfterSend } from '../delivery/tag'
+import { tagMessage, watchBeforeSend } from '../delivery/tag'
 import { plural } from '../../../preload/contract/wording'
 import { describeIssues } from '../validation'
 import { loadAttachments, MAX_API_ATTACHMENT_BYTES } from '../message/attachments'
@@ -47,15 +47,20 @@ export async function runApi(input: unknown, opts: ApiRunOptions = {}): Promise<
   }
   const job = parsed.data
   const rec = new JobRecorder<ApiPhaseName>(jobId, sink, new Redactor(secretsOf(job), hiddenNamesOf(job)))
-  // A watched send carries its token in a header of its own (see the delivery watch).
+  // A watched send carries its token in a header of its own; the watch begins with the send.
   const token = job.delivery && job.message ? tagMessage(job.message, job.delivery.token) : null
+  const watch = job.delivery && token ? watchBeforeSend({ ...job, delivery: job.delivery }, token, rec, opts) : null
   try {
     const result = await new ApiRun(job, rec, opts).run()
-    if (!job.delivery || !token || !result.ok) return rec.finish(result)
+    if (!watch || !result.ok) {
+      await watch?.abandon()
+      return rec.finish(result)
+    }
     // The provider's message id is not the Message-ID it writes: the watch looks for the token.
     const acceptedAt = result.phases.reduce((end, p) => Math.max(end, p.startMs + p.durationMs), 0) || result.totalMs
-    return rec.finish(await watchAfterSend({ ...job, delivery: job.delivery }, result, { token, messageId: null }, acceptedAt, rec, opts))
+    return rec.finish(await watch.accepted(result, acceptedAt, null))
   } catch (err) {
+    await watch?.abandon().catch(() => undefined)
     // ApiRun handles its own failures; this is the promise "never throws" kept even for a bug.
     const thrown = classifyThrown(err)
     const error = { ...thrown, message: rec.redactor.redact(thrown.message) }

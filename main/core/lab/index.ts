@@ -191,7 +191,7 @@ async function compare(req: CompareJob, rec: JobRecorder, opts: CompareOptions, 
     const early = stats.delivery?.alreadyThere ?? 0
     if (early)
       warnings.push(
-        `${p.name}: ${early} of ${plural(stats.delivery!.seen, 'message')} seen were already in the mailbox at the watch’s first look (it logs in after acceptance), so their times to the inbox are upper bounds`,
+        `${p.name}: ${early} of ${plural(stats.delivery!.seen, 'message')} seen were already in the mailbox when its watch was ready (its login took longer than the delivery), so their times to the inbox are upper bounds`,
       )
     return stats
   })

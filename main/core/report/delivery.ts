@@ -67,7 +67,7 @@ export function formatDelivery(d: DeliveryResult, style: Style, opts: { details?
     return lines.join('\n')
   }
   const folder = `${sanitize(d.folder)}${d.junk ? ' — the Junk folder' : ''}`
-  const how = d.alreadyThere ? 'already there at the first look, so the times are upper bounds' : d.method === 'idle' ? 'announced by IDLE' : 'found by polling'
+  const how = d.alreadyThere ? 'already there when the watch was ready, so the times are upper bounds' : d.method === 'idle' ? 'announced by IDLE' : 'found by polling'
   const times = [
     ...(d.acceptedToInboxMs === null ? [] : [`${waitWords(d.acceptedToInboxMs)} after acceptance`]),
     ...(d.sendToInboxMs === null ? [] : [`${waitWords(d.sendToInboxMs)} after the send began`]),

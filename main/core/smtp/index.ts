@@ -7,7 +7,7 @@ import { describeIssues } from '../validation'
 import { nullSink, type JobOptions } from '../transcript/event-sink'
 import { JobRecorder } from '../transcript/recorder'
 import { hiddenNamesOf, Redactor, secretsOf } from '../transcript/redact'
-import { tagMessage, watchAfterSend } from '../delivery/tag'
+import { smtpAcceptedAt, tagMessage, watchBeforeSend } from '../delivery/tag'
 import { smtpFailure } from './result'
 import { SmtpSession } from './session'
 
@@ -30,18 +30,17 @@ export async function runSmtp(input: unknown, opts: JobOptions = {}): Promise<Sm
   const job = parsed.data
   const rec = new JobRecorder<SmtpPhaseName>(jobId, sink, jobRedactor(job))
   for (const line of opts.preface ?? []) rec.line('info', line)
-  // A watched send carries its token in a header of its own (see the delivery watch).
+  // A watched send carries its token in a header of its own; the watch begins with the send.
   const token = job.delivery && job.message ? tagMessage(job.message, job.delivery.token) : null
+  const watch = job.delivery && token ? watchBeforeSend({ ...job, delivery: job.delivery }, token, rec, opts) : null
   let result: SmtpResult
   try {
     result = await new SmtpSession(job, rec, opts.signal).run()
-    if (job.delivery && token && result.ok && result.result.messageId !== null) {
-      const ack = result.phases.find((p) => p.name === 'dataAck')
-      const acceptedAt = ack ? ack.startMs + ack.durationMs : result.totalMs
-      result = await watchAfterSend({ ...job, delivery: job.delivery }, result, { token, messageId: result.result.messageId }, acceptedAt, rec, opts)
-    }
+    if (watch && result.ok && result.result.messageId !== null) result = await watch.accepted(result, smtpAcceptedAt(result), result.result.messageId)
+    else await watch?.abandon()
   } catch (err) {
     // The session classifies its own failures; this is the promise that runSmtp never throws, kept even for a bug.
+    await watch?.abandon().catch(() => undefined)
     const error = internalError(err)
     error.message = rec.redactor.redact(error.message)
     rec.line('err', `${error.code}: ${error.message}`)

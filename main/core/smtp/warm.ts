@@ -16,7 +16,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { smtpJobSchema, smtpMessageSchema, type JobDelivery, type SmtpJob, type SmtpResult, type SmtpPhaseName } from '../../../preload/contract'
-import { tagMessage, watchAfterSend } from '../delivery/tag'
+import { smtpAcceptedAt, tagMessage, watchBeforeSend } from '../delivery/tag'
 import { nullSink, type JobOptions } from '../transcript/event-sink'
 import { JobRecorder } from '../transcript/recorder'
 import type { Redactor } from '../transcript/redact'
@@ -105,19 +105,20 @@ export class WarmSmtpSession {
     if (this.busy) return refuse('this session is busy with another transaction; one at a time')
     // The parsed message is this transaction's own copy: its token goes on it alone.
     const token = opts.delivery && parsed ? tagMessage(parsed, opts.delivery.token) : null
+    // A warm transaction's message is not DKIM-signed: no signer to check on arrival.
+    const watch = opts.delivery && token ? watchBeforeSend({ delivery: opts.delivery, network: this.job.network }, token, rec, opts) : null
     this.busy = true
     let result: SmtpResult
     try {
       result = await this.inner.transaction(kind, parsed, rec, opts.signal)
+    } catch (err) {
+      await watch?.abandon().catch(() => undefined)
+      throw err
     } finally {
       this.busy = false
     }
-    if (opts.delivery && token && result.ok && result.result.messageId !== null) {
-      const ack = result.phases.find((p) => p.name === 'dataAck')
-      const acceptedAt = ack ? ack.startMs + ack.durationMs : result.totalMs
-      // A warm transaction's message is not DKIM-signed: no signer to check on arrival.
-      result = await watchAfterSend({ delivery: opts.delivery, network: this.job.network }, result, { token, messageId: result.result.messageId }, acceptedAt, rec, opts)
-    }
+    if (watch && result.ok && result.result.messageId !== null) result = await watch.accepted(result, smtpAcceptedAt(result), result.result.messageId)
+    else await watch?.abandon()
     return rec.finish(result)
   }
 }

@@ -6,7 +6,7 @@ import { generateKeyPairSync } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import type { DeliveryRequestInput, JobEvent, SmtpJobInput, SmtpResult } from '../../../preload/contract'
 import { deliveryRequestSchema } from '../../../preload/contract'
-import { deliveryLog, watchDelivery, type DeliveryOutcome } from '../../../main/core/delivery/index'
+import { deliveryLog, startDelivery, watchDelivery, type DeliveryOutcome } from '../../../main/core/delivery/index'
 import { runApi } from '../../../main/core/http/index'
 import { buildMessage } from '../../../main/core/message/mime'
 import { runSmtp } from '../../../main/core/smtp/index'
@@ -149,7 +149,7 @@ describe('delivery proof with Postfix and Dovecot', () => {
     expect(phase).toMatchObject({ name: 'delivery', roundTrips: 0 })
     expect(phase.startMs).toBeCloseTo(ack.startMs + ack.durationMs, 3)
     expect(phase.durationMs).toBeCloseTo(d.acceptedToInboxMs!, 3)
-    expect(r.totalMs).toBeGreaterThanOrEqual(phase.startMs + phase.durationMs)
+    expect(r.totalMs).toBeGreaterThanOrEqual(phase.startMs + phase.durationMs - 0.001)
     // The IMAP exchange is its own lane, the login redacted.
     const imap = imapLines(r)
     expect(imap.some((l) => l.dir === 'c' && /AUTHENTICATE PLAIN/.test(l.text))).toBe(true)
@@ -200,6 +200,25 @@ describe('delivery proof with Postfix and Dovecot', () => {
     expect(sink.events.some((e) => e.type === 'transcript' && e.dir === 'c' && /\bIDLE$/.test(e.text))).toBe(true)
   })
 
+  it('the watch begins before the send: an arrival while the send is still going on is timed by the server’s notice', async () => {
+    const sink = new Events()
+    const req = deliveryRequestSchema.parse(mailbox(alice))
+    const rec = new JobRecorder('early', sink, new Redactor([req.secret], [req.user]))
+    const sent = { token: 'early-watch-0001', messageId: null }
+    const started = startDelivery({ request: req, sent, signer: null, network: { family: 'auto' }, log: deliveryLog(rec) })
+    // Both folders listening (one IDLE per connection), then the message arrives before the "acceptance".
+    await vi.waitFor(() => expect(sink.events.filter((e) => e.type === 'transcript' && e.dir === 'c' && /\bIDLE$/.test(e.text)).length).toBe(2), { timeout: 10_000, interval: 20 })
+    const acceptedAt = rec.now()
+    await mail.deliverLocal(rawMessage('early-watch-0001'))
+    const out = await started.finish({ sentAt: 0, acceptedAt })
+    expect(out.error).toBeNull()
+    expect(out.delivery).toMatchObject({ ok: true, folder: 'INBOX', method: 'idle', alreadyThere: false })
+    // Timed by the EXISTS Dovecot pushed: after the acceptance, not at the moment finish() looked.
+    expect(out.delivery.acceptedToInboxMs!).toBeGreaterThan(0)
+    expect(out.seenAt!).toBeGreaterThanOrEqual(acceptedAt)
+    expect(sink.events.some((e) => e.type === 'transcript' && /already there/.test(e.text))).toBe(false)
+  })
+
   it('polling when asked for: NOOP every second finds the message', async () => {
     const sink = new Events()
     const watching = watch(mailbox(alice, { method: 'poll' }), { token: 'poll-token-0001' }, { sink })
@@ -212,7 +231,7 @@ describe('delivery proof with Postfix and Dovecot', () => {
     expect(sink.events.some((e) => e.type === 'transcript' && e.dir === 'c' && /\bIDLE$/.test(e.text))).toBe(false)
   })
 
-  it('a message already in the folder when the watch begins is found at the first look (the times are upper bounds)', async () => {
+  it('a message already in the folder when the watch is ready is found by its look back (the times are upper bounds)', async () => {
     await mail.deliverLocal(rawMessage('early-token-0001'))
     const out = await watch(mailbox(alice), { token: 'early-token-0001' })
     expect(out.delivery).toMatchObject({ ok: true, alreadyThere: true })

@@ -121,7 +121,7 @@ export interface TimeRow {
 /** The delivery's two figures, each with what it rests on (an upper bound, a polling interval). */
 export function timeRows(d: DeliveryResult): TimeRow[] {
   const note = d.alreadyThere
-    ? 'upper bound: the message was already there at the watch’s first look'
+    ? 'upper bound: the message was already there when the watch was ready'
     : d.method === 'poll'
       ? 'polling: found up to a second after it arrived'
       : 'announced by IMAP IDLE'
