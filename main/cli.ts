@@ -55,6 +55,10 @@ async function runModule(command: ModuleCommand, argv: string[]): Promise<number
       const { parseOAuthArgs, runOAuthCommand } = await import('./cli/oauth')
       return runOAuthCommand(parseOAuthArgs(argv), io)
     }
+    case 'domain': {
+      const { parseDomainArgs, runDomainCommand } = await import('./cli/domain')
+      return runDomainCommand(parseDomainArgs(argv), io)
+    }
   }
 }
 

@@ -44,6 +44,10 @@ export interface Job<R> {
   summary(result: R, style: Style): string
   /** The verdict (`OK — …` or `FAILED CODE — …`): all that -q prints. Only its first line is printed. */
   verdict(result: R, style: Style): string
+  /** The live output, when the transcript as it happens is not it (domain: a line per check as it finishes). */
+  printer?(write: (text: string) => void, style: Style): EventSink
+  /** Whether the run failed, when `ok` alone does not say (domain: a check that fails). */
+  failed?(result: R): boolean
 }
 
 /** Returns the exit status: 0 the test succeeded, 1 it ran and failed, 130 Ctrl-C cancelled it. Input the engine refused throws UsageError (2). */
@@ -52,16 +56,11 @@ export async function runJob<R extends { ok: boolean; error: ClassifiedError | n
   const live = !job.json && job.verbosity !== 'quiet'
   // The countdown of a delivery watch: on a terminal only (with --json too), never with -q.
   const countdown = job.verbosity !== 'quiet' && io.stderr.isTTY ? new Countdown(io.stderr, { color: useColor(io.stderr, io.env) }) : null
-  const printer = live
-    ? new PrintingSink(
-        (text) => {
-          countdown?.clear()
-          io.stdout.write(text)
-        },
-        { color },
-        { details: job.verbosity === 'verbose' },
-      )
-    : undefined
+  const write = (text: string) => {
+    countdown?.clear()
+    io.stdout.write(text)
+  }
+  const printer = live ? (job.printer?.(write, { color }) ?? new PrintingSink(write, { color }, { details: job.verbosity === 'verbose' })) : undefined
   const sink: EventSink | undefined = countdown ? { emit: (event: JobEvent) => (event.type === 'transcript' && event.progress ? countdown.show(event.text) : printer?.emit(event)) } : printer
   const interrupt = cancelOnInterrupt(io, () => {
     countdown?.clear()
@@ -79,7 +78,7 @@ export async function runJob<R extends { ok: boolean; error: ClassifiedError | n
   if (result.error?.code === 'INVALID_INPUT') throw new UsageError(result.error.message, job.command)
   if (!job.json) io.stdout.write(job.verbosity === 'quiet' ? `${firstLine(job.verdict(result, { color }))}\n` : job.summary(result, { color }))
   if (interrupt.signal.aborted) return INTERRUPTED
-  return result.ok ? 0 : 1
+  return (job.failed ? job.failed(result) : !result.ok) ? 1 : 0
 }
 
 /** One line on a terminal's stderr that each tick rewrites ("waiting for the message: 97 s left"), cleared before anything else is printed. */

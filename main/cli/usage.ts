@@ -57,6 +57,8 @@ Usage:
   mailprobe send   --host H --from ADDR --to ADDR [options]   send a test message (or stop early with --stop-after)
   mailprobe verify --host H [--user U --password-env VAR]    connect, TLS and AUTH; nothing is sent
   mailprobe probe  HOST [--ports 25,465,587,2525] [--mx]     which ports and TLS modes work from here
+  mailprobe domain DOMAIN [--provider P | --relay HOST]      will mail from this domain be trusted? MX, SPF,
+                                                             DKIM, DMARC, MTA-STS … and the records to publish
   mailprobe api    --provider P --key-env VAR --from … --to …   send (or --verify) over a provider's HTTPS API
   mailprobe sandbox [--rtt MS] [--profiles-out FILE]         run the local sandbox SMTP + HTTPS API servers
   mailprobe compare --profiles FILE --profile A --profile B  SMTP vs API latency: N interleaved runs each

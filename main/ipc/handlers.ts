@@ -64,6 +64,7 @@ export function createHandlers(jobs: JobManager, services: AppServices, push: Pu
     runProbe: (input) => runner.probe(jobs, input),
     runProfile: (input) => runner.profile(jobs, input),
     runCompare: (input) => runner.compare(jobs, input),
+    runDomain: (input) => runner.domain(jobs, input),
     cancelJob: ({ jobId }) => ({ cancelled: jobs.cancel(jobId) }),
 
     oauthSignIn: ({ profileId }) => startProfileSignIn(jobs, { profiles, openSignInPage: services.openSignInPage }, profileId, (event) => push(events.signInEvents, event)),

@@ -1,11 +1,16 @@
 import * as z from 'zod'
 import { ErrorCodeSchema } from './errors'
+import { DOMAIN_STATUSES } from './domain'
 import { addressSchema, messageSchema, singleLineSchema } from './fields'
 
 /** Runs kept in History; the oldest go first. */
 export const HISTORY_LIMIT = 500
 
-export const RUN_ACTIONS = ['probe', 'verify', 'envelope', 'send', 'api-send', 'api-sandbox', 'api-verify', 'compare'] as const
+/** The kinds of run History keeps (a result's `kind`). */
+export const HISTORY_KINDS = ['smtp', 'api', 'probe', 'compare', 'domain'] as const
+export type HistoryKind = (typeof HISTORY_KINDS)[number]
+
+export const RUN_ACTIONS = ['probe', 'verify', 'envelope', 'send', 'api-send', 'api-sandbox', 'api-verify', 'compare', 'domain'] as const
 export type RunAction = (typeof RUN_ACTIONS)[number]
 
 /** What the composer sends with a profile run: the message, never a secret. */
@@ -28,8 +33,8 @@ export type RunProfileInput = z.input<typeof runProfileSchema>
 export const HistorySummarySchema = z.object({
   id: z.string(),
   jobId: z.string(),
-  /** 'compare': a latency-lab run (its target names the profiles compared). */
-  kind: z.enum(['smtp', 'api', 'probe', 'compare']),
+  /** 'compare': a latency-lab run (its target names the profiles compared); 'domain': a domain-readiness run (its target is the domain). */
+  kind: z.enum(HISTORY_KINDS),
   action: z.enum(RUN_ACTIONS),
   profileId: z.string().nullable(),
   profileName: z.string().nullable(),
@@ -42,6 +47,8 @@ export const HistorySummarySchema = z.object({
   summary: z.string(),
   totalMs: z.number(),
   roundTrips: z.number(),
+  /** A domain run's verdict: the worst status of its checks (a profile's domain chip reads it without fetching the run). */
+  domainStatus: z.enum(DOMAIN_STATUSES).optional(),
 })
 export type HistorySummary = z.infer<typeof HistorySummarySchema>
 

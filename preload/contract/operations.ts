@@ -1,6 +1,7 @@
 import * as z from 'zod'
 import type { ApiResult } from './http'
 import { apiJobSchema } from './http'
+import { domainJobSchema, type DomainResult } from './domain'
 import { operationFailure, type OperationFailure } from './errors'
 import { historyQuerySchema, runProfileSchema, type HistorySummary } from './history'
 import { labOperations, type CompareResult } from './lab'
@@ -25,6 +26,8 @@ export const operations = {
   runApi: { channel: 'api:run', input: apiJobSchema },
   runProbe: { channel: 'probe:run', input: probeJobSchema },
   runProfile: { channel: 'profile:run', input: runProfileSchema },
+  /** Domain readiness: DNS (and the MX hosts, the MTA-STS policy) checked for mail from a domain through a provider or relay (domain.ts). */
+  runDomain: { channel: 'domain:run', input: domainJobSchema },
   cancelJob: { channel: 'job:cancel', input: z.object({ jobId: id }).strict() },
 
   // OAuth2 profiles: sign in is a task like a job (an id at once, progress on `events.signInEvents`, cancelJob stops it); sign out forgets the tokens.
@@ -101,7 +104,7 @@ export function unknownOperation(name: string): { ok: false; error: OperationFai
   return operationFailure('UNKNOWN_OPERATION', `Mailprobe has no operation named ${JSON.stringify(String(name).slice(0, 64))}.`)
 }
 
-export type AnyJobResult = SmtpResult | ApiResult | ProbeResult | CompareResult
+export type AnyJobResult = SmtpResult | ApiResult | ProbeResult | CompareResult | DomainResult
 
 /** A stored run with everything needed to show it again. */
 export interface HistoryEntry extends HistorySummary {
@@ -115,6 +118,7 @@ export interface OperationOutputs extends SandboxOperationOutputs {
   runApi: { jobId: string }
   runProbe: { jobId: string }
   runProfile: { jobId: string }
+  runDomain: { jobId: string }
   cancelJob: { cancelled: boolean }
   oauthSignIn: { jobId: string }
   /** `signedOut`: there were tokens to forget; `profile`: the profile as it is now (not signed in). */

@@ -1,4 +1,5 @@
 import * as z from 'zod'
+import type { DomainCheck } from './domain'
 import { ClassifiedErrorSchema } from './errors'
 
 /** c = client, s = server, tls = TLS event, info = engine note, err = error. */
@@ -35,12 +36,15 @@ export const SMTP_PHASES = [...NET_PHASES, 'silence', 'banner', 'ehlo', 'starttl
 export const API_PHASES = [...NET_PHASES, 'send', 'wait', 'download', 'delivery'] as const
 /** A probe's phases: the MX lookup, the dial step's, and the dialogue it holds on each port. */
 export const PROBE_PHASES = ['dns (MX)', ...NET_PHASES, 'banner', 'ehlo', 'helo', 'starttls', 'quit'] as const
-export const PHASE_NAMES = [...new Set([...SMTP_PHASES, ...API_PHASES, ...PROBE_PHASES])] as [PhaseName, ...PhaseName[]]
+/** A domain-readiness run's phases: one per check (they overlap: the checks run concurrently). */
+export const DOMAIN_PHASES = ['mx', 'ptr', 'spf', 'dkim', 'dmarc', 'alignment', 'mta-sts', 'tls-rpt', 'dane', 'bimi', 'bulk-sender'] as const
+export const PHASE_NAMES = [...new Set([...SMTP_PHASES, ...API_PHASES, ...PROBE_PHASES, ...DOMAIN_PHASES])] as [PhaseName, ...PhaseName[]]
 export type NetPhaseName = (typeof NET_PHASES)[number]
 export type SmtpPhaseName = (typeof SMTP_PHASES)[number]
 export type ApiPhaseName = (typeof API_PHASES)[number]
 export type ProbePhaseName = (typeof PROBE_PHASES)[number]
-export type PhaseName = SmtpPhaseName | ApiPhaseName | ProbePhaseName
+export type DomainPhaseName = (typeof DOMAIN_PHASES)[number]
+export type PhaseName = SmtpPhaseName | ApiPhaseName | ProbePhaseName | DomainPhaseName
 
 /** One bar of the waterfall, its name one of `names`. `roundTrips` is how many times the client waited on the network in it. */
 export function phaseSchema<const N extends readonly [PhaseName, ...PhaseName[]]>(names: N) {
@@ -87,7 +91,8 @@ export const JobProgressSchema = z.object({
 export type JobProgress = z.infer<typeof JobProgressSchema>
 
 /** `transient`: streamed only, never kept in the result's transcript (a countdown's tick, carrying its `progress`). */
-export type TranscriptEvent = TranscriptLine & { type: 'transcript'; jobId: string; seq: number; progress?: JobProgress; transient?: true }
+/** `check`: a domain-readiness check that just finished, riding on the info line that says it in words (the app shows checks as they finish). */
+export type TranscriptEvent = TranscriptLine & { type: 'transcript'; jobId: string; seq: number; progress?: JobProgress; transient?: true; check?: DomainCheck }
 export type PhaseEvent = { type: 'phase'; jobId: string; seq: number; phase: Phase }
 export type ResultEvent<R = unknown> = { type: 'result'; jobId: string; seq: number; result: R }
 /** Everything a job streams, in `seq` order; the result event is always last. */

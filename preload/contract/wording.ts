@@ -2,6 +2,7 @@
 // and the app's verdict line. Type-only imports: loading this module loads nothing else (no zod), so
 // main's report code imports it directly (preload/contract/wording); the renderer takes it from @contract.
 import type { DeliveryResult } from './delivery'
+import type { DomainCheck } from './domain'
 import type { ClassifiedError } from './errors'
 import type { RunAction } from './history'
 import type { ApiResult } from './http'
@@ -128,4 +129,13 @@ export function deliveryStep(r: DeliveryFacts): string | null {
 export function deliveryWaiting(progress: Pick<JobProgress, 'etaMs'> | null): string {
   const eta = progress?.etaMs
   return `waiting for delivery…${eta === null || eta === undefined ? '' : ` ${digits(Math.ceil(eta / 1000))} s left`}`
+}
+
+/** A domain run's checks counted: "2 fail, 3 warn" when any fails or warns, else "ready — 9 pass, 2 info" (History's summary, the app's verdict). */
+export function domainCountWords(checks: readonly Pick<DomainCheck, 'status'>[]): string {
+  const n = (status: DomainCheck['status']) => checks.filter((c) => c.status === status).length
+  const [fail, warn, pass, info] = [n('fail'), n('warn'), n('pass'), n('info')]
+  if (fail || warn) return [fail ? `${fail} fail` : '', warn ? `${warn} warn` : ''].filter(Boolean).join(', ')
+  if (!pass && !info) return 'no checks ran'
+  return `ready — ${[pass ? `${pass} pass` : '', info ? `${info} info` : ''].filter(Boolean).join(', ')}`
 }

@@ -209,6 +209,7 @@ export function createFakeApi(
   const runSmtp = vi.fn(async (_input: In<'runSmtp'>): Out<'runSmtp'> => job())
   const runApi = vi.fn(async (_input: In<'runApi'>): Out<'runApi'> => job())
   const runProbe = vi.fn(async (_input: In<'runProbe'>): Out<'runProbe'> => job())
+  const runDomain = vi.fn(async (_input: In<'runDomain'>): Out<'runDomain'> => job())
   const runProfile = vi.fn(async (input: In<'runProfile'>): Out<'runProfile'> => (profiles.some((p) => p.id === input.profileId) ? job() : operationFailure('NOT_FOUND', 'no such profile')))
   const cancelJob = vi.fn(async (_input: In<'cancelJob'>): Out<'cancelJob'> => ok({ cancelled: true }))
   // Sign-ins answer with an id; the test pushes their events with pushSignIn() (and main's store of sign-ins is the profile's `signIn`).
@@ -355,6 +356,7 @@ export function createFakeApi(
     runSmtp,
     runApi,
     runProbe,
+    runDomain,
     runProfile,
     cancelJob,
     oauthSignIn,
@@ -396,7 +398,7 @@ export function createFakeApi(
   }
   return {
     api,
-    ...{ runSmtp, runApi, runProbe, runProfile, cancelJob, listProfiles, saveProfile, deleteProfile, duplicateProfile, listPresets },
+    ...{ runSmtp, runApi, runProbe, runDomain, runProfile, cancelJob, listProfiles, saveProfile, deleteProfile, duplicateProfile, listPresets },
     ...{ exportProfiles, importProfiles, listHistory, getHistoryEntry, deleteHistory, exportTranscript, pickFiles, saveFile, openExternal },
     ...{ getSandboxStatus, setSandboxLatency, setSandboxEnabled, restoreSandboxProfiles, listInbox, getInboxMessage, clearInbox, runCompare, oauthSignIn, oauthSignOut },
     listeners,

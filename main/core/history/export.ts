@@ -1,6 +1,7 @@
 import type { HistoryEntry, SmtpStage } from '../../../preload/contract'
 import { formatApiSummary } from '../report/api'
 import { formatCompareSummary } from '../report/compare'
+import { formatDomainSummary } from '../report/domain'
 import { formatProbeSummary } from '../report/probe'
 import { formatLine, formatSummary, sanitize } from '../report/text'
 import { fileStamp } from '../storage'
@@ -24,6 +25,7 @@ const ACTION_WORDS: Record<HistoryEntry['action'], string> = {
   'api-sandbox': 'API send (sandbox)',
   'api-verify': 'API key check',
   compare: 'Latency lab comparison',
+  domain: 'Domain readiness',
 }
 
 export function transcriptText(entry: HistoryEntry, stopAfter?: SmtpStage): string {
@@ -47,6 +49,10 @@ export function transcriptText(entry: HistoryEntry, stopAfter?: SmtpStage): stri
       break
     case 'compare':
       tail = formatCompareSummary(r, NO_COLOR)
+      break
+    case 'domain':
+      // With each check's findings and records (the CLI's -v): an export is read later, without the app to expand them.
+      tail = formatDomainSummary(r, NO_COLOR, { details: true })
       break
   }
   return `${[...head, ...lines].join('\n')}\n${tail}`

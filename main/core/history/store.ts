@@ -2,6 +2,7 @@ import { readdir, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { z } from 'zod'
 import {
+  HISTORY_KINDS,
   HISTORY_LIMIT,
   HistorySummarySchema,
   SMTP_STAGES,
@@ -36,7 +37,7 @@ type IndexData = z.infer<typeof indexSchema>
 
 /** Results are checked loosely (their exact shape belongs to the engines): kind, ok, transcript. Unknown fields are kept. */
 const resultSchema = z.looseObject({
-  kind: z.enum(['smtp', 'api', 'probe', 'compare']),
+  kind: z.enum(HISTORY_KINDS),
   ok: z.boolean(),
   transcript: z.array(z.looseObject({ t: z.number(), dir: z.string(), text: z.string() })),
   phases: z.array(z.unknown()),

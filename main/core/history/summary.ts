@@ -1,16 +1,19 @@
 import {
   API_PROVIDER_NAMES,
+  domainSenderWords,
+  worstStatus,
   type AnyJobResult,
   type ApiProvider,
   type ApiResult,
   type CompareResult,
+  type DomainResult,
   type HistorySummary,
   type ProbeResult,
   type RunAction,
   type SmtpResult,
   type SmtpStage,
 } from '../../../preload/contract'
-import { apiSuccess, deliveryStep, plural, smtpSuccess, stageOfAction } from '../../../preload/contract/wording'
+import { apiSuccess, deliveryStep, domainCountWords, plural, smtpSuccess, stageOfAction } from '../../../preload/contract/wording'
 import { API_PROVIDER_LABELS } from '../report/api'
 
 /** What the runner knows about a run besides its result. */
@@ -81,6 +84,16 @@ function compareSuccess(r: CompareResult): string {
   return `${head} — median ${figures} · ${how}${failed ? ` · ${plural(failed, 'failed run')}` : ''}`
 }
 
+function domainTarget(r: DomainResult, meta: RunMeta): string {
+  return r.domain || (meta.fallbackTarget ?? '')
+}
+
+/** "example.com via SendGrid: 2 fail, 3 warn", "example.com: ready — 9 pass, 2 info". */
+function domainSuccess(r: DomainResult): string {
+  const sender = domainSenderWords(r.provider)
+  return `${r.domain}${sender ? ` via ${sender}` : ''}: ${domainCountWords(r.checks)}`
+}
+
 /**
  * The one-line verdict History shows: the success in a few words, or "CODE — sentence". A send whose
  * delivery was watched adds its step ("· in Inbox after 2.4 s"); when the watch failed, the send
@@ -100,13 +113,14 @@ export function summaryLine(result: AnyJobResult, meta: Pick<RunMeta, 'action' |
       return oneLine(probeSuccess(result))
     case 'compare':
       return oneLine(compareSuccess(result))
+    case 'domain':
+      return oneLine(domainSuccess(result))
   }
 }
 
 /** A History row for `result`. */
 export function summarize(id: string, meta: RunMeta, result: AnyJobResult): HistorySummary {
-  const target =
-    result.kind === 'smtp' ? smtpTarget(result, meta) : result.kind === 'api' ? apiTarget(result, meta) : result.kind === 'compare' ? compareTarget(result, meta) : probeTarget(result, meta)
+  const target = targetOf(result, meta)
   return {
     id,
     jobId: meta.jobId,
@@ -121,5 +135,22 @@ export function summarize(id: string, meta: RunMeta, result: AnyJobResult): Hist
     summary: summaryLine(result, meta),
     totalMs: result.totalMs,
     roundTrips: result.roundTrips,
+    // The chip a profile shows for its domain: only a run that finished has a verdict.
+    ...(result.kind === 'domain' && !result.error ? { domainStatus: worstStatus(result.checks) } : {}),
+  }
+}
+
+function targetOf(result: AnyJobResult, meta: RunMeta): string {
+  switch (result.kind) {
+    case 'smtp':
+      return smtpTarget(result, meta)
+    case 'api':
+      return apiTarget(result, meta)
+    case 'probe':
+      return probeTarget(result, meta)
+    case 'compare':
+      return compareTarget(result, meta)
+    case 'domain':
+      return domainTarget(result, meta)
   }
 }

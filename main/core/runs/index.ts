@@ -10,6 +10,8 @@ import type {
   CompareResult,
   ComposedMessage,
   DeliveryRequestInput,
+  DomainJob,
+  DomainResult,
   JobDelivery,
   JobEvent,
   labRequestSchema,
@@ -26,6 +28,8 @@ import { runSmtp as smtpEngine } from '../smtp'
 import { runApi as apiEngine } from '../http'
 import { runProbe as probeEngine } from '../probe'
 import { runCompare as compareEngine } from '../lab'
+import { runDomain as domainEngine } from '../domain'
+import { domainFailure, providerLabel } from '../domain/result'
 import type { HistoryStore } from '../history/store'
 import { actionOfStage } from '../../../preload/contract/wording'
 import { PROVIDER_LABELS, summarize, type RunMeta } from '../history/summary'
@@ -64,6 +68,8 @@ export interface Engines {
   runProbe(input: unknown, opts: EngineOptions): Promise<ProbeResult>
   /** The latency lab (optional in a substitute set: the real one is used when absent). */
   runCompare?(input: unknown, opts: EngineOptions): Promise<CompareResult>
+  /** Domain readiness (optional in a substitute set, like runCompare). */
+  runDomain?(input: unknown, opts: EngineOptions): Promise<DomainResult>
 }
 
 export const defaultEngines: Engines = {
@@ -71,6 +77,7 @@ export const defaultEngines: Engines = {
   runApi: (input, opts) => apiEngine(input, opts),
   runProbe: (input, opts) => probeEngine(input, opts),
   runCompare: (input, opts) => compareEngine(input, opts),
+  runDomain: (input, opts) => domainEngine(input, opts),
 }
 
 export interface RunnerDeps {
@@ -93,7 +100,7 @@ const MAX_DKIM_KEY_FILE = 100_000
 
 function isResult(value: unknown): value is AnyJobResult {
   const kind = (value as { kind?: unknown } | null)?.kind
-  return kind === 'smtp' || kind === 'api' || kind === 'probe' || kind === 'compare'
+  return kind === 'smtp' || kind === 'api' || kind === 'probe' || kind === 'compare' || kind === 'domain'
 }
 
 /** The profile action a lab run takes for a profile (verify / send, and the API's sandbox mode when asked). */
@@ -161,6 +168,16 @@ export class Runner {
     return jobs.start(
       (ctx) => this.engines.runProbe(input, this.options(ctx, meta)),
       (error) => probeFailure(error, { host: input.host, mode: input.mx ? 'mx' : 'host', timeoutMs: input.timeoutMs }),
+    )
+  }
+
+  /** A domain-readiness run — recorded without a profile, its target the domain (a profile's domain chip finds it by that). */
+  domain(jobs: JobManager, input: DomainJob): { jobId: string } {
+    const meta = this.meta('domain', 'domain', null, { fallbackTarget: input.domain })
+    const engine = this.engines.runDomain ?? defaultEngines.runDomain!
+    return jobs.start(
+      (ctx) => engine(input, this.options(ctx, meta)),
+      (error) => domainFailure(error, { domain: input.domain, provider: providerLabel(input) }),
     )
   }
 

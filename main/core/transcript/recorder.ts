@@ -1,4 +1,4 @@
-import type { Direction, JobEvent, JobProgress, Phase, PhaseName, TranscriptLane, TranscriptLine } from '../../../preload/contract'
+import type { Direction, DomainCheck, JobEvent, JobProgress, Phase, PhaseName, TranscriptLane, TranscriptLine } from '../../../preload/contract'
 import { JobClock } from './clock'
 import type { EventSink } from './event-sink'
 import { Redactor } from './redact'
@@ -37,9 +37,10 @@ export class JobRecorder<N extends PhaseName = PhaseName> {
 
   /**
    * `lane` puts the line in a lane beside the main exchange (the delivery watch's IMAP); `progress`
-   * rides on its event. A `transient` line (a countdown's tick) is streamed but not kept in the result.
+   * rides on its event, and so does `check` (a domain check that just finished). A `transient` line
+   * (a countdown's tick) is streamed but not kept in the result.
    */
-  line(dir: Direction, text: string, opts: { t?: number; port?: number; detail?: boolean; lane?: TranscriptLane; progress?: JobProgress; transient?: boolean } = {}): void {
+  line(dir: Direction, text: string, opts: { t?: number; port?: number; detail?: boolean; lane?: TranscriptLane; progress?: JobProgress; transient?: boolean; check?: DomainCheck } = {}): void {
     let clean = this.redactor.redact(text)
     if (clean.length > MAX_LINE_CHARS) clean = `${clean.slice(0, MAX_LINE_CHARS)} … [${clean.length - MAX_LINE_CHARS} more characters]`
     const t = opts.t ?? this.now()
@@ -51,7 +52,15 @@ export class JobRecorder<N extends PhaseName = PhaseName> {
       if (this.lines.length < MAX_RESULT_LINES) this.lines.push(entry)
       else this.dropped++
     }
-    this.emit({ type: 'transcript', jobId: this.jobId, seq: 0, ...entry, ...(opts.progress && { progress: opts.progress }), ...(opts.transient && { transient: true as const }) })
+    this.emit({
+      type: 'transcript',
+      jobId: this.jobId,
+      seq: 0,
+      ...entry,
+      ...(opts.progress && { progress: opts.progress }),
+      ...(opts.transient && { transient: true as const }),
+      ...(opts.check && { check: opts.check }),
+    })
   }
 
   phase(phase: Phase<N>): void {

@@ -35,6 +35,18 @@ export const useHistoryStore = defineStore('history', () => {
     return map
   })
 
+  /** Newest finished domain run per domain (lower-cased), for the verdict chip a profile shows of its From domain. */
+  const latestByDomain = computed(() => {
+    const map = new Map<string, HistorySummary>()
+    for (const e of recent.value) {
+      if (e.kind !== 'domain' || !e.domainStatus) continue
+      const key = e.target.toLowerCase()
+      const seen = map.get(key)
+      if (!seen || Date.parse(e.startedAt) > Date.parse(seen.startedAt)) map.set(key, e)
+    }
+    return map
+  })
+
   function lastResult(profileId: string): LastResult {
     const e = latestByProfile.value.get(profileId)
     return !e ? 'never' : e.ok ? 'ok' : 'failed'
@@ -130,7 +142,7 @@ export const useHistoryStore = defineStore('history', () => {
     if (timer) clearTimeout(timer)
   })
 
-  return { recent, entries, total, query, loading, loaded, error, openedId, latestByProfile, lastResult, refresh, search, remove, open, exportEntry, forJob }
+  return { recent, entries, total, query, loading, loaded, error, openedId, latestByProfile, latestByDomain, lastResult, refresh, search, remove, open, exportEntry, forJob }
 })
 
 if (import.meta.hot) import.meta.hot.accept(acceptHMRUpdate(useHistoryStore, import.meta.hot))

@@ -2,9 +2,9 @@ import { acceptHMRUpdate, defineStore } from 'pinia'
 import { computed, reactive, ref, shallowRef } from 'vue'
 import type { SaveProfileInput } from '@contract'
 
-export type TabName = 'probe' | 'compose' | 'lab' | 'history' | 'inbox'
-/** In the tab bar's order (Ctrl/⌘+1…5). */
-export const TABS: readonly TabName[] = ['probe', 'compose', 'lab', 'history', 'inbox']
+export type TabName = 'probe' | 'domain' | 'compose' | 'lab' | 'history' | 'inbox'
+/** In the tab bar's order (Ctrl/⌘+1…6): the checks that need no credentials (ports, DNS) first. */
+export const TABS: readonly TabName[] = ['probe', 'domain', 'compose', 'lab', 'history', 'inbox']
 
 export interface ConfirmRequest {
   title: string
@@ -27,7 +27,7 @@ export const useUiStore = defineStore('ui', () => {
   const confirmRequest = shallowRef<ConfirmRequest | null>(null)
   /** The OAuth2 sign-in dialog (stores/oauth.ts) is open. */
   const signInOpen = ref(false)
-  const focus = reactive<Record<TabName, string | null>>({ probe: null, compose: null, lab: null, history: null, inbox: null })
+  const focus = reactive<Record<TabName, string | null>>({ probe: null, domain: null, compose: null, lab: null, history: null, inbox: null })
 
   const focusedJobId = computed(() => focus[tab.value])
   const overlayOpen = computed(() => editor.open || importOpen.value || switcherOpen.value || confirmRequest.value !== null || signInOpen.value)

@@ -2,10 +2,11 @@
 // --proxy-password-env, --ipv4 / --ipv6, --local-address), -v / -q, -V, and how the user's input is
 // echoed in messages (sanitized and cut, the same way everywhere).
 import { describe, expect, it } from 'vitest'
-import { apiJobSchema, networkSchema, parseProxyUrl, probeJobSchema, smtpJobSchema, type NetworkOptionsInput } from '../../../preload/contract'
+import { apiJobSchema, domainJobSchema, networkSchema, parseProxyUrl, probeJobSchema, smtpJobSchema, type NetworkOptionsInput } from '../../../preload/contract'
 import { parseApiArgs } from '../../../main/cli/api'
 import { parseCli, PROXY_PASSWORD_IN_ARGV, UsageError, withSecret, type Verbosity } from '../../../main/cli/args'
 import { parseCompareArgs } from '../../../main/cli/compare'
+import { parseDomainArgs } from '../../../main/cli/domain'
 import { parseProbeArgs } from '../../../main/cli/probe'
 import { parseSandboxArgs } from '../../../main/cli/sandbox'
 import { readEnvSecret, withProxyPassword } from '../../../main/cli/secrets'
@@ -39,6 +40,11 @@ const COMMANDS: Record<string, (extra: string[]) => Parsed> = {
     const r = parseProbeArgs(['smtp.example.com', ...extra])
     if (r.action !== 'run') throw new Error('not a run')
     return { network: r.job.network, proxyPasswordEnv: r.proxyPasswordEnv, verbosity: r.verbosity, valid: () => probeJobSchema.safeParse(r.job).success }
+  },
+  domain: (extra) => {
+    const r = parseDomainArgs(['example.com', ...extra])
+    if (r.action !== 'run') throw new Error('not a run')
+    return { network: r.job.network, proxyPasswordEnv: r.proxyPasswordEnv, verbosity: r.verbosity, valid: () => domainJobSchema.safeParse(r.job).success }
   },
   compare: (extra) => {
     const r = parseCompareArgs(['--profiles', 'p.json', '--profile', 'a', '--profile', 'b', ...extra], { token: 't' })
@@ -171,6 +177,8 @@ describe('echoing the user’s input', () => {
     ['a bad lab mode', () => parseCompareArgs(['--profiles', 'p', '--profile', 'a', '--profile', 'b', '--mode', NASTY])],
     ['a bad run count', () => parseCompareArgs(['--profiles', 'p', '--profile', 'a', '--profile', 'b', '--runs', NASTY])],
     ['a stray sandbox word', () => parseSandboxArgs([NASTY])],
+    ['an unknown domain provider', () => parseDomainArgs(['example.com', '--provider', NASTY])],
+    ['a bad DNS server', () => parseDomainArgs(['example.com', '--dns-server', NASTY])],
     ['a bad sandbox RTT', () => parseSandboxArgs(['--rtt', NASTY])],
   ]
   it.each(cases)('%s: shown escaped and cut, in quotes', (_what, fn) => {

@@ -11,6 +11,7 @@ import { PROFILES_VERSION } from '../../../preload/contract'
 import { parseCli } from '../../../main/cli/args'
 import { parseApiArgs, runApiCommand } from '../../../main/cli/api'
 import { parseCompareArgs, runCompareCommand } from '../../../main/cli/compare'
+import { parseDomainArgs, runDomainCommand } from '../../../main/cli/domain'
 import { parseProbeArgs, runProbeCommand } from '../../../main/cli/probe'
 import { runCommand, type RunIO } from '../../../main/cli/run'
 import { closedPort } from '../../fixtures/raw-peers'
@@ -64,6 +65,15 @@ describe('a crashed engine still answers in the promised shape', () => {
     expect(await runApiCommand(parseApiArgs(['--provider', 'sendgrid', '--key-env', 'KEY', '--verify', '--base-url', `https://127.0.0.1:${port}`]), io)).toBe(1)
     expect(out.stdout).toMatch(FAILED_INTERNAL)
     expect(out.stdout + out.stderr).not.toContain('key-canary')
+  })
+
+  it('domain', async () => {
+    const { io, out } = brokenTerminal()
+    // -v: the transcript's lines are printed as they come (the first one breaks the run).
+    const req = parseDomainArgs(['example.com', '--dns-server', `127.0.0.1:${port}`, '--no-probe', '--timeout', '500', '-v'])
+    expect(await runDomainCommand(req, io)).toBe(1)
+    expect(out.stdout).toMatch(FAILED_INTERNAL)
+    expect(out.stdout).toMatch(/^Domain readiness of example\.com$/m)
   })
 
   it('compare', async () => {

@@ -14,7 +14,7 @@ import { JUNK_FOLDER, SPAM_HEADER, startMailServers, type MailServers, type Mail
 import { startOAuthIssuer, TEST_ACCOUNT } from '../../fixtures/oauth-issuer'
 import { PROVIDER_KEYS, startProviderServer } from '../../fixtures/provider-server'
 import { expectNoLeaks } from '../../fixtures/secret-scan'
-import { startTxtDns, type TxtDns } from '../../fixtures/txt-dns'
+import { startDnsServer, type DnsServer } from '../../fixtures/dns-server'
 
 const FROM = 'sender@mailprobe.test'
 const SELECTOR = 's1'
@@ -23,7 +23,7 @@ const DKIM_KEY = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()
 const DKIM_PUBLIC = publicKey.export({ type: 'spki', format: 'der' }).toString('base64')
 
 let mail: MailServers
-let dns: TxtDns
+let dns: DnsServer
 let alice: MailUser
 let bob: MailUser
 let dir = ''
@@ -32,10 +32,10 @@ let keyFile = ''
 beforeAll(async () => {
   ;[mail, dns] = await Promise.all([
     startMailServers(),
-    startTxtDns({
-      'mailprobe.test': 'v=spf1 ip4:127.0.0.1 -all',
-      '_dmarc.mailprobe.test': 'v=DMARC1; p=reject',
-      [`${SELECTOR}._domainkey.mailprobe.test`]: `v=DKIM1; k=rsa; p=${DKIM_PUBLIC}`,
+    startDnsServer({
+      'mailprobe.test': { TXT: ['v=spf1 ip4:127.0.0.1 -all'] },
+      '_dmarc.mailprobe.test': { TXT: ['v=DMARC1; p=reject'] },
+      [`${SELECTOR}._domainkey.mailprobe.test`]: { TXT: [`v=DKIM1; k=rsa; p=${DKIM_PUBLIC}`] },
     }),
   ])
   ;[alice, bob] = mail.users as [MailUser, MailUser]

@@ -61,6 +61,40 @@ describe('mailprobe (built)', () => {
       expect(send.stdout).toContain(option)
   })
 
+  it('lists domain in the usage, and its help names every option', () => {
+    expect(mailprobe(['--help']).stdout).toMatch(/\n {2}mailprobe domain DOMAIN \[--provider P \| --relay HOST\]/)
+    for (const args of [
+      ['domain', '--help'],
+      ['help', 'domain'],
+    ]) {
+      const r = mailprobe(args)
+      expect(r.status).toBe(0)
+      expect(r.stderr).toBe('')
+      expect(r.stdout).toMatch(/^Usage: mailprobe domain DOMAIN/)
+      for (const option of ['--provider', '--relay', '--dkim-selector', '--sending-ip', '--dns-server', '--timeout', '--no-probe', '--mx-port', '--json', '--quiet']) expect(r.stdout).toContain(option)
+    }
+  })
+
+  it('domain: bad usage exits 2 with one line and a hint, before any DNS question', () => {
+    for (const [args, message] of [
+      [['domain'], /a domain is required/],
+      [['domain', 'example.com', '--provider', 'nope'], /--provider must be one of .*\(got 'nope'\)/],
+      [['domain', 'example.com', '--provider', 'sendgrid', '--relay', 'smtp.example.net'], /not both/],
+      [['domain', 'example.com', '--sending-ip', '999.1.1.1'], /--sending-ip takes an IPv4 or IPv6 address/],
+      [['domain', 'example.com', '--dns-server', 'resolver.example'], /--dns-server takes a resolver's IP address/],
+      [['domain', 'example.com', '--dns-server', '127.0.0.1:99999', '--json'], /the port is 1 to 65535/],
+    ] as const) {
+      const r = mailprobe([...args])
+      expect(r.status).toBe(2)
+      expect(r.stdout).toBe('')
+      const lines = r.stderr.trimEnd().split('\n')
+      expect(lines).toHaveLength(2)
+      expect(lines[0]).toMatch(/^mailprobe domain: /)
+      expect(lines[0]).toMatch(message)
+      expect(lines[1]).toBe("Run 'mailprobe domain --help' for usage.")
+    }
+  })
+
   it('refuses a password on the command line with exit 2 and never prints it', () => {
     for (const args of [
       ['send', '--password', SECRET],

@@ -16,7 +16,7 @@ import { Redactor } from '../../../main/core/transcript/redact'
 import { getTestCerts } from '../../fixtures/certs'
 import { JUNK_FOLDER, SPAM_HEADER, startMailServers, type MailServers, type MailUser } from '../../fixtures/mail-servers'
 import { PROVIDER_KEYS, startProviderServer, type ProviderServer } from '../../fixtures/provider-server'
-import { startTxtDns, type TxtDns } from '../../fixtures/txt-dns'
+import { startDnsServer, type DnsServer } from '../../fixtures/dns-server'
 
 const FROM = 'sender@mailprobe.test'
 const SELECTOR = 's1'
@@ -27,15 +27,15 @@ const DKIM_PUBLIC = publicKey.export({ type: 'spki', format: 'der' }).toString('
 let mail: MailServers
 let alice: MailUser
 let bob: MailUser
-let dns: TxtDns
+let dns: DnsServer
 
 beforeAll(async () => {
   ;[mail, dns] = await Promise.all([
     startMailServers(),
-    startTxtDns({
-      'mailprobe.test': 'v=spf1 ip4:127.0.0.1 -all',
-      '_dmarc.mailprobe.test': 'v=DMARC1; p=reject',
-      [`${SELECTOR}._domainkey.mailprobe.test`]: `v=DKIM1; k=rsa; p=${DKIM_PUBLIC}`,
+    startDnsServer({
+      'mailprobe.test': { TXT: ['v=spf1 ip4:127.0.0.1 -all'] },
+      '_dmarc.mailprobe.test': { TXT: ['v=DMARC1; p=reject'] },
+      [`${SELECTOR}._domainkey.mailprobe.test`]: { TXT: [`v=DKIM1; k=rsa; p=${DKIM_PUBLIC}`] },
     }),
   ])
   ;[alice, bob] = mail.users as [MailUser, MailUser]

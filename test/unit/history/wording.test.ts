@@ -73,6 +73,7 @@ describe('the wording of a successful run', () => {
       ['api-sandbox', 'send'],
       ['api-verify', 'send'],
       ['compare', 'send'],
+      ['domain', 'send'],
     ])
     for (const action of ['verify', 'envelope', 'send'] as const) expect(actionOfStage(stageOfAction(action))).toBe(action)
   })

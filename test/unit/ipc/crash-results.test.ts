@@ -4,7 +4,17 @@
 // throws (as a caller that went away might), so the engine's own error handling fails too.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { z } from 'zod'
-import { ApiResultSchema, CompareResultSchema, ProbeResultSchema, SmtpResultSchema, type AnyJobResult, type CompareProfileSpec, type JobEvent, type OperationName } from '../../../preload/contract'
+import {
+  ApiResultSchema,
+  CompareResultSchema,
+  DomainResultSchema,
+  ProbeResultSchema,
+  SmtpResultSchema,
+  type AnyJobResult,
+  type CompareProfileSpec,
+  type JobEvent,
+  type OperationName,
+} from '../../../preload/contract'
 import { createClient } from '../../../main/ipc/handlers'
 import { runSmtp } from '../../../main/core/smtp'
 import { runApi } from '../../../main/core/http'
@@ -13,7 +23,7 @@ import { runCompare } from '../../../main/core/lab'
 import { closedPort } from '../../fixtures/raw-peers'
 import { removeTempDirs, testServices, WaitingSink } from './helpers'
 
-const SCHEMAS: Record<AnyJobResult['kind'], z.ZodType> = { smtp: SmtpResultSchema, api: ApiResultSchema, probe: ProbeResultSchema, compare: CompareResultSchema }
+const SCHEMAS: Record<AnyJobResult['kind'], z.ZodType> = { smtp: SmtpResultSchema, api: ApiResultSchema, probe: ProbeResultSchema, compare: CompareResultSchema, domain: DomainResultSchema }
 
 /** A whole result of `kind`: it parses with the contract's schema for that kind. */
 function expectWhole(result: AnyJobResult, kind: AnyJobResult['kind']): void {
@@ -115,6 +125,8 @@ describe('the job runner (IPC and the web bridge): an engine that rejects still 
       ['runProfile', { profileId: smtpProfile.id, action: 'verify' }, 'smtp'],
       ['runProfile', { profileId: apiProfile.id, action: 'api-verify' }, 'api'],
       ['runCompare', { profileIds: [smtpProfile.id, smtpProfile2.id], runs: 1, action: 'verify' }, 'compare'],
+      // Its first line already throws; no DNS question leaves (and one would go to a closed loopback port).
+      ['runDomain', { domain: 'example.test', dnsServers: [`127.0.0.1:${port}`], probeMx: false, timeoutMs: 500 }, 'domain'],
     ]
     for (const [name, input, kind] of jobs) {
       const started = await client.dispatch(name, input)

@@ -7,6 +7,7 @@ import type { AppServices, FilesAdapter } from '../../../main/core/services'
 import { JobManager } from '../../../main/core/jobs/job-manager'
 import { SANDBOX_API_KEY, SANDBOX_PASSWORD, SANDBOX_USER } from '../../../main/core/sandbox'
 import { removeCaFile, writeCaFile } from '../../fixtures/certs'
+import { startDnsServer, type DnsServer } from '../../fixtures/dns-server'
 import { neverGreets, type RawPeer } from '../../fixtures/raw-peers'
 import { expectNoLeaks } from '../../fixtures/secret-scan'
 import { startSmtpPeer, type SmtpPeer } from '../../fixtures/smtp-peers'
@@ -21,14 +22,17 @@ const SECRETS = [{ value: PASSWORD, user: USER }, { value: API_KEY }, { value: S
 
 let caFile = ''
 let peer: SmtpPeer
+/** The DNS a domain check asks (a zone on loopback: no test asks a real resolver). */
+let dns: DnsServer
 const raws: RawPeer[] = []
 
 beforeAll(async () => {
   caFile = await writeCaFile()
   peer = await startSmtpPeer({ mode: 'starttls', users: { [USER]: PASSWORD } })
+  dns = await startDnsServer({ 'example.test': { TXT: ['v=spf1 -all'] }, '_dmarc.example.test': { TXT: ['v=DMARC1; p=reject'] } })
 })
 afterAll(async () => {
-  await Promise.all([peer.close(), ...raws.map((r) => r.close())])
+  await Promise.all([peer.close(), dns.close(), ...raws.map((r) => r.close())])
   removeCaFile(caFile)
 })
 afterEach(removeTempDirs)
@@ -40,6 +44,7 @@ function validPayloads(ids: { profile: string; run: string; importPath: string; 
     runApi: { provider: 'sendgrid', action: 'verify', credentials: { key: API_KEY }, baseUrl: 'https://127.0.0.1:9' },
     runProbe: { host: '127.0.0.1', ports: [peer.port], timeoutMs: 2000, tls: { caFile } },
     runProfile: { profileId: ids.profile, action: 'verify' },
+    runDomain: { domain: 'example.test', provider: 'sendgrid', dnsServers: [dns.server], probeMx: false, timeoutMs: 2000 },
     cancelJob: { jobId: 'no-such-job' },
     oauthSignIn: { profileId: ids.oauth ?? ids.profile },
     oauthSignOut: { profileId: ids.oauth ?? ids.profile },
@@ -117,6 +122,13 @@ describe('dispatch: validation', () => {
     ['runApi', { provider: 'mailgun', credentials: { key: 'k' }, action: 'verify' }, /domain: Mailgun needs the sending domain/],
     ['runProbe', { host: '127.0.0.1', ports: [25, 25] }, /each port may be listed only once/],
     ['runProfile', { profileId: 'x', action: 'explode' }, /action: /],
+    ['runDomain', { domain: 'not a domain' }, /domain: /],
+    ['runDomain', { domain: '192.0.2.1' }, /domain: give a domain name such as example\.com/],
+    ['runDomain', { domain: 'example.com', provider: 'sendgrid', relay: 'smtp.example.com' }, /relay: name a provider or a relay, not both/],
+    ['runDomain', { domain: 'example.com', provider: 'gmail' }, /provider: /],
+    ['runDomain', { domain: 'example.com', sendingIps: ['999.1.1.1'] }, /sendingIps\[0\]: a sending IP is an IPv4 or IPv6 address/],
+    ['runDomain', { domain: 'example.com', dkimSelectors: ['s1; rm -rf'] }, /dkimSelectors\[0\]: a DKIM selector is letters, digits, _ - and dots/],
+    ['runDomain', { domain: 'example.com', dnsServers: ['resolver.example'] }, /dnsServers\[0\]: a DNS server is an IP address/],
     ['cancelJob', {}, /jobId: /],
     ['saveProfile', { profile: { kind: 'smtp', name: 'a\nb', host: 'h', port: 25, security: 'none' } }, /profile\.name: name contains a line break/],
     ['saveProfile', { profile: { kind: 'smtp', name: 'ok', host: 'h', port: 25, security: 'none' }, secret: { primary: '' } }, /secret\.primary/],

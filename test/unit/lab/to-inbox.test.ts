@@ -13,7 +13,7 @@ import { getTestCerts } from '../../fixtures/certs'
 import { startMailServers, type MailServers, type MailUser } from '../../fixtures/mail-servers'
 import { PROVIDER_KEYS, startProviderServer, type ProviderServer, type RecordedRequest } from '../../fixtures/provider-server'
 import { expectNoLeaks } from '../../fixtures/secret-scan'
-import { startTxtDns, type TxtDns } from '../../fixtures/txt-dns'
+import { startDnsServer, type DnsServer } from '../../fixtures/dns-server'
 
 const FROM = 'lab@mailprobe.test'
 const TOKEN = /X-Mailprobe-Token: ([\w.-]+)/
@@ -55,7 +55,7 @@ function expectMeasuredToInbox(result: CompareResult, runs: number): void {
 describe('the lab to the inbox with Postfix and Dovecot', () => {
   let mail: MailServers
   let alice: MailUser
-  let dns: TxtDns
+  let dns: DnsServer
   let provider: ProviderServer
   let caPem: string
   const handed: Promise<void>[] = []
@@ -74,7 +74,7 @@ describe('the lab to the inbox with Postfix and Dovecot', () => {
   }
 
   beforeAll(async () => {
-    ;[mail, dns, provider] = await Promise.all([startMailServers(), startTxtDns({ 'mailprobe.test': 'v=spf1 ip4:127.0.0.1 -all' }), startProviderServer()])
+    ;[mail, dns, provider] = await Promise.all([startMailServers(), startDnsServer({ 'mailprobe.test': { TXT: ['v=spf1 ip4:127.0.0.1 -all'] } }), startProviderServer()])
     alice = mail.user('alice')
     caPem = (await getTestCerts()).ca.cert
     relay()

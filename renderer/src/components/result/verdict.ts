@@ -1,4 +1,18 @@
-import { capitalized, deliveryStep, deliveryWaiting, plural, securityWords, smtpSuccess, type AnyJobResult, type CompareResult, type ErrorCode, type ProbeResult } from '@contract'
+import {
+  capitalized,
+  deliveryStep,
+  deliveryWaiting,
+  domainCountWords,
+  domainSenderWords,
+  plural,
+  securityWords,
+  smtpSuccess,
+  type AnyJobResult,
+  type CompareResult,
+  type DomainResult,
+  type ErrorCode,
+  type ProbeResult,
+} from '@contract'
 import { stageOf, type Job } from '@renderer/stores/jobs'
 
 /** How the delivery step reads: landed in the inbox, in Junk (a warning), waiting, or not proven. */
@@ -60,8 +74,15 @@ function compareMessage(r: CompareResult): string {
   return `${win.name} is fastest — median ${win.totalMs.median.toFixed(1)} ms${by} · ${done}`
 }
 
+/** "example.com via SendGrid: 2 fail, 3 warn", as History words it. */
+function domainMessage(r: DomainResult): string {
+  const sender = domainSenderWords(r.provider)
+  return `${r.domain}${sender ? ` via ${sender}` : ''}: ${domainCountWords(r.checks)}`
+}
+
 function okMessage(job: Job, r: AnyJobResult): { message: string; reply: string | null } {
   if (r.kind === 'probe') return { message: probeMessage(r), reply: null }
+  if (r.kind === 'domain') return { message: domainMessage(r), reply: null }
   if (r.kind === 'compare') return { message: compareMessage(r), reply: null }
   if (r.kind === 'api') {
     const status = r.result.status
@@ -98,7 +119,7 @@ export function describeVerdict(job: Job | null): Verdict | null {
   }
   if (!r.ok) {
     // Failed without an error is an answer, not a crash: a probe that found no usable path (its recommendation says why), a comparison with failed runs.
-    const message = r.kind === 'probe' ? `${probeMessage(r)} — ${r.recommendation.reason}` : r.kind === 'compare' ? compareMessage(r) : 'The job failed.'
+    const message = r.kind === 'probe' ? `${probeMessage(r)} — ${r.recommendation.reason}` : r.kind === 'compare' ? compareMessage(r) : r.kind === 'domain' ? domainMessage(r) : 'The job failed.'
     return { ok: false, code: null, message, reply: null, totalMs, trips, warnings, insecure, delivery, explanation: null }
   }
   const { message, reply } = okMessage(job, r)
@@ -111,6 +132,10 @@ export function runningLabel(job: Job): string {
   if (!t) return 'Running'
   if (t.kind === 'smtp') return `Running against ${t.host}:${t.port}`
   if (t.kind === 'probe') return `Probing ${t.host}${t.ports.length ? ` on ${t.ports.join(', ')}` : ''}`
+  if (t.kind === 'domain') {
+    const sender = domainSenderWords(t.provider)
+    return `Checking ${t.domain}${sender ? ` for ${sender}` : ''}`
+  }
   if (t.kind === 'lab') {
     const p = job.progress
     return `Comparing ${t.names.join(' vs ')} · ${t.mode} ${t.action}${p ? ` · ${p.done}/${p.total} runs` : ''}`
@@ -124,6 +149,7 @@ export function runningLabel(job: Job): string {
     'api-verify': 'Checking the key of',
     probe: 'Probing',
     compare: 'Comparing',
+    domain: 'Checking',
   }[t.action]
   return `${verb} ${t.profileName} · ${t.label}`
 }
