@@ -40,7 +40,7 @@ const TRAINING_PASSWORD_ENV = 'MAILPROBE_TRAINING_PASSWORD'
  * that a plain send reads and compiles none of them.
  */
 const LEFT_OUT = new Set([
-  ...['api', 'sandbox', 'compare', 'probe', 'oauth', 'domain', 'oauth-run', 'inbox-run'].map((m) => join(ROOT, 'main/cli', m)),
+  ...['api', 'sandbox', 'compare', 'probe', 'oauth', 'domain', 'check', 'oauth-run', 'inbox-run'].map((m) => join(ROOT, 'main/cli', m)),
   join(ROOT, 'main/core/delivery/index'),
   'nodemailer/lib/dkim',
 ])

@@ -59,6 +59,10 @@ async function runModule(command: ModuleCommand, argv: string[]): Promise<number
       const { parseDomainArgs, runDomainCommand } = await import('./cli/domain')
       return runDomainCommand(parseDomainArgs(argv), io)
     }
+    case 'check': {
+      const { parseCheckArgs, runCheckCommand } = await import('./cli/check')
+      return runCheckCommand(parseCheckArgs(argv), io)
+    }
   }
 }
 

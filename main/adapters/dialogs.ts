@@ -9,7 +9,7 @@ import { defaultSaveDir } from './paths'
  * a CA file, a profiles export to import, and "save as" for exports.
  */
 
-const PICK: Record<'attachment' | 'ca' | 'import', { title: string; filters: FileFilter[] }> = {
+const PICK: Record<'attachment' | 'ca' | 'import' | 'checks', { title: string; filters: FileFilter[] }> = {
   attachment: { title: 'Attach files', filters: [{ name: 'All files', extensions: ['*'] }] },
   ca: {
     title: 'Choose a CA certificate (PEM)',
@@ -25,11 +25,19 @@ const PICK: Record<'attachment' | 'ca' | 'import', { title: string; filters: Fil
       { name: 'All files', extensions: ['*'] },
     ],
   },
+  checks: {
+    title: 'Run a check file',
+    filters: [
+      { name: 'Mailprobe checks', extensions: ['yaml', 'yml', 'json'] },
+      { name: 'All files', extensions: ['*'] },
+    ],
+  },
 }
 
 const SAVE_FILTERS: Record<string, FileFilter> = {
   '.json': { name: 'JSON', extensions: ['json'] },
   '.txt': { name: 'Text', extensions: ['txt'] },
+  '.yaml': { name: 'YAML', extensions: ['yaml', 'yml'] },
 }
 
 function parent(): BrowserWindow | undefined {

@@ -22,7 +22,7 @@ export const STOP_STAGES = ['connect', 'banner', 'ehlo', 'tls', 'auth', 'mail', 
 export type SmtpCommand = 'send' | 'verify'
 export type Command = SmtpCommand | ModuleCommand
 /** Commands that live in their own module (main/cli/<name>.ts) and parse their own options. */
-export const MODULE_COMMANDS = ['probe', 'api', 'sandbox', 'compare', 'oauth', 'domain'] as const
+export const MODULE_COMMANDS = ['probe', 'api', 'sandbox', 'compare', 'oauth', 'domain', 'check'] as const
 export type ModuleCommand = (typeof MODULE_COMMANDS)[number]
 /** Where the secret comes from: a password from a variable or stdin, or an OAuth2 access token from a variable (--token-env). */
 export type SecretSource = { kind: 'env'; name: string } | { kind: 'stdin' } | { kind: 'token-env'; name: string }

@@ -62,6 +62,8 @@ Usage:
   mailprobe api    --provider P --key-env VAR --from … --to …   send (or --verify) over a provider's HTTPS API
   mailprobe sandbox [--rtt MS] [--profiles-out FILE]         run the local sandbox SMTP + HTTPS API servers
   mailprobe compare --profiles FILE --profile A --profile B  SMTP vs API latency: N interleaved runs each
+  mailprobe check  [FILE] [--junit FILE] [--every 5m]       run a check file (mailprobe.checks.yaml): assertions on
+                                                             probe, verify, send, api, domain … runs; JUnit for CI
   mailprobe oauth login|list|logout                          sign in to Microsoft 365, Google or an OAuth2 issuer
                                                              for send and verify --oauth NAME
   mailprobe <command> --help                                 options of a command

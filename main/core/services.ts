@@ -17,7 +17,7 @@ import { SettingsStore } from './settings'
 /** File dialogs: Electron's in the app; a browser host supplies its own (or `noFiles`). */
 export interface FilesAdapter {
   /** Lets the user choose files; an empty list when they cancel. */
-  pickFiles(input: { purpose: 'attachment' | 'ca' | 'import'; multiple: boolean }): Promise<{ paths: string[] }>
+  pickFiles(input: { purpose: 'attachment' | 'ca' | 'import' | 'checks'; multiple: boolean }): Promise<{ paths: string[] }>
   /** Lets the user choose where to save `content` and writes it there. */
   saveFile(input: { suggestedName: string; content: string }): Promise<{ saved: boolean; path: string | null }>
 }

@@ -16,6 +16,7 @@ import {
 import { internalError } from '../core/errors'
 import { JobManager } from '../core/jobs/job-manager'
 import { OperationError } from '../core/operation-error'
+import { exportChecks } from '../core/profiles/export-checks'
 import { signOutProfile, startProfileSignIn } from '../core/runs/sign-in'
 import { SANDBOX_PRESET } from '../core/sandbox/profiles'
 import type { AppServices } from '../core/services'
@@ -57,6 +58,14 @@ const MAX_IMPORT_BYTES = 5_000_000
 export function createHandlers(jobs: JobManager, services: AppServices, push: Push = () => {}): Handlers {
   const { profiles, history, runner, sandbox } = services
   const pickedForImport = new Set<string>()
+  const pickedChecks = new Set<string>()
+  // "Export all" leaves out the sandbox's ready-made profiles: their ports and CA file belong to this machine's sandbox.
+  const exportedIds = (ids: readonly string[] | undefined) =>
+    ids ??
+    profiles
+      .list()
+      .filter((p) => p.preset !== SANDBOX_PRESET)
+      .map((p) => p.id)
 
   return {
     runSmtp: (input) => runner.smtp(jobs, input),
@@ -65,6 +74,11 @@ export function createHandlers(jobs: JobManager, services: AppServices, push: Pu
     runProfile: (input) => runner.profile(jobs, input),
     runCompare: (input) => runner.compare(jobs, input),
     runDomain: (input) => runner.domain(jobs, input),
+    // Only a file this caller picked in the Run check file dialog: a check file sends the app's environment's secrets where it says.
+    runChecks: (input) => {
+      if (!pickedChecks.has(input.path)) throw new OperationError('INVALID_INPUT', 'Choose the check file with the Run check file dialog first.')
+      return runner.checks(jobs, input)
+    },
     cancelJob: ({ jobId }) => ({ cancelled: jobs.cancel(jobId) }),
 
     oauthSignIn: ({ profileId }) => startProfileSignIn(jobs, { profiles, openSignInPage: services.openSignInPage }, profileId, (event) => push(events.signInEvents, event)),
@@ -78,15 +92,14 @@ export function createHandlers(jobs: JobManager, services: AppServices, push: Pu
     deleteProfile: async ({ id }) => ({ deleted: await profiles.delete(id) }),
     duplicateProfile: ({ id }) => profiles.duplicate(id),
     listPresets: () => structuredClone([...services.presets]),
-    // "Export all" leaves out the sandbox's ready-made profiles: their ports and CA file belong to this machine's sandbox.
-    exportProfiles: ({ ids }) =>
-      profiles.exportProfiles(
-        ids ??
-          profiles
-            .list()
-            .filter((p) => p.preset !== SANDBOX_PRESET)
-            .map((p) => p.id),
-      ),
+    exportProfiles: ({ ids }) => profiles.exportProfiles(exportedIds(ids)),
+    exportChecks: ({ ids }) => {
+      const wanted = new Set(exportedIds(ids))
+      return exportChecks(
+        profiles.list().filter((p) => wanted.has(p.id)),
+        new Date(),
+      )
+    },
     importProfiles: async ({ content, path }) => {
       if (path !== undefined) {
         if (!pickedForImport.has(path)) throw new OperationError('INVALID_INPUT', 'Choose the file to import with the Import dialog first.')
@@ -107,6 +120,7 @@ export function createHandlers(jobs: JobManager, services: AppServices, push: Pu
     pickFiles: async (input) => {
       const picked = await services.files.pickFiles(input)
       if (input.purpose === 'import') for (const p of picked.paths) pickedForImport.add(p)
+      if (input.purpose === 'checks') for (const p of picked.paths) pickedChecks.add(p)
       return { paths: [...picked.paths] }
     },
     saveFile: (input) => services.files.saveFile(input),

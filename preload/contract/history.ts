@@ -7,10 +7,10 @@ import { addressSchema, messageSchema, singleLineSchema } from './fields'
 export const HISTORY_LIMIT = 500
 
 /** The kinds of run History keeps (a result's `kind`). */
-export const HISTORY_KINDS = ['smtp', 'api', 'probe', 'compare', 'domain'] as const
+export const HISTORY_KINDS = ['smtp', 'api', 'probe', 'compare', 'domain', 'checks'] as const
 export type HistoryKind = (typeof HISTORY_KINDS)[number]
 
-export const RUN_ACTIONS = ['probe', 'verify', 'envelope', 'send', 'api-send', 'api-sandbox', 'api-verify', 'compare', 'domain'] as const
+export const RUN_ACTIONS = ['probe', 'verify', 'envelope', 'send', 'api-send', 'api-sandbox', 'api-verify', 'compare', 'domain', 'checks'] as const
 export type RunAction = (typeof RUN_ACTIONS)[number]
 
 /** What the composer sends with a profile run: the message, never a secret. */
@@ -33,7 +33,7 @@ export type RunProfileInput = z.input<typeof runProfileSchema>
 export const HistorySummarySchema = z.object({
   id: z.string(),
   jobId: z.string(),
-  /** 'compare': a latency-lab run (its target names the profiles compared); 'domain': a domain-readiness run (its target is the domain). */
+  /** 'compare': a latency-lab run (its target names the profiles compared); 'domain': a domain-readiness run (its target is the domain); 'checks': a check file's run (its target is the file's name). */
   kind: z.enum(HISTORY_KINDS),
   action: z.enum(RUN_ACTIONS),
   profileId: z.string().nullable(),

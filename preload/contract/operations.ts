@@ -1,6 +1,7 @@
 import * as z from 'zod'
 import type { ApiResult } from './http'
 import { apiJobSchema } from './http'
+import { checksJobSchema, type ChecksResult } from './checks-job'
 import { domainJobSchema, type DomainResult } from './domain'
 import { operationFailure, type OperationFailure } from './errors'
 import { historyQuerySchema, runProfileSchema, type HistorySummary } from './history'
@@ -28,6 +29,8 @@ export const operations = {
   runProfile: { channel: 'profile:run', input: runProfileSchema },
   /** Domain readiness: DNS (and the MX hosts, the MTA-STS policy) checked for mail from a domain through a provider or relay (domain.ts). */
   runDomain: { channel: 'domain:run', input: domainJobSchema },
+  /** A check file (mailprobe.checks.yaml) picked with pickFiles({ purpose: 'checks' }): its checks run as one job (checks-job.ts). */
+  runChecks: { channel: 'checks:run', input: checksJobSchema },
   cancelJob: { channel: 'job:cancel', input: z.object({ jobId: id }).strict() },
 
   // OAuth2 profiles: sign in is a task like a job (an id at once, progress on `events.signInEvents`, cancelJob stops it); sign out forgets the tokens.
@@ -41,6 +44,8 @@ export const operations = {
   duplicateProfile: { channel: 'profiles:duplicate', input: z.object({ id }).strict() },
   listPresets: { channel: 'presets:list', input: noInput },
   exportProfiles: { channel: 'profiles:export', input: z.object({ ids: z.array(id).max(1000).optional() }).strict() },
+  /** The profiles as a check file (YAML): a verify (or an API verify) per profile, a deliver for one with a mailbox; every secret an environment variable's name. */
+  exportChecks: { channel: 'profiles:export-checks', input: z.object({ ids: z.array(id).max(1000).optional() }).strict() },
   importProfiles: {
     channel: 'profiles:import',
     input: z
@@ -61,7 +66,7 @@ export const operations = {
   exportTranscript: { channel: 'history:export', input: z.object({ id, format: z.enum(['txt', 'json']) }).strict() },
 
   // Files: dialogs run in main (in the browser build: a download, or a typed path).
-  pickFiles: { channel: 'files:pick', input: z.object({ purpose: z.enum(['attachment', 'ca', 'import']), multiple: z.boolean().default(false) }).strict() },
+  pickFiles: { channel: 'files:pick', input: z.object({ purpose: z.enum(['attachment', 'ca', 'import', 'checks']), multiple: z.boolean().default(false) }).strict() },
   saveFile: {
     channel: 'files:save',
     input: z
@@ -104,7 +109,7 @@ export function unknownOperation(name: string): { ok: false; error: OperationFai
   return operationFailure('UNKNOWN_OPERATION', `Mailprobe has no operation named ${JSON.stringify(String(name).slice(0, 64))}.`)
 }
 
-export type AnyJobResult = SmtpResult | ApiResult | ProbeResult | CompareResult | DomainResult
+export type AnyJobResult = SmtpResult | ApiResult | ProbeResult | CompareResult | DomainResult | ChecksResult
 
 /** A stored run with everything needed to show it again. */
 export interface HistoryEntry extends HistorySummary {
@@ -119,6 +124,7 @@ export interface OperationOutputs extends SandboxOperationOutputs {
   runProbe: { jobId: string }
   runProfile: { jobId: string }
   runDomain: { jobId: string }
+  runChecks: { jobId: string }
   cancelJob: { cancelled: boolean }
   oauthSignIn: { jobId: string }
   /** `signedOut`: there were tokens to forget; `profile`: the profile as it is now (not signed in). */
@@ -129,6 +135,7 @@ export interface OperationOutputs extends SandboxOperationOutputs {
   duplicateProfile: Profile
   listPresets: Preset[]
   exportProfiles: { suggestedName: string; content: string }
+  exportChecks: { suggestedName: string; content: string }
   importProfiles: { imported: Profile[]; skipped: { name: string; reason: string }[] }
   listHistory: { entries: HistorySummary[]; total: number }
   getHistoryEntry: HistoryEntry | null

@@ -296,6 +296,10 @@ export function createFakeApi(
       }),
     }),
   )
+  const exportChecks = vi.fn(async (_input: In<'exportChecks'>): Out<'exportChecks'> =>
+    ok({ suggestedName: 'mailprobe.checks.yaml', content: `checks:\n${profiles.map((p) => `  - name: ${p.name} verifies\n`).join('')}` }),
+  )
+  const runChecks = vi.fn(async (_input: In<'runChecks'>): Out<'runChecks'> => job())
   const importProfiles = vi.fn(async ({ content }: In<'importProfiles'>): Out<'importProfiles'> => {
     let parsed: { profiles?: Profile[] }
     try {
@@ -367,6 +371,8 @@ export function createFakeApi(
     duplicateProfile,
     listPresets,
     exportProfiles,
+    exportChecks,
+    runChecks,
     importProfiles,
     listHistory,
     getHistoryEntry,
@@ -401,6 +407,7 @@ export function createFakeApi(
     ...{ runSmtp, runApi, runProbe, runDomain, runProfile, cancelJob, listProfiles, saveProfile, deleteProfile, duplicateProfile, listPresets },
     ...{ exportProfiles, importProfiles, listHistory, getHistoryEntry, deleteHistory, exportTranscript, pickFiles, saveFile, openExternal },
     ...{ getSandboxStatus, setSandboxLatency, setSandboxEnabled, restoreSandboxProfiles, listInbox, getInboxMessage, clearInbox, runCompare, oauthSignIn, oauthSignOut },
+    ...{ exportChecks, runChecks },
     listeners,
     sandboxListeners,
     signInListeners,

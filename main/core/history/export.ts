@@ -6,6 +6,7 @@ import { formatProbeSummary } from '../report/probe'
 import { formatLine, formatSummary, sanitize } from '../report/text'
 import { fileStamp } from '../storage'
 import { stageOfAction } from '../../../preload/contract/wording'
+import { checksCountWords } from '../../../preload/contract/checks-job'
 
 /*
  * Transcript exports. The .txt is what the CLI prints (swaks-like): a header, one line per
@@ -26,6 +27,7 @@ const ACTION_WORDS: Record<HistoryEntry['action'], string> = {
   'api-verify': 'API key check',
   compare: 'Latency lab comparison',
   domain: 'Domain readiness',
+  checks: 'Check file',
 }
 
 export function transcriptText(entry: HistoryEntry, stopAfter?: SmtpStage): string {
@@ -53,6 +55,10 @@ export function transcriptText(entry: HistoryEntry, stopAfter?: SmtpStage): stri
     case 'domain':
       // With each check's findings and records (the CLI's -v): an export is read later, without the app to expand them.
       tail = formatDomainSummary(r, NO_COLOR, { details: true })
+      break
+    case 'checks':
+      // The progress lines already say each check's outcome; the tail is the verdict.
+      tail = r.error ? `${r.error.code}: ${r.error.message}` : r.report ? checksCountWords(r.report) : ''
       break
   }
   return `${[...head, ...lines].join('\n')}\n${tail}`

@@ -5,6 +5,7 @@ import {
   type AnyJobResult,
   type ApiProvider,
   type ApiResult,
+  type ChecksResult,
   type CompareResult,
   type DomainResult,
   type HistorySummary,
@@ -13,6 +14,7 @@ import {
   type SmtpResult,
   type SmtpStage,
 } from '../../../preload/contract'
+import { checksCountWords } from '../../../preload/contract/checks-job'
 import { apiSuccess, deliveryStep, domainCountWords, plural, smtpSuccess, stageOfAction } from '../../../preload/contract/wording'
 import { API_PROVIDER_LABELS } from '../report/api'
 
@@ -94,6 +96,14 @@ function domainSuccess(r: DomainResult): string {
   return `${r.domain}${sender ? ` via ${sender}` : ''}: ${domainCountWords(r.checks)}`
 }
 
+/** "4 of 5 checks pass (1 failed) — first failure: relay verifies: …". */
+function checksSuccess(r: ChecksResult): string {
+  if (!r.report) return `${r.file}: not run`
+  const first = r.report.checks.find((c) => c.status === 'fail' || c.status === 'error')
+  const why = first ? ` — ${first.name}: ${first.error ? first.error.code : (first.failures[0]?.message ?? 'failed')}` : ''
+  return `${checksCountWords(r.report)}${why}`
+}
+
 /**
  * The one-line verdict History shows: the success in a few words, or "CODE — sentence". A send whose
  * delivery was watched adds its step ("· in Inbox after 2.4 s"); when the watch failed, the send
@@ -115,6 +125,8 @@ export function summaryLine(result: AnyJobResult, meta: Pick<RunMeta, 'action' |
       return oneLine(compareSuccess(result))
     case 'domain':
       return oneLine(domainSuccess(result))
+    case 'checks':
+      return oneLine(checksSuccess(result))
   }
 }
 
@@ -152,5 +164,7 @@ function targetOf(result: AnyJobResult, meta: RunMeta): string {
       return compareTarget(result, meta)
     case 'domain':
       return domainTarget(result, meta)
+    case 'checks':
+      return result.file || (meta.fallbackTarget ?? '')
   }
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { readFile, stat } from 'node:fs/promises'
+import { basename } from 'node:path'
 import type { z } from 'zod'
 import type {
   AnyJobResult,
@@ -7,6 +8,8 @@ import type {
   ApiResult,
   ClassifiedError,
   CompareProfileSpec,
+  ChecksJob,
+  ChecksResult,
   CompareResult,
   ComposedMessage,
   DeliveryRequestInput,
@@ -45,6 +48,7 @@ import { compareFailure } from '../lab/result'
 import { probeFailure } from '../probe/result'
 import { smtpFailure } from '../smtp/result'
 import { failApiJob, failCompareJob, failSmtpJob } from './failures'
+import { checksFailure, runChecksJob, type RunChecks } from './checks-job'
 import { actionMismatch, buildProfileJob, profileTarget, signsWithDkim, watchesMailbox, type BuiltJob, type ProfileAction, type ProfileJobOptions, type SignedInToken } from './profile-job'
 
 export { buildProfileJob, actionMismatch, profileTarget, type BuiltJob, type ProfileAction, type ProfileJobOptions, type SignedInToken } from './profile-job'
@@ -70,6 +74,8 @@ export interface Engines {
   runCompare?(input: unknown, opts: EngineOptions): Promise<CompareResult>
   /** Domain readiness (optional in a substitute set, like runCompare). */
   runDomain?(input: unknown, opts: EngineOptions): Promise<DomainResult>
+  /** A check file's checks (optional in a substitute set, like runCompare). */
+  runChecks?: RunChecks
 }
 
 export const defaultEngines: Engines = {
@@ -78,6 +84,8 @@ export const defaultEngines: Engines = {
   runProbe: (input, opts) => probeEngine(input, opts),
   runCompare: (input, opts) => compareEngine(input, opts),
   runDomain: (input, opts) => domainEngine(input, opts),
+  // Loaded on first use: the checks engine pulls in every other engine and the assertions.
+  runChecks: async (file, opts) => (await import('../checks/index')).runChecks(file, opts),
 }
 
 export interface RunnerDeps {
@@ -91,6 +99,8 @@ export interface RunnerDeps {
   onRecordError?: (err: unknown) => void
   /** The embedded sandbox's inbox, for a job whose delivery watch names it; null (or absent): this host runs no sandbox now. */
   sandboxInbox?: () => SandboxInboxSource | null
+  /** Where a check file's secrets (passwordEnv, keyEnv …) are read: the app's environment unless a test gives its own. */
+  env?: NodeJS.ProcessEnv
 }
 
 type SandboxDeliveryInput = z.input<typeof sandboxDeliverySchema>
@@ -100,7 +110,7 @@ const MAX_DKIM_KEY_FILE = 100_000
 
 function isResult(value: unknown): value is AnyJobResult {
   const kind = (value as { kind?: unknown } | null)?.kind
-  return kind === 'smtp' || kind === 'api' || kind === 'probe' || kind === 'compare' || kind === 'domain'
+  return kind === 'smtp' || kind === 'api' || kind === 'probe' || kind === 'compare' || kind === 'domain' || kind === 'checks'
 }
 
 /** The profile action a lab run takes for a profile (verify / send, and the API's sandbox mode when asked). */
@@ -178,6 +188,25 @@ export class Runner {
     return jobs.start(
       (ctx) => engine(input, this.options(ctx, meta)),
       (error) => domainFailure(error, { domain: input.domain, provider: providerLabel(input) }),
+    )
+  }
+
+  /**
+   * A check file the caller picked: loaded (a bad file ends the job with its problems and lines),
+   * its checks run with the app's environment for the secrets they name; recorded in History with
+   * the file's name as its target and "4 of 5 checks pass" as its verdict.
+   */
+  checks(jobs: JobManager, input: ChecksJob): { jobId: string } {
+    const file = basename(input.path)
+    const meta = this.meta('checks', 'checks', null, { fallbackTarget: file })
+    const run = this.engines.runChecks ?? defaultEngines.runChecks!
+    const env = this.deps.env ?? process.env
+    return jobs.start(
+      (ctx) => {
+        const opts = this.options(ctx, meta)
+        return runChecksJob(input, { jobId: ctx.jobId, sink: opts.sink, signal: ctx.signal }, env, run)
+      },
+      (error): ChecksResult => checksFailure(error, file),
     )
   }
 

@@ -3,6 +3,7 @@ import { computed, markRaw, onScopeDispose, ref, shallowReactive } from 'vue'
 import { stageOfAction } from '@contract'
 import type {
   AnyJobResult,
+  ChecksJobInput,
   DomainJobInput,
   Envelope,
   HistoryEntry,
@@ -45,6 +46,8 @@ export type JobTarget =
   | { kind: 'lab'; names: string[]; runs: number; mode: 'cold' | 'warm'; action: 'verify' | 'send' }
   /** A domain-readiness run: the domain and its sender as DomainResult names it (a provider, `relay:HOST`, or null). */
   | { kind: 'domain'; domain: string; provider: string | null }
+  /** A check file's run: the file's name (the path stays in main's hands). */
+  | { kind: 'checks'; file: string }
 
 /**
  * One job as the UI sees it. The object is shallowly reactive; `lines` is a plain append-only
@@ -273,19 +276,27 @@ export const useJobsStore = defineStore('jobs', () => {
     return start(() => api.runDomain(input), target)
   }
 
+  /** Runs a check file picked with pickFiles({ purpose: 'checks' }) (main records the run in History). */
+  function runChecks(input: ChecksJobInput): Promise<StartOutcome> {
+    const file = input.path.split(/[\\/]/).pop() || input.path
+    return start(() => api.runChecks(input), { kind: 'checks', file })
+  }
+
   /** Shows a stored run again through the same verdict / waterfall / transcript views. */
   function openHistory(entry: HistoryEntry): Job {
     const id = `history:${entry.id}`
     const r = entry.result
     const target: JobTarget =
-      r.kind === 'domain'
-        ? { kind: 'domain', domain: r.domain || entry.target, provider: r.provider }
-        : r.kind === 'probe'
-          ? { kind: 'probe', host: entry.target, ports: r.ports.map((p) => p.port) }
-          : r.kind === 'compare'
-            ? // A comparison that never started has no profiles in its result; History's target still names them.
-              { kind: 'lab', names: r.profiles.length ? r.profiles.map((p) => p.name) : entry.target.split(' vs '), runs: r.runs, mode: r.mode, action: r.action }
-            : { kind: 'profile', profileId: entry.profileId, profileName: entry.profileName ?? entry.target, profileKind: r.kind, action: entry.action, label: entry.target }
+      r.kind === 'checks'
+        ? { kind: 'checks', file: r.file || entry.target }
+        : r.kind === 'domain'
+          ? { kind: 'domain', domain: r.domain || entry.target, provider: r.provider }
+          : r.kind === 'probe'
+            ? { kind: 'probe', host: entry.target, ports: r.ports.map((p) => p.port) }
+            : r.kind === 'compare'
+              ? // A comparison that never started has no profiles in its result; History's target still names them.
+                { kind: 'lab', names: r.profiles.length ? r.profiles.map((p) => p.name) : entry.target.split(' vs '), runs: r.runs, mode: r.mode, action: r.action }
+              : { kind: 'profile', profileId: entry.profileId, profileName: entry.profileName ?? entry.target, profileKind: r.kind, action: entry.action, label: entry.target }
     const lines: TranscriptEvent[] = r.transcript.map((l, i) => ({ ...l, type: 'transcript', jobId: id, seq: i + 1 }))
     const job = newJob(id, target)
     job.status = 'done'
@@ -319,7 +330,7 @@ export const useJobsStore = defineStore('jobs', () => {
     return () => doneListeners.delete(listener)
   }
 
-  return { jobs, currentJobId, current, running, applyBatch, runSmtp, runProfile, runProbe, runCompare, runDomain, openHistory, cancel, onJobDone }
+  return { jobs, currentJobId, current, running, applyBatch, runSmtp, runProfile, runProbe, runCompare, runDomain, runChecks, openHistory, cancel, onJobDone }
 })
 
 if (import.meta.hot) import.meta.hot.accept(acceptHMRUpdate(useJobsStore, import.meta.hot))

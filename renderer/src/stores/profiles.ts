@@ -87,6 +87,13 @@ export const useProfilesStore = defineStore('profiles', () => {
   }
 
   /** Exports (without secrets) and hands the file to saveFile (a dialog, or a download in the browser). */
+  /** The profiles as a check file (YAML, secrets as environment variable names), saved through saveFile. */
+  async function exportChecksToFile(ids?: string[]): Promise<Outcome<OperationOutputs['saveFile']>> {
+    const exported = await settle(() => api.exportChecks(ids ? { ids } : {}))
+    if (!exported.ok) return exported
+    return settle(() => api.saveFile({ suggestedName: exported.value.suggestedName, content: exported.value.content }))
+  }
+
   async function exportToFile(ids?: string[]): Promise<Outcome<OperationOutputs['saveFile']>> {
     const exported = await settle(() => api.exportProfiles(ids ? { ids } : {}))
     if (!exported.ok) return exported
@@ -134,6 +141,7 @@ export const useProfilesStore = defineStore('profiles', () => {
     remove,
     duplicate,
     exportToFile,
+    exportChecksToFile,
     importContent,
     importPath,
     dismissIssue,

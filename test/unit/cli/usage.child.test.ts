@@ -95,6 +95,40 @@ describe('mailprobe (built)', () => {
     }
   })
 
+  it('lists check in the usage, and its help names every option', () => {
+    expect(mailprobe(['--help']).stdout).toMatch(/\n {2}mailprobe check {2}\[FILE\] \[--junit FILE\] \[--every 5m\]/)
+    for (const args of [
+      ['check', '--help'],
+      ['help', 'check'],
+    ]) {
+      const r = mailprobe(args)
+      expect(r.status).toBe(0)
+      expect(r.stderr).toBe('')
+      expect(r.stdout).toMatch(/^Usage: mailprobe check \[FILE\]/)
+      for (const option of ['--only', '--concurrency', '--json', '--junit', '--every', '--metrics-port', 'GITHUB_ACTIONS']) expect(r.stdout).toContain(option)
+    }
+  })
+
+  it('check: bad usage exits 2 with one line and a hint, before any file is read', () => {
+    for (const [args, message] of [
+      [['check', 'a.yaml', 'b.yaml'], /one check file at a time/],
+      [['check', '--concurrency', '0'], /--concurrency takes a number from 1 to 16/],
+      [['check', '--every', '10'], /--every takes a duration such as 30s/],
+      [['check', '--every', '100ms'], /--every is at least 1s/],
+      [['check', '--metrics-port', '9464'], /--metrics-port needs --every/],
+      [['check', 'no-such-file.yaml', '--json'], /no such check file: 'no-such-file\.yaml'/],
+    ] as const) {
+      const r = mailprobe([...args])
+      expect(r.status).toBe(2)
+      expect(r.stdout).toBe('')
+      const lines = r.stderr.trimEnd().split('\n')
+      expect(lines).toHaveLength(2)
+      expect(lines[0]).toMatch(/^mailprobe check: /)
+      expect(lines[0]).toMatch(message)
+      expect(lines[1]).toBe("Run 'mailprobe check --help' for usage.")
+    }
+  })
+
   it('refuses a password on the command line with exit 2 and never prints it', () => {
     for (const args of [
       ['send', '--password', SECRET],

@@ -74,6 +74,7 @@ describe('the wording of a successful run', () => {
       ['api-verify', 'send'],
       ['compare', 'send'],
       ['domain', 'send'],
+      ['checks', 'send'],
     ])
     for (const action of ['verify', 'envelope', 'send'] as const) expect(actionOfStage(stageOfAction(action))).toBe(action)
   })

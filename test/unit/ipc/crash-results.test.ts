@@ -12,6 +12,7 @@ import {
   SmtpResultSchema,
   type AnyJobResult,
   type CompareProfileSpec,
+  ChecksResultSchema,
   type JobEvent,
   type OperationName,
 } from '../../../preload/contract'
@@ -23,7 +24,14 @@ import { runCompare } from '../../../main/core/lab'
 import { closedPort } from '../../fixtures/raw-peers'
 import { removeTempDirs, testServices, WaitingSink } from './helpers'
 
-const SCHEMAS: Record<AnyJobResult['kind'], z.ZodType> = { smtp: SmtpResultSchema, api: ApiResultSchema, probe: ProbeResultSchema, compare: CompareResultSchema, domain: DomainResultSchema }
+const SCHEMAS: Record<AnyJobResult['kind'], z.ZodType> = {
+  smtp: SmtpResultSchema,
+  api: ApiResultSchema,
+  probe: ProbeResultSchema,
+  compare: CompareResultSchema,
+  domain: DomainResultSchema,
+  checks: ChecksResultSchema,
+}
 
 /** A whole result of `kind`: it parses with the contract's schema for that kind. */
 function expectWhole(result: AnyJobResult, kind: AnyJobResult['kind']): void {

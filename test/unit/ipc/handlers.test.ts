@@ -45,6 +45,8 @@ function validPayloads(ids: { profile: string; run: string; importPath: string; 
     runProbe: { host: '127.0.0.1', ports: [peer.port], timeoutMs: 2000, tls: { caFile } },
     runProfile: { profileId: ids.profile, action: 'verify' },
     runDomain: { domain: 'example.test', provider: 'sendgrid', dnsServers: [dns.server], probeMx: false, timeoutMs: 2000 },
+    // The picked file is the profiles export: not a check file, so the job ends with its problems.
+    runChecks: { path: ids.importPath },
     cancelJob: { jobId: 'no-such-job' },
     oauthSignIn: { profileId: ids.oauth ?? ids.profile },
     oauthSignOut: { profileId: ids.oauth ?? ids.profile },
@@ -54,6 +56,7 @@ function validPayloads(ids: { profile: string; run: string; importPath: string; 
     duplicateProfile: { id: ids.profile },
     listPresets: {},
     exportProfiles: {},
+    exportChecks: {},
     importProfiles: { path: ids.importPath },
     listHistory: { query: 'verify' },
     getHistoryEntry: { id: ids.run },
@@ -227,6 +230,7 @@ describe('operations: secrets go in, never out', () => {
     const payloads = validPayloads({ profile: smtp.id, run, importPath, profile2: other.id, oauth: services.sandbox.status().profiles.oauth! })
     for (const name of operationNames) {
       if (name === 'importProfiles') await call('pickFiles', { purpose: 'import' })
+      if (name === 'runChecks') await call('pickFiles', { purpose: 'checks' })
       const out = await call(name, payloads[name])
       if (name === 'oauthSignIn') expect(await call('cancelJob', { jobId: (out as OperationOutputs['oauthSignIn']).jobId })).toEqual({ cancelled: true })
     }

@@ -1,5 +1,6 @@
 import {
   capitalized,
+  checksCountWords,
   deliveryStep,
   deliveryWaiting,
   domainCountWords,
@@ -8,6 +9,7 @@ import {
   securityWords,
   smtpSuccess,
   type AnyJobResult,
+  type ChecksResult,
   type CompareResult,
   type DomainResult,
   type ErrorCode,
@@ -80,7 +82,13 @@ function domainMessage(r: DomainResult): string {
   return `${r.domain}${sender ? ` via ${sender}` : ''}: ${domainCountWords(r.checks)}`
 }
 
+/** "mailprobe.checks.yaml: 4 of 5 checks pass (1 failed)". */
+function checksMessage(r: ChecksResult): string {
+  return `${r.file}: ${r.report ? checksCountWords(r.report) : 'not run'}`
+}
+
 function okMessage(job: Job, r: AnyJobResult): { message: string; reply: string | null } {
+  if (r.kind === 'checks') return { message: checksMessage(r), reply: null }
   if (r.kind === 'probe') return { message: probeMessage(r), reply: null }
   if (r.kind === 'domain') return { message: domainMessage(r), reply: null }
   if (r.kind === 'compare') return { message: compareMessage(r), reply: null }
@@ -119,7 +127,16 @@ export function describeVerdict(job: Job | null): Verdict | null {
   }
   if (!r.ok) {
     // Failed without an error is an answer, not a crash: a probe that found no usable path (its recommendation says why), a comparison with failed runs.
-    const message = r.kind === 'probe' ? `${probeMessage(r)} — ${r.recommendation.reason}` : r.kind === 'compare' ? compareMessage(r) : r.kind === 'domain' ? domainMessage(r) : 'The job failed.'
+    const message =
+      r.kind === 'probe'
+        ? `${probeMessage(r)} — ${r.recommendation.reason}`
+        : r.kind === 'compare'
+          ? compareMessage(r)
+          : r.kind === 'domain'
+            ? domainMessage(r)
+            : r.kind === 'checks'
+              ? checksMessage(r)
+              : 'The job failed.'
     return { ok: false, code: null, message, reply: null, totalMs, trips, warnings, insecure, delivery, explanation: null }
   }
   const { message, reply } = okMessage(job, r)
@@ -136,6 +153,10 @@ export function runningLabel(job: Job): string {
     const sender = domainSenderWords(t.provider)
     return `Checking ${t.domain}${sender ? ` for ${sender}` : ''}`
   }
+  if (t.kind === 'checks') {
+    const p = job.progress
+    return `Running the checks of ${t.file}${p ? ` · ${p.done}/${p.total}` : ''}`
+  }
   if (t.kind === 'lab') {
     const p = job.progress
     return `Comparing ${t.names.join(' vs ')} · ${t.mode} ${t.action}${p ? ` · ${p.done}/${p.total} runs` : ''}`
@@ -150,6 +171,7 @@ export function runningLabel(job: Job): string {
     probe: 'Probing',
     compare: 'Comparing',
     domain: 'Checking',
+    checks: 'Running the checks of',
   }[t.action]
   return `${verb} ${t.profileName} · ${t.label}`
 }
