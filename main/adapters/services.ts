@@ -4,6 +4,7 @@ import { createDialogFiles } from './dialogs'
 import { openExternalHttps, openSignInPage } from './external'
 import { userDataDir } from './paths'
 import { createSafeStorageCipher } from './secrets'
+import { buildCheckJob } from '../cli/check-jobs'
 
 /**
  * The app's services with Electron's pieces: stores in userData, secrets encrypted with
@@ -18,6 +19,8 @@ export async function createElectronServices(): Promise<AppServices> {
     ...(cipher ? { cipher } : { secrets: new MemorySecretStore(status) }),
     files: createDialogFiles(),
     openExternal: openExternalHttps,
+    // Check files: the CLI's parsers turn each check into its engine job (one mapping from flags to jobs).
+    buildCheckJob,
     openSignInPage,
     onRecordError: (err) => console.error('mailprobe: a run could not be saved to History:', err),
     // The sandbox starts here (unless turned off in settings.json), its certificate in userData/sandbox-tls.

@@ -239,8 +239,9 @@ function failed(report: CheckReport): boolean {
 }
 
 /** The engine's loader and runner (and the YAML parser), loaded when a run starts. */
-function loadEngine() {
-  return import('../core/checks')
+async function loadEngine() {
+  const [core, { buildCheckJob }] = await Promise.all([import('../core/checks'), import('./check-jobs')])
+  return { ...core, runChecks: (file: CheckFile, opts: Omit<Parameters<typeof core.runChecks>[1], 'buildJob'>) => core.runChecks(file, { ...opts, buildJob: buildCheckJob }) }
 }
 
 /** Runs a check request (or prints help). Returns the exit status; bad usage and a bad file throw UsageError (2). */

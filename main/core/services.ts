@@ -5,6 +5,7 @@ import { listPresets } from './profiles/presets'
 import { FileSecretStore, MemorySecretStore, type Cipher, type SecretStore } from './profiles/secrets'
 import { ProfileStore } from './profiles/store'
 import { Runner, type Engines } from './runs'
+import type { BuildCheckJob } from './checks/run'
 import { AppSandbox, type StartSandbox } from './sandbox/app'
 import { SettingsStore } from './settings'
 
@@ -67,6 +68,8 @@ export interface OpenServicesOptions {
   /** How the system browser is given a sign-in page (Electron's shell); without it the renderer opens the page. */
   openSignInPage?: (url: string) => Promise<boolean>
   engines?: Engines
+  /** How a check file's checks become engine jobs (the host gives the CLI's parsers: main/cli/check-jobs.ts). */
+  buildCheckJob?: BuildCheckJob
   historyLimit?: number
   now?: () => Date
   /** Told when a run could not be written to History. */
@@ -91,7 +94,16 @@ export async function openAppServices(opts: OpenServicesOptions): Promise<AppSer
   if (!profiles.issues.length) await secrets.retain(new Set(profiles.list().map((p) => p.id))).catch(() => {})
   // The runner asks for the sandbox's inbox when a job's delivery watch names it (the sandbox opens just below).
   let sandbox: AppSandbox | null = null
-  const runner = new Runner({ profiles, secrets, history, engines: opts.engines, now, onRecordError: opts.onRecordError, sandboxInbox: () => sandbox?.inboxSource ?? null })
+  const runner = new Runner({
+    profiles,
+    secrets,
+    history,
+    engines: opts.engines,
+    buildCheckJob: opts.buildCheckJob,
+    now,
+    onRecordError: opts.onRecordError,
+    sandboxInbox: () => sandbox?.inboxSource ?? null,
+  })
   const settings = await SettingsStore.open({ dir: opts.dataDir, now })
   // Before any window can list profiles: a fresh machine opens with the sandbox's profiles in place.
   sandbox = await AppSandbox.open({

@@ -7,6 +7,7 @@ import { openAppServices, type AppServices, type FilesAdapter } from '../core/se
 import type { EventSink } from '../core/transcript/event-sink'
 import { createClient, type Push } from '../ipc/handlers'
 import type { BridgeClient } from './server'
+import { buildCheckJob } from '../cli/check-jobs'
 
 /*
  * What the browser host plugs into the shared handlers table. It differs from Electron's only where
@@ -47,6 +48,8 @@ export function openWebServices(dataDir: string): Promise<AppServices> {
     // The page opens links itself (a new tab); main opens nothing on a browser's behalf. Without
     // openSignInPage, an OAuth2 sign-in sends its page's address to the page, which opens it in a new tab.
     openExternal: async () => false,
+    // Check files: the CLI's parsers turn each check into its engine job (one mapping from flags to jobs).
+    buildCheckJob,
     onRecordError: (err) => process.stderr.write(`mailprobe web: a run could not be saved to History: ${err instanceof Error ? err.message : String(err)}\n`),
     onSandboxError: (err) => process.stderr.write(`mailprobe web: the sandbox profiles could not be saved: ${err instanceof Error ? err.message : String(err)}\n`),
   })

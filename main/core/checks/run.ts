@@ -1,12 +1,24 @@
 // Runs a check file's checks: each one engine job (jobs.ts), at most `concurrency` at once, judged
 // against its assertions (assert.ts). Cancelling (the signal) cancels the checks in flight (they end
 // as errors with CANCELLED) and skips the rest. Never throws: every check ends with an outcome.
-import type { CheckEngineResult, CheckFile, CheckOutcome, CheckProgressEvent, CheckReport, CheckSpec, ClassifiedError } from '../../../preload/contract'
+import type {
+  ApiJobInput,
+  CheckEngineResult,
+  CheckFile,
+  CheckOutcome,
+  CheckProgressEvent,
+  CheckReport,
+  CheckSpec,
+  ClassifiedError,
+  CompareJobInput,
+  DomainJobInput,
+  ProbeJobInput,
+  SmtpJobInput,
+} from '../../../preload/contract'
 import { CHECK_CONCURRENCY_DEFAULT, checkKindOf } from '../../../preload/contract/checks'
-import { internalError } from '../errors'
+import { EngineError, internalError } from '../errors'
 import type { EventSink, JobOptions } from '../transcript/event-sink'
 import { checkFigure, evaluateAssertions } from './assert'
-import { buildCheckJob, buildError, type CheckJob } from './jobs'
 
 type Engine<I, R> = (input: I, opts: JobOptions) => Promise<R>
 type InputOf<E extends CheckJob['engine']> = Extract<CheckJob, { engine: E }>['input']
@@ -20,7 +32,23 @@ export interface CheckEngines {
   compare: Engine<InputOf<'compare'>, import('../../../preload/contract').CompareResult>
 }
 
+/** The engine job a check runs, secrets included. */
+export type CheckJob =
+  | { engine: 'smtp'; input: SmtpJobInput }
+  | { engine: 'api'; input: ApiJobInput }
+  | { engine: 'probe'; input: ProbeJobInput }
+  | { engine: 'domain'; input: DomainJobInput }
+  | { engine: 'compare'; input: CompareJobInput }
+
+/**
+ * Builds a check's engine job with its secrets read from `env`; throws EngineError (INVALID_INPUT)
+ * when the check cannot run as written. The CLI's flag parsers are the one mapping from options to
+ * job inputs (main/cli/check-jobs.ts): the hosts give it, since the core depends on no CLI.
+ */
+export type BuildCheckJob = (check: CheckSpec, env: NodeJS.ProcessEnv, baseDir?: string) => Promise<CheckJob>
+
 export interface RunChecksOptions {
+  buildJob: BuildCheckJob
   /** Where the *Env names are looked up (process.env in real use). */
   env: NodeJS.ProcessEnv
   /** Checks at once (default 4). */
@@ -93,9 +121,9 @@ async function runOne(check: CheckSpec, index: number, engines: CheckEngines, op
   })
   let job: CheckJob
   try {
-    job = await buildCheckJob(check, opts.env, opts.baseDir)
+    job = await opts.buildJob(check, opts.env, opts.baseDir)
   } catch (err) {
-    return ended({ status: 'error', failures: [], error: buildError(err) ?? internalError(err), result: null })
+    return ended({ status: 'error', failures: [], error: err instanceof EngineError ? err.info : internalError(err), result: null })
   }
   const jobOptions: JobOptions = { ...(opts.signal && { signal: opts.signal }), ...(opts.sinkFor && { sink: opts.sinkFor(check, index) }) }
   let result: CheckEngineResult

@@ -49,6 +49,7 @@ import { probeFailure } from '../probe/result'
 import { smtpFailure } from '../smtp/result'
 import { failApiJob, failCompareJob, failSmtpJob } from './failures'
 import { checksFailure, runChecksJob, type RunChecks } from './checks-job'
+import type { BuildCheckJob } from '../checks/run'
 import { actionMismatch, buildProfileJob, profileTarget, signsWithDkim, watchesMailbox, type BuiltJob, type ProfileAction, type ProfileJobOptions, type SignedInToken } from './profile-job'
 
 export { buildProfileJob, actionMismatch, profileTarget, type BuiltJob, type ProfileAction, type ProfileJobOptions, type SignedInToken } from './profile-job'
@@ -84,8 +85,6 @@ export const defaultEngines: Engines = {
   runProbe: (input, opts) => probeEngine(input, opts),
   runCompare: (input, opts) => compareEngine(input, opts),
   runDomain: (input, opts) => domainEngine(input, opts),
-  // Loaded on first use: the checks engine pulls in every other engine and the assertions.
-  runChecks: async (file, opts) => (await import('../checks/index')).runChecks(file, opts),
 }
 
 export interface RunnerDeps {
@@ -101,6 +100,8 @@ export interface RunnerDeps {
   sandboxInbox?: () => SandboxInboxSource | null
   /** Where a check file's secrets (passwordEnv, keyEnv …) are read: the app's environment unless a test gives its own. */
   env?: NodeJS.ProcessEnv
+  /** How a check becomes its engine job (the CLI's parsers, which the host gives: the core depends on no CLI); without it check files do not run. */
+  buildCheckJob?: BuildCheckJob
 }
 
 type SandboxDeliveryInput = z.input<typeof sandboxDeliverySchema>
@@ -199,7 +200,10 @@ export class Runner {
   checks(jobs: JobManager, input: ChecksJob): { jobId: string } {
     const file = basename(input.path)
     const meta = this.meta('checks', 'checks', null, { fallbackTarget: file })
-    const run = this.engines.runChecks ?? defaultEngines.runChecks!
+    const buildJob = this.deps.buildCheckJob
+    // Loaded on first use: the checks engine pulls in every other engine and the assertions.
+    const run: RunChecks | undefined = this.engines.runChecks ?? (buildJob && (async (f, o) => (await import('../checks/index')).runChecks(f, { ...o, buildJob })))
+    if (!run) throw new OperationError('INVALID_INPUT', 'This host cannot run check files (it was started without the check builder).')
     const env = this.deps.env ?? process.env
     return jobs.start(
       (ctx) => {

@@ -1,6 +1,7 @@
 // The deliver kind (send + await the inbox) against the real thing: Postfix hands the message to
 // Dovecot over LMTP, the watch reads it over IMAP. delivered, folder and withinS pass and fail.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildCheckJob } from '../../../main/cli/check-jobs'
 import { runChecks } from '../../../main/core/checks'
 import type { CheckSpec } from '../../../preload/contract'
 import { startDnsServer, type DnsServer } from '../../fixtures/dns-server'
@@ -46,7 +47,7 @@ describe('runChecks: deliver', () => {
           { name: 'must not arrive', deliver: deliver(bob, alice, { inboxTimeout: 2 }), expect: { delivered: false } },
         ],
       },
-      { env: { INBOX_PW: alice.password }, concurrency: 2 },
+      { buildJob: buildCheckJob, env: { INBOX_PW: alice.password }, concurrency: 2 },
     )
     const byName = Object.fromEntries(report.checks.map((c) => [c.name, c]))
     expect(byName.inbox).toMatchObject({ status: 'pass', kind: 'deliver', failures: [] })

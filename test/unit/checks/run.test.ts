@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { checkArgv, parseCheckFile, runChecks, unknownCheckNames } from '../../../main/core/checks'
+import { checkArgv, buildCheckJob } from '../../../main/cli/check-jobs'
+import { parseCheckFile, runChecks, unknownCheckNames } from '../../../main/core/checks'
 import { startSandbox, type SandboxHandle } from '../../../main/core/sandbox'
 import type { CheckFile, CheckOutcome, CheckProgressEvent, CheckSpec } from '../../../preload/contract'
 import { removeCaFile, writeCaFile } from '../../fixtures/certs'
@@ -53,7 +54,7 @@ afterAll(async () => {
 const verify = (extra: Record<string, unknown> = {}) => ({ host: relay.host, port: relay.port, security: 'starttls', user: 'me', passwordEnv: 'RELAY_PW', ca, ...extra })
 const file = (...checks: CheckSpec[]): CheckFile => ({ checks })
 async function one(check: CheckSpec, env: NodeJS.ProcessEnv = ENV): Promise<CheckOutcome> {
-  const report = await runChecks(file(check), { env, baseDir: dir })
+  const report = await runChecks(file(check), { buildJob: buildCheckJob, env, baseDir: dir })
   expect(report.checks).toHaveLength(1)
   return report.checks[0]!
 }
@@ -182,7 +183,7 @@ describe('runChecks: the run', () => {
     )
     expect(unknownCheckNames(f, ['a', 'zz'])).toEqual(['zz'])
     const events: CheckProgressEvent[] = []
-    const report = await runChecks(f, { env: ENV, only: ['a', 'c'], onProgress: (e) => events.push(e), concurrency: 2 })
+    const report = await runChecks(f, { buildJob: buildCheckJob, env: ENV, only: ['a', 'c'], onProgress: (e) => events.push(e), concurrency: 2 })
     expect(report.checks.map((c) => [c.name, c.status])).toEqual([
       ['a', 'pass'],
       ['c', 'pass'],
@@ -190,13 +191,14 @@ describe('runChecks: the run', () => {
     expect(report.ok).toBe(true)
     expect(events.filter((e) => e.type === 'start')).toHaveLength(2)
     expect(events.filter((e) => e.type === 'done')).toHaveLength(2)
-    expect((await runChecks(f, { env: ENV })).ok).toBe(false)
+    expect((await runChecks(f, { buildJob: buildCheckJob, env: ENV })).ok).toBe(false)
   })
 
   it('cancelling: the check in flight ends CANCELLED, the rest are skipped', async () => {
     const ctl = new AbortController()
     const slowCheck = (name: string): CheckSpec => ({ name, verify: { host: slow.host, port: slow.port, security: 'none', timeout: 600_000 } })
     const report = await runChecks(file(slowCheck('first'), slowCheck('second'), slowCheck('third')), {
+      buildJob: buildCheckJob,
       env: {},
       concurrency: 1,
       signal: ctl.signal,
@@ -217,6 +219,6 @@ describe('runChecks: the run', () => {
       `checks:\n  - name: relay\n    verify: { host: ${relay.host}, port: ${relay.port}, security: starttls, user: me, passwordEnv: RELAY_PW, ca: ${ca} }\n    expect: { tlsMin: "1.2" }\n`,
     )
     if (!loaded.ok) throw new Error(loaded.error.message)
-    expect((await runChecks(loaded.file, { env: ENV })).ok).toBe(true)
+    expect((await runChecks(loaded.file, { buildJob: buildCheckJob, env: ENV })).ok).toBe(true)
   })
 })

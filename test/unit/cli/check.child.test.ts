@@ -134,6 +134,22 @@ describe('mailprobe check (built) against local servers', () => {
     expect(r.stdout).toMatch(/\nINTERRUPTED — 1 passed, 1 could not run of 2 checks/)
   }, 90_000)
 
+  it('--every: Ctrl-C while a round is in flight cancels it and ends with 130, the metrics server closed', async () => {
+    const silent = await neverGreets()
+    extra.push(silent)
+    const file = checkFile('watch-hang.yaml', verify('silent server', '{ maxMs: 30000 }', silent.port).replace('starttls,', 'starttls, timeout: 60000,'))
+    const cli = startCli(['check', file, '--every', '1s', '--metrics-port', '0'], { env: { ...env, MAILPROBE_DATA_DIR: join(dir, 'data-hang') }, timeoutMs: 60_000 })
+    const url = (await cli.waitFor('stderr', /metrics on (http:\/\/127\.0\.0\.1:\d+\/metrics)/))[1]!
+    // The first round is in flight: its check has connected to the server that never greets.
+    await silent.waitForConnection(1)
+    cli.kill('SIGINT')
+    const done = await cli.done
+    expect(done.status).toBe(130)
+    expect(done.stdout).not.toMatch(/round 1 {2}1 passed/)
+    await expect(fetch(url)).rejects.toThrow()
+    expectNoLeaks(done.stdout + done.stderr, SECRETS, 'mailprobe check --every interrupted')
+  }, 90_000)
+
   it('--every 1s: three rounds, the metrics scraped over HTTP between them, Ctrl-C → 130', async () => {
     const file = checkFile('watch.yaml', verify('relay verifies'))
     const dataDir = join(dir, 'data')

@@ -7,6 +7,7 @@ import type { AnyJobResult, JobEvent } from '../../../preload/contract'
 import { createMemoryCipher, type Cipher } from '../../../main/core/profiles/secrets'
 import { openAppServices, type AppServices, type OpenServicesOptions } from '../../../main/core/services'
 import type { EventSink } from '../../../main/core/transcript/event-sink'
+import { buildCheckJob } from '../../../main/cli/check-jobs'
 
 const dirs: string[] = []
 const open: AppServices[] = []
@@ -58,7 +59,7 @@ export class WaitingSink implements EventSink {
 export async function testServices(overrides: Partial<OpenServicesOptions> = {}): Promise<{ services: AppServices; dataDir: string; cipher: Cipher }> {
   const dataDir = overrides.dataDir ?? (await tempDir())
   const cipher = overrides.cipher ?? createMemoryCipher()
-  const services = await openAppServices({ dataDir, cipher, sandbox: false, ...overrides })
+  const services = await openAppServices({ dataDir, cipher, sandbox: false, buildCheckJob, ...overrides })
   open.push(services)
   return { services, dataDir, cipher }
 }

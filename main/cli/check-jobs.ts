@@ -1,4 +1,5 @@
-// A check → its engine job, through the CLI's own parsers: the check's options (the flags in
+// A check → its engine job, through the CLI's own parsers (so it lives here, in the CLI layer: the
+// core's runChecks is given it, by the CLI and by the app's hosts): the check's options (the flags in
 // camelCase) become the argv `mailprobe <command>` would get, and parseCli / parseProbeArgs /
 // parseApiArgs / parseDomainArgs / parseCompareArgs build the request exactly as on the command
 // line (one mapping from flags to job inputs, not two). Secrets are then read from `env` by the
@@ -7,28 +8,19 @@
 // sentence speaks of the file's fields (passwordEnv) rather than the flags (--password-env).
 import { readFileSync } from 'node:fs'
 import { isAbsolute, resolve } from 'node:path'
-import type { ApiJobInput, CheckKind, CheckSpec, ClassifiedError, CompareJobInput, DomainJobInput, ProbeJobInput, SmtpJobInput } from '../../../preload/contract'
-import { checkKindOf } from '../../../preload/contract/checks'
-/* eslint-disable no-restricted-imports -- deliberate, pending the lead's call: the CLI's pure parsers are the one flag → job mapping (issue 15 asks not to write a second); moving them out of main/cli would lift this */
-import { parseApiArgs } from '../../cli/api'
-import { CliError, parseCli, withSecret } from '../../cli/args'
-import { parseCompareArgs, loadCompareProfiles } from '../../cli/compare'
-import { parseDomainArgs } from '../../cli/domain'
-import type { InboxRequest } from '../../cli/inbox-args'
-import { readDkimKey } from '../../cli/inbox-run'
-import { requireReadable } from '../../cli/job'
-import { parseProbeArgs } from '../../cli/probe'
-import { withProxyPassword } from '../../cli/secrets'
-/* eslint-enable no-restricted-imports */
-import { EngineError } from '../errors'
-
-/** The engine job a check runs, secrets included. */
-export type CheckJob =
-  | { engine: 'smtp'; input: SmtpJobInput }
-  | { engine: 'api'; input: ApiJobInput }
-  | { engine: 'probe'; input: ProbeJobInput }
-  | { engine: 'domain'; input: DomainJobInput }
-  | { engine: 'compare'; input: CompareJobInput }
+import type { ApiJobInput, CheckKind, CheckSpec, SmtpJobInput } from '../../preload/contract'
+import { checkKindOf } from '../../preload/contract/checks'
+import { parseApiArgs } from './api'
+import { CliError, parseCli, withSecret } from './args'
+import { parseCompareArgs, loadCompareProfiles } from './compare'
+import { parseDomainArgs } from './domain'
+import type { InboxRequest } from './inbox-args'
+import { readDkimKey } from './inbox-run'
+import { requireReadable } from './job'
+import { parseProbeArgs } from './probe'
+import { withProxyPassword } from './secrets'
+import { EngineError } from '../core/errors'
+import type { CheckJob } from '../core/checks/run'
 
 /** The CLI command each kind is (deliver is send with --await-inbox). */
 const COMMAND: Record<CheckKind, string> = { probe: 'probe', verify: 'verify', send: 'send', api: 'api', compare: 'compare', domain: 'domain', deliver: 'send' }
@@ -158,9 +150,4 @@ export async function buildCheckJob(check: CheckSpec, env: NodeJS.ProcessEnv, ba
       }
     }
   })
-}
-
-/** The classified error of a check that could not be built. */
-export function buildError(err: unknown): ClassifiedError | null {
-  return err instanceof EngineError ? err.info : null
 }
