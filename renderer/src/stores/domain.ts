@@ -1,9 +1,10 @@
 import { acceptHMRUpdate, defineStore } from 'pinia'
 import { computed, reactive, ref, watch } from 'vue'
-import { DOMAIN_CHECK_IDS, domainJobSchema, worstStatus, type DomainCheck, type DomainCheckId, type DomainJobInput, type DomainResult, type Preset, type Profile } from '@contract'
+import { DOMAIN_CHECK_IDS, domainJobSchema, worstStatus, type DomainCheck, type DomainCheckId, type DomainJobInput, type Preset, type Profile } from '@contract'
 import { checksFromLines, ordered, profileDomain, profileSender, splitList, type SenderChoice } from '@renderer/components/domain/domain-format'
 import { useJobsStore } from './jobs'
 import { useProfilesStore } from './profiles'
+import { useTabJob } from './tab-job'
 import { useUiStore } from './ui'
 
 export type DomainField = 'domain' | 'relay' | 'dkimSelectors' | 'sendingIps' | 'dnsServers'
@@ -28,19 +29,12 @@ export const useDomainStore = defineStore('domain', () => {
   /** Resolvers to ask instead of the system's (IP or IP:port), as typed; empty: the system's. */
   const dnsServers = ref('')
   const errors = reactive<Record<DomainField, string | null>>({ domain: null, relay: null, dkimSelectors: null, sendingIps: null, dnsServers: null })
-  const startError = ref<string | null>(null)
-  const jobId = ref<string | null>(null)
+  const { jobId, job, running, result, startError, start, cancel } = useTabJob('domain')
   /** Check ids whose records and items are open. */
   const expanded = ref<DomainCheckId[]>([])
   /** The profile the form was last filled from (its name, for the hint under the form). */
   const prefilledFrom = ref<string | null>(null)
 
-  const job = computed(() => (jobId.value ? (jobs.jobs.get(jobId.value) ?? null) : null))
-  const running = computed(() => job.value?.status === 'running')
-  const result = computed<DomainResult | null>(() => {
-    const r = job.value?.result
-    return r?.kind === 'domain' ? r : null
-  })
   /** The checks so far: the result's once it is in, before that those that rode on the transcript as they finished. */
   const checks = computed<DomainCheck[]>(() => {
     if (result.value) return ordered(result.value.checks)
@@ -107,19 +101,9 @@ export const useDomainStore = defineStore('domain', () => {
     if (running.value) return false
     startError.value = null
     const input = buildInput()
-    if (!input) return false
-    const outcome = await jobs.runDomain(input)
-    if (!outcome.ok) {
-      startError.value = `${outcome.error.code}: ${outcome.error.message}`
-      return false
-    }
-    jobId.value = outcome.jobId
+    if (!input || !(await start(() => jobs.runDomain(input)))) return false
     expanded.value = []
     return true
-  }
-
-  async function cancel(): Promise<void> {
-    if (jobId.value && running.value) await jobs.cancel(jobId.value)
   }
 
   function toggle(id: DomainCheckId): void {

@@ -1,10 +1,11 @@
 import { acceptHMRUpdate, defineStore } from 'pinia'
 import { computed, ref, watch } from 'vue'
-import { compareToCsv, compareToJson, LAB_LIMITS, LAB_TO_INBOX_CONCURRENCY_MAX, operationFailure, type CompareResult, type LabMode, type Profile } from '@contract'
+import { compareToCsv, compareToJson, LAB_LIMITS, LAB_TO_INBOX_CONCURRENCY_MAX, operationFailure, type LabMode, type Profile } from '@contract'
 import { useApi } from '@renderer/bridge'
 import { settle, type Outcome } from '@renderer/composables/envelope'
 import { useJobsStore } from './jobs'
 import { useProfilesStore } from './profiles'
+import { useTabJob } from './tab-job'
 
 /** What each run does: verify only, a whole message, or a whole message in the API providers' no-delivery mode. */
 export type LabChoice = 'verify' | 'send' | 'sandbox'
@@ -35,17 +36,9 @@ export const useLabStore = defineStore('lab', () => {
   const concurrency = ref(1)
   /** Measure to delivery: each run waits until its message is seen in the profile's mailbox. */
   const toInbox = ref(false)
-  const jobId = ref<string | null>(null)
-  const startError = ref<string | null>(null)
-  const starting = ref(false)
+  const { jobId, job, running, result, startError, starting, start, cancel } = useTabJob('compare')
 
-  const job = computed(() => (jobId.value ? (jobs.jobs.get(jobId.value) ?? null) : null))
-  const running = computed(() => job.value?.status === 'running')
   const progress = computed(() => job.value?.progress ?? null)
-  const result = computed<CompareResult | null>(() => {
-    const r = job.value?.result
-    return r?.kind === 'compare' ? r : null
-  })
   /** Why the comparison did not complete (cancelled, a profile without its secret, a crash), or null. */
   const failure = computed(() => job.value?.result?.error ?? null)
   /** The comparison has figures to show (it may still carry a failure: cancelled half-way). */
@@ -92,34 +85,23 @@ export const useLabStore = defineStore('lab', () => {
   async function run(): Promise<boolean> {
     prune()
     if (!canRun.value) return false
-    startError.value = null
-    starting.value = true
     const action = choice.value === 'verify' ? 'verify' : 'send'
     const subject = `Mailprobe lab ${new Date().toISOString().slice(0, 19).replace('T', ' ')}`
-    const outcome = await jobs.runCompare(
-      {
-        profileIds: [...selected.value],
-        runs: runs.value,
-        mode: mode.value,
-        concurrency: Math.min(concurrency.value, concurrencyMax.value),
-        action,
-        apiSandbox: choice.value === 'sandbox',
-        toInbox: measuresToInbox.value,
-        ...(action === 'send' ? { message: { subject, text: 'A latency-lab run of Mailprobe. Each run sends this message once.' } } : {}),
-      },
-      { names: chosen.value.map((p) => p.name) },
+    return start(() =>
+      jobs.runCompare(
+        {
+          profileIds: [...selected.value],
+          runs: runs.value,
+          mode: mode.value,
+          concurrency: Math.min(concurrency.value, concurrencyMax.value),
+          action,
+          apiSandbox: choice.value === 'sandbox',
+          toInbox: measuresToInbox.value,
+          ...(action === 'send' ? { message: { subject, text: 'A latency-lab run of Mailprobe. Each run sends this message once.' } } : {}),
+        },
+        { names: chosen.value.map((p) => p.name) },
+      ),
     )
-    starting.value = false
-    if (!outcome.ok) {
-      startError.value = `${outcome.error.code}: ${outcome.error.message}`
-      return false
-    }
-    jobId.value = outcome.jobId
-    return true
-  }
-
-  async function cancel(): Promise<void> {
-    if (jobId.value && running.value) await jobs.cancel(jobId.value)
   }
 
   /** Shows a comparison opened from History (a job of the jobs store). */

@@ -1,8 +1,9 @@
 import { acceptHMRUpdate, defineStore } from 'pinia'
 import { computed, ref } from 'vue'
-import { PROBE_DEFAULT_PORTS, PROBE_MAX_PORTS, hostSchema, portSchema, type ProbeResult } from '@contract'
+import { PROBE_DEFAULT_PORTS, PROBE_MAX_PORTS, hostSchema, portSchema } from '@contract'
 import { probeRows } from '@renderer/components/probe/probe-format'
 import { useJobsStore } from './jobs'
+import { useTabJob } from './tab-job'
 
 export const PORT_CHOICES: readonly number[] = PROBE_DEFAULT_PORTS
 
@@ -12,22 +13,15 @@ export const useProbeStore = defineStore('probe', () => {
   const host = ref('')
   const ports = ref<number[]>([...PROBE_DEFAULT_PORTS])
   const extraPorts = ref<number[]>([])
-  const jobId = ref<string | null>(null)
+  const { jobId, job, running, result, startError, start, cancel } = useTabJob('probe')
   const hostError = ref<string | null>(null)
   const portError = ref<string | null>(null)
-  const startError = ref<string | null>(null)
   const expanded = ref<string[]>([])
   /** A PEM file of CAs to trust (a private CA); empty: the system's trust store. */
   const caFile = ref('')
   /** Probe without verifying certificates (the result says so on every port). */
   const insecure = ref(false)
 
-  const job = computed(() => (jobId.value ? (jobs.jobs.get(jobId.value) ?? null) : null))
-  const running = computed(() => job.value?.status === 'running')
-  const result = computed<ProbeResult | null>(() => {
-    const r = job.value?.result
-    return r?.kind === 'probe' ? r : null
-  })
   const rows = computed(() => {
     const t = job.value?.target
     return probeRows(result.value, t?.kind === 'probe' ? { host: t.host, ports: t.ports } : undefined)
@@ -58,20 +52,11 @@ export const useProbeStore = defineStore('probe', () => {
 
   async function run(): Promise<boolean> {
     if (running.value || !validate()) return false
-    startError.value = null
     const ca = caFile.value.trim()
-    const outcome = await jobs.runProbe({ host: host.value.trim(), ports: [...ports.value], tls: { ...(ca ? { caFile: ca } : {}), insecure: insecure.value } })
-    if (!outcome.ok) {
-      startError.value = `${outcome.error.code}: ${outcome.error.message}`
-      return false
-    }
-    jobId.value = outcome.jobId
+    const input = { host: host.value.trim(), ports: [...ports.value], tls: { ...(ca ? { caFile: ca } : {}), insecure: insecure.value } }
+    if (!(await start(() => jobs.runProbe(input)))) return false
     expanded.value = []
     return true
-  }
-
-  async function cancel(): Promise<void> {
-    if (jobId.value && running.value) await jobs.cancel(jobId.value)
   }
 
   /** Shows a probe from History in the table. */
