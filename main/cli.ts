@@ -19,7 +19,18 @@ async function main(argv: string[]): Promise<number> {
         return await runModule(req.command, req.argv)
       case 'run': {
         const { runCommand } = await import('./cli/run')
-        return await runCommand(req, { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, signals: process })
+        // stdin as a getter: process.stdin builds a stream (and loads Node's stream modules) on first
+        // access, ~2 ms a send spends before connecting; only --password-stdin reads it.
+        const io = {
+          stdout: process.stdout,
+          stderr: process.stderr,
+          env: process.env,
+          signals: process,
+          get stdin() {
+            return process.stdin
+          },
+        }
+        return await runCommand(req, io)
       }
     }
   } catch (err) {

@@ -1,4 +1,6 @@
 // A message's header block as fields, and whether a message is the one a send is waiting for.
+import { randomUUID } from 'node:crypto'
+
 export interface HeaderField {
   /** As written (case kept). */
   name: string
@@ -41,7 +43,7 @@ export interface SentMessage {
 
 /** A fresh token: 12 hex characters, unique enough to find one message among a mailbox's. */
 export function newToken(): string {
-  return globalThis.crypto.randomUUID().replace(/-/g, '').slice(0, 12)
+  return randomUUID().replace(/-/g, '').slice(0, 12)
 }
 
 const bare = (id: string) => id.trim().replace(/^<|>$/g, '').toLowerCase()
