@@ -24,10 +24,17 @@ export const WEB_KEYRING_STATUS: KeyringStatus = {
 
 export const NO_DIALOGS_MESSAGE = 'File dialogs are not available in the browser build: type the file’s path, or paste its content, instead.'
 
+/**
+ * A check file has no typed-path or paste fallback: it sends the app's environment's secrets where it
+ * says, so main runs only one the person chose in main's own dialog, which this host does not have.
+ */
+export const NO_CHECKS_DIALOG_MESSAGE =
+  'The browser build cannot run a check file: it sends the app’s environment secrets where the file says, so it runs only from a file chosen in the desktop app’s Run check file dialog. Run it there, or with mailprobe check FILE.'
+
 /** The browser host's files: no dialogs in main; saving is a download the page makes itself. */
 export const browserFiles: FilesAdapter = {
-  pickFiles: async () => {
-    throw new OperationError('INVALID_INPUT', NO_DIALOGS_MESSAGE)
+  pickFiles: async (input) => {
+    throw new OperationError('INVALID_INPUT', input.purpose === 'checks' ? NO_CHECKS_DIALOG_MESSAGE : NO_DIALOGS_MESSAGE)
   },
   saveFile: async () => ({ saved: false, path: null }),
 }

@@ -84,8 +84,13 @@ describe('dispatch: every refusal path answers a listed code', () => {
 
   it('the browser host’s own refusal is listed too', async () => {
     const { services } = await testServices({ files: browserFiles })
-    const envelope = await createClient(new WaitingSink(), services).dispatch('pickFiles', { purpose: 'import' })
+    const client = createClient(new WaitingSink(), services)
+    const envelope = await client.dispatch('pickFiles', { purpose: 'import' })
     expect([...expectClosed([{ what: 'pickFiles in the browser', envelope }])]).toEqual(['INVALID_INPUT'])
+    expect(envelope).toMatchObject({ error: { message: expect.stringMatching(/type the file’s path, or paste its content/) } })
+    // A check file has no such fallback: the refusal says where it can run instead.
+    const checks = await client.dispatch('pickFiles', { purpose: 'checks' })
+    expect(checks).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT', message: expect.stringMatching(/cannot run a check file.*mailprobe check FILE/) } })
   })
 
   it('a code cast past the types still does not leave: it becomes INTERNAL', async () => {
