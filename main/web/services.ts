@@ -12,8 +12,8 @@ import { buildCheckJob } from '../cli/check-jobs'
 /*
  * What the browser host plugs into the shared handlers table. It differs from Electron's only where
  * a browser must: no OS keyring (secrets live in memory for the life of the process), no native
- * file dialogs (the page offers a typed path or a paste), downloads made by the page itself, and
- * links opened by the page.
+ * file dialogs (the page offers a typed path or a paste; a check file, which needs main's own
+ * dialog, does not run here), downloads made by the page itself, and links opened by the page.
  */
 
 export const WEB_KEYRING_STATUS: KeyringStatus = {
