@@ -1,29 +1,14 @@
 import { Readable } from 'node:stream'
 import { describe, expect, it } from 'vitest'
 import { SMTP_AUTH_METHODS, SMTP_SECURITY, SMTP_STAGES, smtpJobSchema } from '../../../preload/contract'
-import { AUTH_METHODS, CliError, parseCli, PASSWORD_IN_ARGV, SECURITY_MODES, STOP_STAGES, TOKEN_IN_ARGV, UsageError, withSecret, type CliRequest, type RunRequest } from '../../../main/cli/args'
+import { AUTH_METHODS, CliError, parseCli, PASSWORD_IN_ARGV, SECURITY_MODES, STOP_STAGES, TOKEN_IN_ARGV, UsageError, withSecret } from '../../../main/cli/args'
 import { readSecret, stripOneNewline } from '../../../main/cli/secrets'
+import { parserHarness } from '../../fixtures/cli-parse'
 
 const NOW = new Date('2025-01-02T03:04:05.678Z')
 const parse = (...argv: string[]) => parseCli(argv, { now: NOW, token: 'tok12345' })
 
-function run(...argv: string[]): RunRequest {
-  const req: CliRequest = parse(...argv)
-  if (req.action !== 'run') throw new Error(`expected a run request, got ${req.action}`)
-  return req
-}
-
-/** The UsageError `argv` raises (and fails when it raises none). */
-function usageError(...argv: string[]): UsageError {
-  try {
-    parse(...argv)
-  } catch (err) {
-    expect(err).toBeInstanceOf(UsageError)
-    expect((err as UsageError).exitCode).toBe(2)
-    return err as UsageError
-  }
-  throw new Error(`no usage error for: ${argv.join(' ')}`)
-}
+const { run, usageError } = parserHarness((argv) => parse(...argv))
 
 const BASIC = ['--host', 'smtp.example.com', '--from', 'me@example.com', '--to', 'you@example.net']
 

@@ -6,12 +6,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { parseCli, UsageError } from '../../../main/cli/args'
-import { CHECK_HELP, formatCheckTable, formatProgressLine, formatRoundLine, parseCheckArgs, parseDuration, resolveCheckFile, type CheckRunRequest } from '../../../main/cli/check'
+import { parseCli } from '../../../main/cli/args'
+import { CHECK_HELP, formatCheckTable, formatProgressLine, formatRoundLine, parseCheckArgs, parseDuration, resolveCheckFile } from '../../../main/cli/check'
 import { escapeAnnotationData, escapeAnnotationProperty, githubAnnotations, junitXml, xmlAttr, xmlText } from '../../../main/cli/check-ci'
 import { checkFigures } from '../../../main/cli/check-metrics'
 import type { CheckOutcome, CheckReport } from '../../../preload/contract/checks'
 import { ROOT } from '../../fixtures/cli'
+import { parserHarness } from '../../fixtures/cli-parse'
 
 const XSD = resolve(ROOT, 'test/fixtures/junit.xsd')
 const dirs: string[] = []
@@ -22,23 +23,7 @@ function tempDir(): string {
   return d
 }
 
-function run(...argv: string[]): CheckRunRequest {
-  const req = parseCheckArgs(argv)
-  if (req.action !== 'run') throw new Error('expected a run request')
-  return req
-}
-
-function usageError(...argv: string[]): UsageError {
-  try {
-    parseCheckArgs(argv)
-  } catch (err) {
-    expect(err).toBeInstanceOf(UsageError)
-    expect((err as UsageError).exitCode).toBe(2)
-    expect((err as UsageError).command).toBe('check')
-    return err as UsageError
-  }
-  throw new Error(`no usage error for ${argv.join(' ')}`)
-}
+const { run, usageError } = parserHarness(parseCheckArgs, 'check')
 
 /** xmllint's verdict on `xml` against the JUnit schema: '' when valid, its complaints otherwise. */
 function validate(xml: string): string {

@@ -3,7 +3,7 @@
 import { stripVTControlCharacters } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import { parseCli, UsageError } from '../../../main/cli/args'
-import { DOMAIN_HELP, DOMAIN_LIMITS, DOMAIN_PROVIDER_NAMES, parseDnsServer, parseDomainArgs, PROVIDER_ALIASES, runDomainCommand, type DomainIO, type DomainRunRequest } from '../../../main/cli/domain'
+import { DOMAIN_HELP, DOMAIN_LIMITS, DOMAIN_PROVIDER_NAMES, parseDnsServer, parseDomainArgs, PROVIDER_ALIASES, runDomainCommand, type DomainIO } from '../../../main/cli/domain'
 import { dnssecWords, formatCheckLine, formatDomainSummary, formatDomainTable, formatDomainVerdict, recordValue } from '../../../main/core/report/domain'
 import {
   DOMAIN_CHECK_IDS,
@@ -16,24 +16,9 @@ import {
   type DomainResult,
   type DomainStatus,
 } from '../../../preload/contract'
+import { parserHarness } from '../../fixtures/cli-parse'
 
-function run(...argv: string[]): DomainRunRequest {
-  const req = parseDomainArgs(argv)
-  if (req.action !== 'run') throw new Error('expected a run request')
-  return req
-}
-
-function usageError(...argv: string[]): UsageError {
-  try {
-    parseDomainArgs(argv)
-  } catch (err) {
-    expect(err).toBeInstanceOf(UsageError)
-    expect((err as UsageError).exitCode).toBe(2)
-    expect((err as UsageError).command).toBe('domain')
-    return err as UsageError
-  }
-  throw new Error(`no usage error for ${argv.join(' ')}`)
-}
+const { run, usageError } = parserHarness(parseDomainArgs, 'domain')
 
 describe('parseDomainArgs', () => {
   it('keeps its copies of the contract values equal to the contract', () => {

@@ -12,7 +12,6 @@ import {
   runProbeCommand,
   tlsCell,
   type ProbeIO,
-  type ProbeRunRequest,
 } from '../../../main/cli/probe'
 import { UsageError } from '../../../main/cli/args'
 import { PROBE_DEFAULT_PORTS, PROBE_MAX_PORTS, probeJobSchema, type ProbeResult } from '../../../preload/contract'
@@ -20,23 +19,9 @@ import { removeCaFile, writeCaFile } from '../../fixtures/certs'
 import { closedPort, neverGreets, type RawPeer } from '../../fixtures/raw-peers'
 import { startSmtpPeer, type SmtpPeer } from '../../fixtures/smtp-peers'
 import { implicitOk, plainOnly, starttlsOk, tlsFacts, unanswered } from '../probe/helpers'
+import { parserHarness } from '../../fixtures/cli-parse'
 
-function run(...argv: string[]): ProbeRunRequest {
-  const req = parseProbeArgs(argv)
-  if (req.action !== 'run') throw new Error('expected a run request')
-  return req
-}
-
-function usageError(...argv: string[]): UsageError {
-  try {
-    parseProbeArgs(argv)
-  } catch (err) {
-    expect(err).toBeInstanceOf(UsageError)
-    expect((err as UsageError).exitCode).toBe(2)
-    return err as UsageError
-  }
-  throw new Error(`no usage error for ${argv.join(' ')}`)
-}
+const { run, usageError } = parserHarness(parseProbeArgs)
 
 describe('parseProbeArgs', () => {
   it('keeps its copies of the contract values equal to the contract', () => {
