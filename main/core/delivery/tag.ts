@@ -73,10 +73,18 @@ export function watchBeforeSend<N extends PhaseName>(
   }
 }
 
-/** When an SMTP server accepted the message: the end of its reply to the end of data. */
-export function smtpAcceptedAt(result: { phases: readonly Phase[]; totalMs: number }): number {
+/**
+ * An SMTP send's end for its watch: a message the server accepted (with a Message-ID) is waited for,
+ * from the end of the reply to the end of data; otherwise the watch is let go and the result kept.
+ */
+export async function settleSmtpWatch<R extends Watched<N> & { result: { messageId: string | null } }, N extends PhaseName>(watch: SendWatch<N> | null, result: R): Promise<R> {
+  if (!watch) return result
+  if (!result.ok || result.result.messageId === null) {
+    await watch.abandon()
+    return result
+  }
   const ack = result.phases.find((p) => p.name === 'dataAck')
-  return ack ? ack.startMs + ack.durationMs : result.totalMs
+  return watch.accepted(result, ack ? ack.startMs + ack.durationMs : result.totalMs, result.result.messageId)
 }
 
 /**

@@ -7,7 +7,7 @@ import { describeIssues } from '../validation'
 import { nullSink, type JobOptions } from '../transcript/event-sink'
 import { JobRecorder } from '../transcript/recorder'
 import { hiddenNamesOf, Redactor, secretsOf } from '../transcript/redact'
-import { smtpAcceptedAt, tagMessage, watchBeforeSend } from '../delivery/tag'
+import { settleSmtpWatch, tagMessage, watchBeforeSend } from '../delivery/tag'
 import { smtpFailure } from './result'
 import { SmtpSession } from './session'
 
@@ -36,8 +36,7 @@ export async function runSmtp(input: unknown, opts: JobOptions = {}): Promise<Sm
   let result: SmtpResult
   try {
     result = await new SmtpSession(job, rec, opts.signal).run()
-    if (watch && result.ok && result.result.messageId !== null) result = await watch.accepted(result, smtpAcceptedAt(result), result.result.messageId)
-    else await watch?.abandon()
+    result = await settleSmtpWatch(watch, result)
   } catch (err) {
     // The session classifies its own failures; this is the promise that runSmtp never throws, kept even for a bug.
     await watch?.abandon().catch(() => undefined)

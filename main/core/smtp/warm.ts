@@ -16,7 +16,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { smtpJobSchema, smtpMessageSchema, type JobDelivery, type SmtpJob, type SmtpResult, type SmtpPhaseName } from '../../../preload/contract'
-import { smtpAcceptedAt, tagMessage, watchBeforeSend } from '../delivery/tag'
+import { settleSmtpWatch, tagMessage, watchBeforeSend } from '../delivery/tag'
 import { nullSink, type JobOptions } from '../transcript/event-sink'
 import { JobRecorder } from '../transcript/recorder'
 import type { Redactor } from '../transcript/redact'
@@ -117,8 +117,7 @@ export class WarmSmtpSession {
     } finally {
       this.busy = false
     }
-    if (watch && result.ok && result.result.messageId !== null) result = await watch.accepted(result, smtpAcceptedAt(result), result.result.messageId)
-    else await watch?.abandon()
+    result = await settleSmtpWatch(watch, result)
     return rec.finish(result)
   }
 }
