@@ -98,23 +98,23 @@ function load(file) {
   return mod.exports
 }
 
-/** True when the arguments (before any `--`) name a saved sign-in: --oauth NAME or --oauth=NAME. */
-function usesSignIn(args) {
+/** True when an option matching `pattern` comes before any `--`. */
+function hasOption(args, pattern) {
   for (const a of args) {
     if (a === '--') return false
-    if (a === '--oauth' || a.startsWith('--oauth=')) return true
+    if (pattern.test(a)) return true
   }
   return false
 }
 
-/** True when the arguments (before any `--`) ask for what the send/verify bundle leaves out: a saved sign-in, a mailbox to watch, DKIM signing. */
+/** True when the arguments name a saved sign-in: --oauth NAME or --oauth=NAME. */
+function usesSignIn(args) {
+  return hasOption(args, /^--oauth(=|$)/)
+}
+
+/** True when the arguments ask for what the send/verify bundle leaves out: a saved sign-in, a mailbox to watch, DKIM signing. */
 function needsFullBundle(args) {
-  if (usesSignIn(args)) return true
-  for (const a of args) {
-    if (a === '--') return false
-    if (/^--(await-inbox|inbox-[a-z-]+|dkim-[a-z-]+)(=|$)/.test(a)) return true
-  }
-  return false
+  return hasOption(args, /^--(oauth|await-inbox|inbox-[a-z-]+|dkim-[a-z-]+)(=|$)/)
 }
 
 function start() {
