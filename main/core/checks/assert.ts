@@ -39,6 +39,124 @@ function dmarcPolicy(result: DomainResult): (typeof DMARC_POLICIES)[number] | nu
 
 const ms = (n: number) => `${Math.round(n)} ms`
 
+/** What a judge of one assertion sees: the kind and result, `judge` to record a failure, the clock. */
+interface Judging {
+  kind: CheckKind
+  result: CheckEngineResult
+  judge: Judge
+  now: number
+}
+
+type Judged = Exclude<keyof CheckExpect, 'maxMs' | 'errorCode'>
+
+const deliveryOf = (result: CheckEngineResult) => ('delivery' in result ? (result as SmtpResult | ApiResult).delivery : undefined)
+
+/** One judge per assertion of a run that did not fail (or failed only as `delivered: false` allows), in the order failures are listed. */
+const JUDGES: { [K in Judged]-?: (want: NonNullable<CheckExpect[K]>, j: Judging) => void } = {
+  roundTripsMax(max, { kind, result, judge }) {
+    if (kind === 'compare')
+      for (const p of (result as CompareResult).profiles)
+        judge(
+          'roundTripsMax',
+          p.roundTrips !== null && p.roundTrips <= max,
+          `≤ ${max}`,
+          String(p.roundTrips ?? 'none'),
+          `profile ${p.name}: a median of ${p.roundTrips ?? 'no'} round trips, more than ${max}`,
+        )
+    else judge('roundTripsMax', result.roundTrips <= max, `≤ ${max}`, String(result.roundTrips), `${result.roundTrips} round trips, more than ${max}`)
+  },
+  tlsMin(want, { kind, result, judge }) {
+    const min = Number(want)
+    const sessions = tlsOf(kind, result)
+    if (!sessions.length) judge('tlsMin', false, `TLS ≥ ${want}`, 'no TLS', 'no TLS was negotiated')
+    for (const s of sessions) {
+      const v = tlsVersion(s.tls.protocol)
+      judge('tlsMin', v !== null && v >= min, `TLS ≥ ${want}`, s.tls.protocol, `${s.tls.protocol}${at(s.where)}, older than TLS ${want}`)
+    }
+  },
+  certDaysLeftMin(min, { kind, result, judge, now }) {
+    const sessions = tlsOf(kind, result)
+    if (!sessions.length) judge('certDaysLeftMin', false, `≥ ${min} days`, 'no certificate', 'no certificate was presented (no TLS)')
+    for (const s of sessions) {
+      const left = daysLeft(s.tls, now)
+      judge('certDaysLeftMin', left >= min, `≥ ${min} days`, `${left} days`, `the certificate${at(s.where)} expires in ${left} days (${s.tls.validTo}), fewer than ${min}`)
+    }
+  },
+  authMechanismsInclude(want, { kind, result, judge }) {
+    const offered = kind === 'probe' ? [...new Set((result as ProbeResult).ports.flatMap((p) => p.auth.after ?? p.auth.before ?? []))] : (result as SmtpResult).authMechanisms
+    const has = new Set(offered.map((m) => m.toUpperCase()))
+    const missing = want.filter((m) => !has.has(m.toUpperCase()))
+    judge('authMechanismsInclude', missing.length === 0, want.join(' '), offered.join(' ') || 'none', `AUTH ${missing.join(', ')} not offered (the server offers ${offered.join(', ') || 'none'})`)
+  },
+  portsOpen(want, { result, judge }) {
+    const ports = (result as ProbeResult).ports
+    for (const n of want) {
+      const state = ports.find((p) => p.port === n)?.state ?? 'not probed'
+      judge('portsOpen', state === 'open', `${n} open`, `${n} ${state}`, state === 'not probed' ? `port ${n} was not probed (add it to ports)` : `port ${n} is ${state}`)
+    }
+  },
+  recommendation(want, { result, judge }) {
+    const r = (result as ProbeResult).recommendation
+    const holds = (want.port === undefined || r.port === want.port) && (want.security === undefined || r.security === want.security)
+    const said = r.port === null ? 'no port' : `${r.port} ${r.security ?? ''}`.trim()
+    judge('recommendation', holds, [want.port, want.security].filter((x) => x !== undefined).join(' '), said, `the probe recommends ${said}: ${r.reason}`)
+  },
+  delivered(want, { result, judge }) {
+    const seen = deliveryOf(result)?.ok ?? false
+    judge(
+      'delivered',
+      seen === want,
+      want ? 'delivered' : 'not delivered',
+      seen ? 'delivered' : 'not delivered',
+      seen ? 'the message arrived, but it must not' : 'the message was not seen in the mailbox in time',
+    )
+  },
+  folder(want, { result, judge }) {
+    const delivery = deliveryOf(result)
+    const where = delivery?.ok ? (delivery.junk ? 'junk' : 'inbox') : 'not delivered'
+    judge('folder', where === want, want, where, delivery?.ok ? `the message landed in ${delivery.folder ?? where}, not in ${want}` : 'the message was not seen in the mailbox')
+  },
+  withinS(want, { result, judge }) {
+    const delivery = deliveryOf(result)
+    const took = delivery?.ok ? delivery.sendToInboxMs : null
+    judge(
+      'withinS',
+      took !== null && took <= want * 1000,
+      `≤ ${want} s`,
+      took === null ? 'not delivered' : `${(took / 1000).toFixed(1)} s`,
+      took === null ? 'the message was not seen in the mailbox' : `the message took ${(took / 1000).toFixed(1)} s to arrive, more than ${want} s`,
+    )
+  },
+  spf(want, { result, judge }) {
+    const spf = (result as DomainResult).checks.find((c) => c.id === 'spf')
+    const status = spf?.status ?? 'not checked'
+    judge('spf', (SPF_RANK[status] ?? -1) >= SPF_RANK[want]!, `${want} or better`, status, spf ? `SPF is ${status}: ${spf.detail}` : 'SPF was not checked')
+  },
+  dmarcPolicyMin(want, { result, judge }) {
+    const policy = dmarcPolicy(result as DomainResult)
+    const rank = (p: string | null) => (p === null ? -1 : DMARC_POLICIES.indexOf(p as (typeof DMARC_POLICIES)[number]))
+    judge(
+      'dmarcPolicyMin',
+      rank(policy) >= rank(want),
+      `p=${want} or stricter`,
+      policy ? `p=${policy}` : 'no DMARC policy',
+      policy ? `the DMARC policy is p=${policy}, weaker than p=${want}` : 'no DMARC policy is published',
+    )
+  },
+  p95Ms(want, { result, judge }) {
+    for (const p of (result as CompareResult).profiles) {
+      const p95 = p.totalMs.p95
+      judge(
+        'p95Ms',
+        p95 !== null && p95 <= want,
+        `≤ ${ms(want)}`,
+        p95 === null ? 'no successful run' : ms(p95),
+        `profile ${p.name}: p95 ${p95 === null ? 'unknown (no run succeeded)' : ms(p95)}, more than ${ms(want)}`,
+      )
+    }
+  },
+}
+
 /**
  * The assertions of `expect` that do not hold for `result` (none: the check passes). Without
  * errorCode, a run that failed fails the check (its error as the failure) — unless the only
@@ -70,121 +188,10 @@ export function evaluateAssertions(kind: CheckKind, expect: CheckExpect, result:
     judge('ok', false, 'success', 'not ok', kind === 'domain' ? 'a domain check fails' : kind === 'probe' ? 'no port offers a usable path' : 'the run did not succeed')
   if (error && !deliveryMayFail) return failures
 
-  if (expect.roundTripsMax !== undefined) {
-    const max = expect.roundTripsMax
-    if (kind === 'compare')
-      for (const p of (result as CompareResult).profiles)
-        judge(
-          'roundTripsMax',
-          p.roundTrips !== null && p.roundTrips <= max,
-          `≤ ${max}`,
-          String(p.roundTrips ?? 'none'),
-          `profile ${p.name}: a median of ${p.roundTrips ?? 'no'} round trips, more than ${max}`,
-        )
-    else judge('roundTripsMax', result.roundTrips <= max, `≤ ${max}`, String(result.roundTrips), `${result.roundTrips} round trips, more than ${max}`)
-  }
-  if (expect.tlsMin !== undefined) {
-    const min = Number(expect.tlsMin)
-    const sessions = tlsOf(kind, result)
-    if (!sessions.length) judge('tlsMin', false, `TLS ≥ ${expect.tlsMin}`, 'no TLS', 'no TLS was negotiated')
-    for (const s of sessions) {
-      const v = tlsVersion(s.tls.protocol)
-      judge('tlsMin', v !== null && v >= min, `TLS ≥ ${expect.tlsMin}`, s.tls.protocol, `${s.tls.protocol}${at(s.where)}, older than TLS ${expect.tlsMin}`)
-    }
-  }
-  if (expect.certDaysLeftMin !== undefined) {
-    const min = expect.certDaysLeftMin
-    const sessions = tlsOf(kind, result)
-    if (!sessions.length) judge('certDaysLeftMin', false, `≥ ${min} days`, 'no certificate', 'no certificate was presented (no TLS)')
-    for (const s of sessions) {
-      const left = daysLeft(s.tls, now)
-      judge('certDaysLeftMin', left >= min, `≥ ${min} days`, `${left} days`, `the certificate${at(s.where)} expires in ${left} days (${s.tls.validTo}), fewer than ${min}`)
-    }
-  }
-  if (expect.authMechanismsInclude !== undefined) {
-    const offered = kind === 'probe' ? [...new Set((result as ProbeResult).ports.flatMap((p) => p.auth.after ?? p.auth.before ?? []))] : (result as SmtpResult).authMechanisms
-    const has = new Set(offered.map((m) => m.toUpperCase()))
-    const missing = expect.authMechanismsInclude.filter((m) => !has.has(m.toUpperCase()))
-    judge(
-      'authMechanismsInclude',
-      missing.length === 0,
-      expect.authMechanismsInclude.join(' '),
-      offered.join(' ') || 'none',
-      `AUTH ${missing.join(', ')} not offered (the server offers ${offered.join(', ') || 'none'})`,
-    )
-  }
-  if (expect.portsOpen !== undefined) {
-    const ports = (result as ProbeResult).ports
-    for (const n of expect.portsOpen) {
-      const state = ports.find((p) => p.port === n)?.state ?? 'not probed'
-      judge('portsOpen', state === 'open', `${n} open`, `${n} ${state}`, state === 'not probed' ? `port ${n} was not probed (add it to ports)` : `port ${n} is ${state}`)
-    }
-  }
-  if (expect.recommendation !== undefined) {
-    const r = (result as ProbeResult).recommendation
-    const want = expect.recommendation
-    const holds = (want.port === undefined || r.port === want.port) && (want.security === undefined || r.security === want.security)
-    const said = r.port === null ? 'no port' : `${r.port} ${r.security ?? ''}`.trim()
-    judge('recommendation', holds, [want.port, want.security].filter((x) => x !== undefined).join(' '), said, `the probe recommends ${said}: ${r.reason}`)
-  }
-  const delivery = 'delivery' in result ? (result as SmtpResult | ApiResult).delivery : undefined
-  if (expect.delivered !== undefined) {
-    const seen = delivery?.ok ?? false
-    judge(
-      'delivered',
-      seen === expect.delivered,
-      expect.delivered ? 'delivered' : 'not delivered',
-      seen ? 'delivered' : 'not delivered',
-      seen ? 'the message arrived, but it must not' : 'the message was not seen in the mailbox in time',
-    )
-  }
-  if (expect.folder !== undefined) {
-    const where = delivery?.ok ? (delivery.junk ? 'junk' : 'inbox') : 'not delivered'
-    judge(
-      'folder',
-      where === expect.folder,
-      expect.folder,
-      where,
-      delivery?.ok ? `the message landed in ${delivery.folder ?? where}, not in ${expect.folder}` : 'the message was not seen in the mailbox',
-    )
-  }
-  if (expect.withinS !== undefined) {
-    const took = delivery?.ok ? delivery.sendToInboxMs : null
-    judge(
-      'withinS',
-      took !== null && took <= expect.withinS * 1000,
-      `≤ ${expect.withinS} s`,
-      took === null ? 'not delivered' : `${(took / 1000).toFixed(1)} s`,
-      took === null ? 'the message was not seen in the mailbox' : `the message took ${(took / 1000).toFixed(1)} s to arrive, more than ${expect.withinS} s`,
-    )
-  }
-  if (expect.spf !== undefined) {
-    const spf = (result as DomainResult).checks.find((c) => c.id === 'spf')
-    const status = spf?.status ?? 'not checked'
-    judge('spf', (SPF_RANK[status] ?? -1) >= SPF_RANK[expect.spf]!, `${expect.spf} or better`, status, spf ? `SPF is ${status}: ${spf.detail}` : 'SPF was not checked')
-  }
-  if (expect.dmarcPolicyMin !== undefined) {
-    const policy = dmarcPolicy(result as DomainResult)
-    const rank = (p: string | null) => (p === null ? -1 : DMARC_POLICIES.indexOf(p as (typeof DMARC_POLICIES)[number]))
-    judge(
-      'dmarcPolicyMin',
-      rank(policy) >= rank(expect.dmarcPolicyMin),
-      `p=${expect.dmarcPolicyMin} or stricter`,
-      policy ? `p=${policy}` : 'no DMARC policy',
-      policy ? `the DMARC policy is p=${policy}, weaker than p=${expect.dmarcPolicyMin}` : 'no DMARC policy is published',
-    )
-  }
-  if (expect.p95Ms !== undefined) {
-    for (const p of (result as CompareResult).profiles) {
-      const p95 = p.totalMs.p95
-      judge(
-        'p95Ms',
-        p95 !== null && p95 <= expect.p95Ms,
-        `≤ ${ms(expect.p95Ms)}`,
-        p95 === null ? 'no successful run' : ms(p95),
-        `profile ${p.name}: p95 ${p95 === null ? 'unknown (no run succeeded)' : ms(p95)}, more than ${ms(expect.p95Ms)}`,
-      )
-    }
+  const j: Judging = { kind, result, judge, now }
+  for (const key of Object.keys(JUDGES) as Judged[]) {
+    const want = expect[key]
+    if (want !== undefined) (JUDGES[key] as (w: typeof want, j: Judging) => void)(want, j)
   }
   return failures
 }
